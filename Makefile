@@ -1,0 +1,42 @@
+# Hotline: the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+DEMO_DIR ?= demo-data
+DEMO_PORT_BASE ?= 7400
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps build demo test test-build web fuzz bench soak clean format
+
+deps:
+	@bash scripts/install-deps
+
+build: deps
+	cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOTLINE_TESTS=OFF
+	cmake --build build -j $(JOBS)
+	@if [[ -f web/package.json ]]; then (cd web && npm run build --silent); fi
+
+demo: build
+	build/bin/hotline demo --dir $(DEMO_DIR) --port-base $(DEMO_PORT_BASE)
+
+test-build: deps
+	cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLINE_SANITIZE=ON
+	cmake --build build-test -j $(JOBS)
+	@if [[ -f web/package.json ]]; then (cd web && npm run build --silent); fi
+
+test: test-build
+	cd build-test && ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+fuzz: deps
+	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLINE_FUZZ=ON -DHOTLINE_TESTS=OFF
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_frame
+	mkdir -p build-fuzz/corpus && cp -n fuzz/corpus/frame/* build-fuzz/corpus/ 2>/dev/null || true
+	build-fuzz/bin/fuzz_frame -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus fuzz/corpus/frame
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf build build-test build-fuzz
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

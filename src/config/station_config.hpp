@@ -1,0 +1,44 @@
+// Station config: which station this daemon is, where its key and database live, where it
+// listens, which agreement it follows, and the API tokens it accepts. TOML, in docs/config.md.
+//
+// Relative paths are resolved against the directory of the config file. Immutable after loading.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/agreement.hpp"
+#include "core/error.hpp"
+
+namespace hotline::config {
+
+// An API token is stored as the SHA-256 of its secret; the secret itself is never written here.
+struct api_token {
+  std::string name;
+  std::string role;        // "duty-officer" | "translator" | "supervisor" | "auditor" | "admin"
+  std::string sha256_hex;  // 64 lowercase hex digits
+};
+
+struct station_config {
+  std::filesystem::path config_file;
+  std::string station;
+  std::filesystem::path agreement_file;
+  std::filesystem::path data_dir;
+  std::filesystem::path database;  // default: data_dir / "hotline.db"
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_private_key;
+  std::vector<endpoint> peer_listen;  // default: this station's addresses in the agreement
+  endpoint api_listen;                // default 127.0.0.1:8080
+  std::vector<api_token> api_tokens;
+  std::string log_level = "info";     // trace|debug|info|warn|error
+};
+
+result<station_config> parse_station_config(std::string_view toml_text,
+                                            const std::filesystem::path& config_file);
+result<station_config> load_station_config(const std::filesystem::path& file);
+
+// Loads the agreement named by `cfg` and checks the station is in it.
+result<agreement> load_agreement_for(const station_config& cfg);
+
+}  // namespace hotline::config

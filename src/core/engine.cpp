@@ -1,0 +1,588 @@
+#include "core/engine.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <climits>
+
+namespace hotline::core {
+
+struct engine::link {
+  conn_id id = 0;
+  direction dir = direction::inbound;
+  std::string peer;
+  std::string path;  // empty on an inbound link until its hello arrives
+  bool established = false;
+  wire::frame_decoder decoder;
+  std::int64_t opened_us = 0;
+  std::int64_t last_rx_us = 0;
+  std::int64_t last_ping_us = 0;
+  std::uint64_t peer_boot_id = 0;
+  std::int64_t srtt_us = -1;
+};
+
+namespace {
+
+std::string hex_prefix(const wire::hash256& h) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (std::size_t i = 0; i < 8; ++i) {
+    s += digits[h[i] >> 4];
+    s += digits[h[i] & 15];
+  }
+  return s;
+}
+
+}  // namespace
+
+engine::engine(engine_config cfg) : cfg_(std::move(cfg)), rng_state_(cfg_.seed ^ 0x9E3779B97F4A7C15ULL) {
+  for (const auto& [channel, peer] : cfg_.channel_peer) {
+    outboxes_.emplace(channel, outbox(channel, cfg_.window_messages_max, cfg_.window_bytes_max));
+    inboxes_.emplace(channel, inbox_state{});
+  }
+  for (const auto& p : cfg_.peers) {
+    for (const auto& path : p.paths) dials_[{p.station, path}] = dial_state{};
+  }
+}
+
+engine::~engine() = default;
+
+void engine::restore(const std::vector<records::channel_recovery>& channels) {
+  for (const auto& r : channels) {
+    auto ob = outboxes_.find(r.channel);
+    if (ob == outboxes_.end()) continue;
+    ob->second.restore(r);
+    auto& ib = inboxes_[r.channel];
+    ib.durable_next = ib.accept_next = r.in_next_expected;
+  }
+}
+
+std::uint64_t engine::random() {
+  // splitmix64: small, seedable, good enough for jitter.
+  std::uint64_t z = (rng_state_ += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::int64_t engine::backoff_us(int attempts) {
+  std::int64_t base = limits::reconnect_backoff_us_min << std::min(attempts, 16);
+  base = std::min(base, limits::reconnect_backoff_us_max);
+  // Jitter over the upper half keeps two stations that lost the link together from redialling
+  // in lockstep, while never waiting less than half the step.
+  return base / 2 + static_cast<std::int64_t>(random() % static_cast<std::uint64_t>(base / 2 + 1));
+}
+
+int engine::path_rank(const std::string& peer, const std::string& path) const {
+  for (const auto& p : cfg_.peers) {
+    if (p.station != peer) continue;
+    for (std::size_t i = 0; i < p.paths.size(); ++i) {
+      if (p.paths[i] == path) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+engine::link* engine::find_link(conn_id conn) {
+  auto it = links_.find(conn);
+  return it == links_.end() ? nullptr : it->second.get();
+}
+
+engine::link* engine::best_link(const std::string& peer) {
+  link* best = nullptr;
+  for (auto& [id, l] : links_) {
+    if (!l->established || l->peer != peer) continue;
+    if (!best || path_rank(peer, l->path) < path_rank(peer, best->path)) best = l.get();
+  }
+  return best;
+}
+
+// The link data goes out on. When it changes, every channel to that peer starts again from its
+// first unacknowledged message: the old link may have swallowed frames.
+engine::link* engine::active_link(const std::string& peer) {
+  link* l = best_link(peer);
+  if (!l) {
+    active_.erase(peer);
+    return nullptr;
+  }
+  auto [it, inserted] = active_.try_emplace(peer, l->id);
+  if (inserted || it->second != l->id) {
+    it->second = l->id;
+    for (auto& [channel, ob] : outboxes_) {
+      if (cfg_.channel_peer.at(channel) == peer) ob.rewind();
+    }
+  }
+  return l;
+}
+
+void engine::send_frame(conn_id conn, const wire::frame& f) {
+  auto [it, inserted] = send_index_.try_emplace(conn, out_.sends.size());
+  if (inserted) out_.sends.push_back({conn, {}});
+  wire::encode(f, out_.sends[it->second].bytes);
+}
+
+std::uint64_t engine::persist(std::vector<records::record> recs, pending p) {
+  std::uint64_t token = next_token_++;
+  pending_.emplace(token, std::move(p));
+  out_.persists.push_back({token, std::move(recs)});
+  return token;
+}
+
+conn_id engine::on_connected(std::int64_t now_us, direction dir, const std::string& peer,
+                             const std::string& path) {
+  now_us_ = now_us;
+  conn_id id = next_conn_++;
+  auto l = std::make_unique<link>();
+  l->id = id;
+  l->dir = dir;
+  l->peer = peer;
+  l->path = dir == direction::outbound ? path : std::string{};
+  l->opened_us = l->last_rx_us = l->last_ping_us = now_us;
+  if (dir == direction::outbound) dials_[{peer, path}].in_progress = false;
+
+  wire::hello h;
+  h.station = cfg_.station;
+  h.agreement_hash = cfg_.agreement_hash;
+  h.boot_id = cfg_.boot_id;
+  h.path = l->path;
+  for (const auto& [channel, p] : cfg_.channel_peer) {
+    if (p == peer) h.resume.push_back({channel, inboxes_[channel].durable_next});
+  }
+  links_.emplace(id, std::move(l));
+  if (failed_) {
+    close_link(now_us, id, "station storage failed; restarting");
+    return id;
+  }
+  send_frame(id, h);
+  return id;
+}
+
+void engine::on_dial_failed(std::int64_t now_us, const std::string& peer, const std::string& path,
+                            const std::string& /*reason*/) {
+  now_us_ = now_us;
+  auto& ds = dials_[{peer, path}];
+  ds.in_progress = false;
+  ds.attempts++;
+  ds.next_at_us = now_us + backoff_us(ds.attempts);
+}
+
+void engine::on_bytes(std::int64_t now_us, conn_id conn, std::span<const std::uint8_t> bytes) {
+  now_us_ = now_us;
+  link* l = find_link(conn);
+  if (!l || failed_) return;
+  l->last_rx_us = now_us;
+  l->decoder.feed(bytes);
+  while (true) {
+    auto next = l->decoder.next();
+    if (!next) {
+      close_link(now_us, conn, next.error().message);
+      break;
+    }
+    if (!*next) break;
+    handle_frame(now_us, *l, std::move(**next));
+    if (!find_link(conn)) break;  // the frame closed the link
+  }
+  flush_inbound();
+}
+
+void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
+  if (auto* h = std::get_if<wire::hello>(&f)) return handle_hello(now_us, l, std::move(*h));
+  if (auto* c = std::get_if<wire::close>(&f)) {
+    out_.closes.push_back({l.id, "peer closed: " + c->reason});
+    return drop_link(now_us, l.id, "peer closed the link: " + c->reason);
+  }
+  if (!l.established) return close_link(now_us, l.id, "frame before hello");
+  if (auto* d = std::get_if<wire::data>(&f)) return handle_data(l, std::move(*d));
+  if (auto* a = std::get_if<wire::ack>(&f)) return handle_ack(l, *a);
+  if (auto* p = std::get_if<wire::ping>(&f)) return send_frame(l.id, wire::pong{p->nonce});
+  if (auto* p = std::get_if<wire::pong>(&f)) {
+    if (p->nonce == 0 || static_cast<std::int64_t>(p->nonce) > now_us) return;
+    std::int64_t sample = now_us - static_cast<std::int64_t>(p->nonce);
+    l.srtt_us = l.srtt_us < 0 ? sample : (7 * l.srtt_us + sample) / 8;
+  }
+}
+
+void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
+  if (l.established) return close_link(now_us, l.id, "second hello on an established link");
+  if (h.version != limits::protocol_version) {
+    return close_link(now_us, l.id, "protocol version " + std::to_string(h.version) +
+                                        ", this station speaks " +
+                                        std::to_string(limits::protocol_version));
+  }
+  if (h.station != l.peer) {
+    return close_link(now_us, l.id,
+                      "hello names station '" + h.station + "' but the key is " + l.peer + "'s");
+  }
+  if (h.agreement_hash != cfg_.agreement_hash) {
+    out_.events.push_back({event_kind::refused, l.peer, h.path, {}, 0,
+                           "agreement mismatch: ours sha256:" + hex_prefix(cfg_.agreement_hash) +
+                               "..., " + l.peer + "'s sha256:" + hex_prefix(h.agreement_hash) +
+                               "..."});
+    return close_link(now_us, l.id, "agreement mismatch: the stations follow different agreements");
+  }
+  if (l.dir == direction::inbound) l.path = h.path;
+  if (h.path != l.path || path_rank(l.peer, l.path) < 0) {
+    return close_link(now_us, l.id, "unknown path '" + h.path + "'");
+  }
+  for (const auto& r : h.resume) {
+    auto it = cfg_.channel_peer.find(r.channel);
+    if (it == cfg_.channel_peer.end() || it->second != l.peer) {
+      return close_link(now_us, l.id, "hello resumes channel '" + r.channel + "' not shared");
+    }
+  }
+  // One live link per (peer, path). A hello from a new boot means the old link is stale; between
+  // two live links both stations keep the one dialed by the station whose id sorts first.
+  for (auto& [id, other] : links_) {
+    if (id == l.id || !other->established || other->peer != l.peer || other->path != l.path) {
+      continue;
+    }
+    bool keep_new = other->peer_boot_id != h.boot_id ||
+                    ((l.dir == direction::outbound) == (cfg_.station < l.peer));
+    if (!keep_new) return close_link(now_us, l.id, "duplicate connection");
+    close_link(now_us, id, other->peer_boot_id != h.boot_id ? "peer restarted"
+                                                             : "duplicate connection");
+    break;
+  }
+  l.established = true;
+  l.peer_boot_id = h.boot_id;
+  dials_[{l.peer, l.path}].attempts = 0;
+  out_.events.push_back({event_kind::link_up, l.peer, l.path, {}, 0, {}});
+  for (const auto& r : h.resume) {
+    if (!apply_ack(l, outboxes_.at(r.channel), r.next_expected - 1)) return;
+  }
+  pump(l.peer);
+}
+
+void engine::handle_data(link& l, wire::data&& d) {
+  const message& m = d.msg;
+  auto peer = cfg_.channel_peer.find(m.channel);
+  if (peer == cfg_.channel_peer.end() || peer->second != l.peer || m.from != l.peer) {
+    return close_link(now_us_, l.id, "message for channel '" + m.channel + "' from '" + m.from +
+                                         "' does not match this link");
+  }
+  auto& ib = inboxes_[m.channel];
+  if (m.seq == ib.accept_next) {
+    ib.accept_next++;
+    inbound_batch_up_to_[m.channel] = m.seq;
+    inbound_batch_conn_[m.channel] = l.id;
+    inbound_batch_.push_back(records::received{std::move(d.msg)});
+    return;
+  }
+  // A duplicate (already held) or a gap (an earlier frame was lost): either way the sender needs
+  // to hear where we are. Acks for messages still being written go out when the write completes.
+  if (m.seq < ib.durable_next || m.seq > ib.accept_next) ack_due_[m.channel] = l.id;
+}
+
+void engine::flush_inbound() {
+  if (!inbound_batch_.empty()) {
+    pending p;
+    p.kind = token_kind::inbound;
+    p.inbound_up_to = std::move(inbound_batch_up_to_);
+    for (const auto& [channel, conn] : inbound_batch_conn_) inboxes_[channel].ack_conn = conn;
+    persist(std::move(inbound_batch_), std::move(p));
+    inbound_batch_.clear();
+    inbound_batch_up_to_.clear();
+    inbound_batch_conn_.clear();
+  }
+  for (const auto& [channel, conn] : ack_due_) send_ack(channel, conn);
+  ack_due_.clear();
+}
+
+void engine::send_ack(const std::string& channel, conn_id preferred) {
+  const auto& ib = inboxes_[channel];
+  link* l = find_link(preferred);
+  if (!l || !l->established) l = best_link(cfg_.channel_peer.at(channel));
+  if (l) send_frame(l->id, wire::ack{channel, ib.durable_next - 1});
+}
+
+void engine::handle_ack(link& l, const wire::ack& a) {
+  auto peer = cfg_.channel_peer.find(a.channel);
+  if (peer == cfg_.channel_peer.end() || peer->second != l.peer) {
+    return close_link(now_us_, l.id, "ack for channel '" + a.channel + "' not on this link");
+  }
+  apply_ack(l, outboxes_.at(a.channel), a.up_to_seq);
+}
+
+bool engine::apply_ack(link& l, outbox& ob, std::uint64_t up_to_seq) {
+  auto r = ob.on_ack(up_to_seq);
+  if (!r) {
+    close_link(now_us_, l.id, r.error().message);
+    return false;
+  }
+  if (*r) {
+    progress_us_[ob.channel()] = now_us_;
+    persist({records::delivered{ob.channel(), up_to_seq}}, pending{});
+    out_.events.push_back({event_kind::delivered, l.peer, l.path, ob.channel(), up_to_seq, {}});
+    pump(l.peer);
+  }
+  return true;
+}
+
+void engine::pump(const std::string& peer) {
+  if (failed_ || !best_link(peer)) return;
+  for (auto& [channel, ob] : outboxes_) {
+    if (cfg_.channel_peer.at(channel) != peer) continue;
+    auto seqs = ob.sequence_queued();
+    if (!seqs.empty()) {
+      pending p;
+      p.kind = token_kind::sequence;
+      p.channel = channel;
+      p.up_to_seq = seqs.back().seq;
+      std::vector<records::record> recs(seqs.begin(), seqs.end());
+      persist(std::move(recs), std::move(p));
+    }
+    transmit(ob);
+  }
+}
+
+void engine::transmit(outbox& ob) {
+  link* l = active_link(cfg_.channel_peer.at(ob.channel()));
+  if (!l) return;
+  while (const message* m = ob.peek_sendable()) {
+    if (!ob.has_unacked_sent()) progress_us_[ob.channel()] = now_us_;
+    send_frame(l->id, wire::data{*m});
+    ob.advance();
+  }
+}
+
+result<std::uint64_t> engine::post(std::int64_t now_us, message m) {
+  now_us_ = now_us;
+  if (failed_) return fail(errc::unavailable, "station storage failed; restarting");
+  auto it = outboxes_.find(m.channel);
+  if (it == outboxes_.end()) {
+    return fail(errc::invalid_argument, "unknown channel '" + m.channel + "'", "channel");
+  }
+  if (m.body.size() > limits::message_body_bytes_max) {
+    return fail(errc::limit,
+                "message longer than " + std::to_string(limits::message_body_bytes_max) + " bytes",
+                "text");
+  }
+  if (m.id.empty() || m.id.size() > limits::message_id_bytes_max) {
+    return fail(errc::invalid_argument, "bad message id", "id");
+  }
+  outbox& ob = it->second;
+  if (ob.queued() + queued_pending_[m.channel] >= limits::queue_messages_max) {
+    return fail(errc::unavailable, "outbound queue for '" + m.channel + "' is full");
+  }
+  m.from = cfg_.station;
+  m.seq = 0;
+  const std::string& peer = cfg_.channel_peer.at(m.channel);
+  pending p;
+  p.channel = m.channel;
+  if (queued_pending_[m.channel] == 0 && best_link(peer) && ob.try_sequence_now(m)) {
+    p.kind = token_kind::post_fast;
+    p.up_to_seq = m.seq;
+  } else {
+    p.kind = token_kind::post_queued;
+    p.msg = m;
+    queued_pending_[m.channel]++;
+  }
+  return persist({records::posted{std::move(m)}}, std::move(p));
+}
+
+void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
+  now_us_ = now_us;
+  auto it = pending_.find(token);
+  if (it == pending_.end() || failed_) return;
+  pending p = std::move(it->second);
+  pending_.erase(it);
+  if (!ok) {
+    // The store refused a write. What was in memory may now be ahead of the disk, so the engine
+    // stops and the driver rebuilds it from the store, exactly as after a crash.
+    failed_ = true;
+    out_.events.push_back({event_kind::storage_failed, {}, {}, p.channel, 0, "commit failed"});
+    std::vector<conn_id> ids;
+    for (const auto& [id, l] : links_) ids.push_back(id);
+    for (conn_id id : ids) close_link(now_us, id, "station storage failed; restarting");
+    return;
+  }
+  switch (p.kind) {
+    case token_kind::post_fast:
+    case token_kind::sequence: {
+      outbox& ob = outboxes_.at(p.channel);
+      ob.mark_durable(p.up_to_seq);
+      transmit(ob);
+      break;
+    }
+    case token_kind::post_queued:
+      queued_pending_[p.channel]--;
+      outboxes_.at(p.channel).enqueue(std::move(*p.msg));
+      pump(cfg_.channel_peer.at(p.channel));
+      break;
+    case token_kind::inbound:
+      for (const auto& [channel, seq] : p.inbound_up_to) {
+        auto& ib = inboxes_[channel];
+        ib.durable_next = std::max(ib.durable_next, seq + 1);
+        send_ack(channel, ib.ack_conn);
+      }
+      break;
+    case token_kind::other:
+      break;
+  }
+}
+
+void engine::close_link(std::int64_t now_us, conn_id conn, const std::string& reason) {
+  if (!find_link(conn)) return;
+  send_frame(conn, wire::close{reason});
+  out_.closes.push_back({conn, reason});
+  drop_link(now_us, conn, reason);
+}
+
+void engine::on_disconnected(std::int64_t now_us, conn_id conn, const std::string& reason) {
+  now_us_ = now_us;
+  drop_link(now_us, conn, reason);
+}
+
+void engine::drop_link(std::int64_t now_us, conn_id conn, const std::string& reason) {
+  auto it = links_.find(conn);
+  if (it == links_.end()) return;
+  std::unique_ptr<link> l = std::move(it->second);
+  links_.erase(it);
+  if (path_rank(l->peer, l->path) >= 0) {
+    auto& ds = dials_[{l->peer, l->path}];
+    ds.attempts = l->established ? 0 : ds.attempts + 1;
+    ds.next_at_us = now_us + backoff_us(ds.attempts);
+  }
+  out_.events.push_back({l->established ? event_kind::link_down : event_kind::refused, l->peer,
+                         l->path, {}, 0, reason});
+  if (auto a = active_.find(l->peer); a != active_.end() && a->second == conn) {
+    active_.erase(a);
+  }
+  if (l->established) pump(l->peer);
+}
+
+std::int64_t engine::retransmit_timeout_us(const std::string& peer) {
+  link* l = best_link(peer);
+  std::int64_t srtt = l ? l->srtt_us : -1;
+  std::int64_t rto = srtt > 0 ? 4 * srtt + 2 * cfg_.heartbeat_interval_us
+                              : limits::retransmit_timeout_us_min;
+  return std::clamp(rto, limits::retransmit_timeout_us_min, limits::retransmit_timeout_us_max);
+}
+
+void engine::check_links(std::int64_t now_us) {
+  std::vector<std::pair<conn_id, std::string>> to_close;
+  std::int64_t silence_max_us = cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max;
+  for (auto& [id, l] : links_) {
+    if (!l->established) {
+      if (now_us - l->opened_us >= limits::handshake_timeout_us) {
+        to_close.emplace_back(id, "no hello within " +
+                                      std::to_string(limits::handshake_timeout_us / 1000) + " ms");
+      }
+      continue;
+    }
+    if (now_us - l->last_rx_us >= silence_max_us) {
+      to_close.emplace_back(id, "peer silent for " +
+                                    std::to_string((now_us - l->last_rx_us) / 1000) + " ms");
+      continue;
+    }
+    if (now_us - l->last_ping_us >= cfg_.heartbeat_interval_us) {
+      l->last_ping_us = now_us;
+      send_frame(id, wire::ping{static_cast<std::uint64_t>(now_us)});
+    }
+  }
+  for (const auto& [id, reason] : to_close) close_link(now_us, id, reason);
+}
+
+void engine::check_retransmits(std::int64_t now_us) {
+  for (auto& [channel, ob] : outboxes_) {
+    if (!ob.has_unacked_sent()) continue;
+    const std::string& peer = cfg_.channel_peer.at(channel);
+    if (now_us - progress_us_[channel] < retransmit_timeout_us(peer)) continue;
+    ob.rewind();
+    progress_us_[channel] = now_us;
+    transmit(ob);
+  }
+}
+
+void engine::schedule_dials(std::int64_t now_us) {
+  if (!cfg_.dial || failed_) return;
+  for (auto& [key, ds] : dials_) {
+    if (ds.in_progress || now_us < ds.next_at_us) continue;
+    bool covered = std::any_of(links_.begin(), links_.end(), [&](const auto& kv) {
+      return kv.second->peer == key.first && kv.second->path == key.second;
+    });
+    if (covered) continue;
+    ds.in_progress = true;
+    out_.dials.push_back({key.first, key.second});
+  }
+}
+
+void engine::on_tick(std::int64_t now_us) {
+  now_us_ = now_us;
+  check_links(now_us);
+  if (failed_) return;
+  check_retransmits(now_us);
+  schedule_dials(now_us);
+}
+
+std::int64_t engine::next_wakeup_us() const {
+  std::int64_t t = LLONG_MAX;
+  for (const auto& [id, l] : links_) {
+    if (!l->established) {
+      t = std::min(t, l->opened_us + limits::handshake_timeout_us);
+      continue;
+    }
+    t = std::min(t, l->last_ping_us + cfg_.heartbeat_interval_us);
+    t = std::min(t, l->last_rx_us + cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max);
+  }
+  if (cfg_.dial && !failed_) {
+    for (const auto& [key, ds] : dials_) {
+      if (!ds.in_progress) t = std::min(t, ds.next_at_us);
+    }
+  }
+  for (const auto& [channel, ob] : outboxes_) {
+    if (!ob.has_unacked_sent()) continue;
+    auto p = progress_us_.find(channel);
+    if (p != progress_us_.end()) t = std::min(t, p->second + limits::retransmit_timeout_us_min);
+  }
+  return t;
+}
+
+effects engine::take() {
+  effects e = std::move(out_);
+  out_ = effects{};
+  send_index_.clear();
+  return e;
+}
+
+std::vector<channel_status> engine::status(std::int64_t now_us) const {
+  (void)now_us;
+  std::vector<channel_status> out;
+  for (const auto& [channel, peer] : cfg_.channel_peer) {
+    channel_status s;
+    s.channel = channel;
+    s.peer = peer;
+    const outbox& ob = outboxes_.at(channel);
+    s.queued = ob.queued();
+    s.unacked = ob.in_window();
+    s.out_acked = ob.acked();
+    s.out_next_seq = ob.next_seq();
+    s.in_next_expected = inboxes_.at(channel).durable_next;
+    auto active = active_.find(peer);
+    for (const auto& pc : cfg_.peers) {
+      if (pc.station != peer) continue;
+      for (const auto& path : pc.paths) {
+        path_status ps;
+        ps.path = path;
+        for (const auto& [id, l] : links_) {
+          if (!l->established || l->peer != peer || l->path != path) continue;
+          ps.up = true;
+          ps.rtt_us = l->srtt_us;
+          ps.last_heard_us = l->last_rx_us;
+          ps.active = active != active_.end() && active->second == id;
+          if (ps.active) {
+            s.link_up = true;
+            s.active_path = path;
+            s.rtt_us = l->srtt_us;
+          }
+          s.last_heard_us = std::max(s.last_heard_us, l->last_rx_us);
+        }
+        s.link_up = s.link_up || ps.up;
+        s.paths.push_back(ps);
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace hotline::core

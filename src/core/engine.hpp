@@ -1,0 +1,215 @@
+// Engine: one station's sans-I/O protocol core. Links, heartbeats, dialing and delivery.
+//
+// The engine takes inputs (a connection opened or lost, bytes received, a timer tick, a post, a
+// persist completed) and accumulates outputs (bytes to send, connections to close or dial,
+// records to persist, events to report) that the driver collects with `take()`. It touches no
+// socket, clock or disk: the same engine runs under Asio in production and under the seeded
+// simulator in tests. Time is a monotonic count of microseconds given with each input.
+//
+// Durability contract with the driver: every `persist` action must be committed atomically and
+// durably, in the order issued, and reported with `on_persisted`. If any commit fails the engine
+// stops (`failed()` turns true) and the driver must rebuild it from the store, as after a crash.
+//
+// Not thread-safe: one driver thread (or strand) owns it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/limits.hpp"
+#include "core/message.hpp"
+#include "core/outbox.hpp"
+#include "core/records.hpp"
+#include "core/wire.hpp"
+
+namespace hotline::core {
+
+using conn_id = std::uint64_t;
+enum class direction { inbound, outbound };
+
+struct peer_config {
+  std::string station;
+  std::vector<std::string> paths;  // preference order, best first
+};
+
+struct engine_config {
+  std::string station;
+  wire::hash256 agreement_hash{};
+  std::uint64_t boot_id = 0;
+  std::uint64_t seed = 0;  // for reconnect jitter
+  std::map<std::string, std::string> channel_peer;  // channel -> peer station
+  std::vector<peer_config> peers;
+  bool dial = true;
+  std::int64_t heartbeat_interval_us = limits::heartbeat_interval_us_default;
+  std::int64_t heartbeat_misses_max = limits::heartbeat_misses_max_default;
+  std::size_t window_messages_max = limits::window_messages_max;
+  std::size_t window_bytes_max = limits::window_bytes_max;
+};
+
+struct send_action {
+  conn_id conn = 0;
+  wire::bytes bytes;
+};
+struct close_action {
+  conn_id conn = 0;
+  std::string reason;
+};
+struct dial_action {
+  std::string peer;
+  std::string path;
+};
+struct persist_action {
+  std::uint64_t token = 0;
+  std::vector<records::record> records;
+};
+
+enum class event_kind { link_up, link_down, delivered, storage_failed, refused };
+struct event {
+  event_kind kind = event_kind::link_up;
+  std::string peer;
+  std::string path;
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string detail;
+};
+
+struct effects {
+  std::vector<send_action> sends;  // at most one per connection, in first-touched order
+  std::vector<close_action> closes;  // after the sends to the same connection
+  std::vector<dial_action> dials;
+  std::vector<persist_action> persists;
+  std::vector<event> events;
+  bool empty() const {
+    return sends.empty() && closes.empty() && dials.empty() && persists.empty() && events.empty();
+  }
+};
+
+struct path_status {
+  std::string path;
+  bool up = false;
+  bool active = false;
+  std::int64_t rtt_us = -1;
+  std::int64_t last_heard_us = -1;  // monotonic time of the last frame from the peer
+};
+
+struct channel_status {
+  std::string channel;
+  std::string peer;
+  bool link_up = false;
+  std::string active_path;
+  std::int64_t rtt_us = -1;
+  std::int64_t last_heard_us = -1;
+  std::size_t queued = 0;   // posted, not sequenced
+  std::size_t unacked = 0;  // sequenced, not confirmed on the peer's disk
+  std::uint64_t out_acked = 0;
+  std::uint64_t out_next_seq = 1;
+  std::uint64_t in_next_expected = 1;
+  std::vector<path_status> paths;
+};
+
+class engine {
+ public:
+  explicit engine(engine_config cfg);
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // Loads what the store holds. Call once, before anything else.
+  void restore(const std::vector<records::channel_recovery>& channels);
+
+  // A transport connection is open (TLS done; `peer` is the station its pinned key belongs to).
+  // For an outbound connection `path` is the path dialed; inbound ones learn it from the hello.
+  conn_id on_connected(std::int64_t now_us, direction dir, const std::string& peer,
+                       const std::string& path);
+  void on_dial_failed(std::int64_t now_us, const std::string& peer, const std::string& path,
+                      const std::string& reason);
+  void on_bytes(std::int64_t now_us, conn_id conn, std::span<const std::uint8_t> bytes);
+  void on_disconnected(std::int64_t now_us, conn_id conn, const std::string& reason);
+  void on_tick(std::int64_t now_us);
+  void on_persisted(std::int64_t now_us, std::uint64_t token, bool ok);
+
+  // Posts a message from this station. `m.id`, `m.channel`, `m.prec`, `m.created_at_ms`,
+  // `m.form` and `m.body` must be set; `from` and `seq` are filled in. Returns the token of the
+  // persist action that makes it durable; the post is durable once that token is reported.
+  result<std::uint64_t> post(std::int64_t now_us, message m);
+
+  effects take();
+  std::int64_t next_wakeup_us() const;
+  bool failed() const { return failed_; }
+  std::vector<channel_status> status(std::int64_t now_us) const;
+  const engine_config& config() const { return cfg_; }
+
+ private:
+  struct link;
+  struct inbox_state {
+    std::uint64_t durable_next = 1;
+    std::uint64_t accept_next = 1;
+    conn_id ack_conn = 0;
+  };
+  struct dial_state {
+    bool in_progress = false;
+    int attempts = 0;
+    std::int64_t next_at_us = 0;
+  };
+  enum class token_kind { post_fast, post_queued, sequence, inbound, other };
+  struct pending {
+    token_kind kind = token_kind::other;
+    std::string channel;
+    std::uint64_t up_to_seq = 0;
+    std::optional<message> msg;
+    std::map<std::string, std::uint64_t> inbound_up_to;  // channel -> highest seq in batch
+  };
+
+  void handle_frame(std::int64_t now_us, link& l, wire::frame&& f);
+  void handle_hello(std::int64_t now_us, link& l, wire::hello&& h);
+  void handle_data(link& l, wire::data&& d);
+  void handle_ack(link& l, const wire::ack& a);
+  bool apply_ack(link& l, outbox& ob, std::uint64_t up_to_seq);
+  void send_ack(const std::string& channel, conn_id preferred);
+  void close_link(std::int64_t now_us, conn_id conn, const std::string& reason);
+  void drop_link(std::int64_t now_us, conn_id conn, const std::string& reason);
+  void send_frame(conn_id conn, const wire::frame& f);
+  link* best_link(const std::string& peer);
+  link* active_link(const std::string& peer);
+  link* find_link(conn_id conn);
+  void pump(const std::string& peer);
+  void transmit(outbox& ob);
+  void flush_inbound();
+  std::uint64_t persist(std::vector<records::record> recs, pending p);
+  std::int64_t backoff_us(int attempts);
+  std::int64_t retransmit_timeout_us(const std::string& peer);
+  void schedule_dials(std::int64_t now_us);
+  void check_links(std::int64_t now_us);
+  void check_retransmits(std::int64_t now_us);
+  std::uint64_t random();
+  int path_rank(const std::string& peer, const std::string& path) const;
+
+  engine_config cfg_;
+  std::map<std::string, outbox> outboxes_;       // by channel
+  std::map<std::string, inbox_state> inboxes_;   // by channel
+  std::map<std::string, std::int64_t> progress_us_;  // by channel: last ack progress or first send
+  std::map<conn_id, std::unique_ptr<link>> links_;
+  std::map<std::pair<std::string, std::string>, dial_state> dials_;  // (peer, path)
+  std::map<std::string, conn_id> active_;  // peer -> link data is sent on
+  std::map<std::uint64_t, pending> pending_;
+  std::vector<records::record> inbound_batch_;
+  std::map<std::string, std::uint64_t> inbound_batch_up_to_;
+  std::map<std::string, conn_id> inbound_batch_conn_;
+  effects out_;
+  std::map<conn_id, std::size_t> send_index_;  // conn -> index in out_.sends
+  conn_id next_conn_ = 1;
+  std::uint64_t next_token_ = 1;
+  std::map<std::string, std::size_t> queued_pending_;  // by channel: queued posts not yet durable
+  std::map<std::string, conn_id> ack_due_;  // channel -> link to send a cumulative ack on
+  std::uint64_t rng_state_;
+  std::int64_t now_us_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace hotline::core

@@ -1,0 +1,28 @@
+#include "core/message.hpp"
+
+namespace hotline {
+
+std::string_view to_string(precedence p) {
+  switch (p) {
+    case precedence::flash: return "flash";
+    case precedence::immediate: return "immediate";
+    case precedence::priority: return "priority";
+    case precedence::routine: return "routine";
+  }
+  return "routine";
+}
+
+std::optional<precedence> parse_precedence(std::string_view text) {
+  if (text == "flash") return precedence::flash;
+  if (text == "immediate") return precedence::immediate;
+  if (text == "priority") return precedence::priority;
+  if (text == "routine") return precedence::routine;
+  return std::nullopt;
+}
+
+std::size_t message_weight_bytes(const message& m) {
+  return 64 + m.id.size() + m.channel.size() + m.from.size() + m.form.size() + m.body.size() +
+         m.signature.size();
+}
+
+}  // namespace hotline

@@ -1,0 +1,53 @@
+// Records: what the core asks the driver to persist, and what it needs back after a restart.
+//
+// The core never touches the disk. It hands out `persist` actions holding records; the driver
+// commits each action atomically and durably (fsync), in the order issued, then reports back.
+// After a restart the driver reads `channel_recovery` from the store and gives it to the core.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/message.hpp"
+
+namespace hotline::records {
+
+// An outbound message was posted here. `msg.seq` is 0 when it waits in the queue.
+struct posted {
+  message msg;
+};
+
+// A queued outbound message was given its sequence number.
+struct sequenced {
+  std::string channel;
+  std::string id;
+  std::uint64_t seq = 0;
+};
+
+// An inbound message arrived; the driver stamps the arrival time.
+struct received {
+  message msg;
+};
+
+// The peer confirmed every outbound message on `channel` up to `up_to_seq` is on its disk.
+// The driver stamps the delivery time on those not yet stamped.
+struct delivered {
+  std::string channel;
+  std::uint64_t up_to_seq = 0;
+};
+
+using record = std::variant<posted, sequenced, received, delivered>;
+
+// Everything the core needs to resume one channel exactly where it stopped.
+struct channel_recovery {
+  std::string channel;
+  std::uint64_t next_out_seq = 1;  // next sequence number to assign
+  std::uint64_t out_delivered = 0; // highest seq the store knows was delivered
+  std::vector<message> unacked;    // sequenced, not known delivered; ascending seq
+  std::vector<message> queued;     // posted, not sequenced; post order
+  std::uint64_t in_next_expected = 1;  // next inbound seq not on disk
+};
+
+}  // namespace hotline::records

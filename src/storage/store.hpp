@@ -1,0 +1,70 @@
+// Store: a station's durable state behind a small interface (SQLite today, PostgreSQL later).
+//
+// `commit` writes a group of records atomically and durably: when it returns success every
+// record is on disk (fsync), and when it fails none is. Records are applied in order. Reads see
+// every committed write. One store is owned by one thread; it is not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/message.hpp"
+#include "core/records.hpp"
+
+namespace hotline::storage {
+
+enum class box { in, out };
+std::string_view to_string(box b);
+
+// Where a message stands, from this station's point of view.
+enum class delivery_status { queued, sent, delivered };
+std::string_view to_string(delivery_status s);
+
+struct stored_message {
+  message msg;
+  box direction = box::out;
+  std::int64_t cursor = 0;  // local position, strictly increasing in commit order
+  std::optional<std::int64_t> received_at_ms;   // inbound: when it reached this disk
+  std::optional<std::int64_t> delivered_at_ms;  // outbound: when the peer confirmed its disk
+  delivery_status status = delivery_status::queued;
+};
+
+struct list_query {
+  std::string channel;             // empty: every channel
+  std::optional<box> direction;    // nullopt: both boxes
+  std::optional<std::int64_t> after_cursor;  // only messages after this cursor, oldest first
+  std::size_t limit = 100;         // with no cursor: the newest `limit`, still oldest first
+};
+
+class store {
+ public:
+  virtual ~store() = default;
+
+  // Applies `recs` in one transaction and syncs it. `now_ms` (UTC) stamps `received` and
+  // `delivered` records. On failure (disk full, read-only, I/O error) nothing is applied and the
+  // error says why (errc::io).
+  virtual result<void> commit(std::span<const records::record> recs, std::int64_t now_ms) = 0;
+
+  // What the core needs to resume `channel` exactly where it stopped.
+  virtual result<records::channel_recovery> recover(const std::string& channel) = 0;
+
+  virtual result<std::optional<stored_message>> get(std::string_view id) = 0;
+  virtual result<std::vector<stored_message>> list(const list_query& q) = 0;
+
+  // Inbound messages on `channel`, ascending seq, with seq in [from_seq, to_seq]. For checks.
+  virtual result<std::vector<stored_message>> inbound_range(const std::string& channel,
+                                                            std::uint64_t from_seq,
+                                                            std::uint64_t to_seq) = 0;
+};
+
+// Opens (creating if needed) a SQLite store at `path` in WAL mode with synchronous=FULL, and
+// runs any pending schema migrations. ":memory:" gives a private in-memory store for tests.
+result<std::unique_ptr<store>> open_sqlite(const std::string& path);
+
+}  // namespace hotline::storage
