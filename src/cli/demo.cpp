@@ -1,0 +1,219 @@
+// The two-station demo: the navy hotline of the 2021 memorandum, on loopback.
+//
+// It writes everything a real pair of stations needs (keys, the agreement with both
+// fingerprints, each station's config, API tokens, and an env file per station for the CLI),
+// then starts both stations as separate processes and stops them cleanly on Ctrl-C.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "config/keys.hpp"
+#include "station/entry.hpp"
+
+extern char** environ;
+
+namespace hotline::station {
+namespace {
+
+struct demo_station {
+  std::string id;
+  std::string name;
+  std::string language;
+  std::string timezone;
+  std::uint16_t peer_port = 0;
+  std::uint16_t api_port = 0;
+  std::string fingerprint;
+  std::string token;
+};
+
+bool write_file(const std::filesystem::path& p, const std::string& text, mode_t mode) {
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  return ok && ::chmod(p.c_str(), mode) == 0;
+}
+
+// Keys are kept across runs so the demo's stations keep their identities and their stores.
+result<std::string> ensure_identity(const std::filesystem::path& dir, const std::string& station) {
+  if (std::filesystem::exists(dir / "tls.key")) return config::certificate_fingerprint(dir / "tls.crt");
+  auto id = config::generate_tls_identity(dir, station);
+  if (!id) return std::unexpected(id.error());
+  return id->fingerprint;
+}
+
+std::string agreement_toml(const std::array<demo_station, 2>& s) {
+  std::ostringstream o;
+  o << "# Demonstration agreement: the navy hotline of the 2021 ROK-Russia memorandum.\n"
+       "# Written by `hotline demo`; both stations load this same file.\n\n"
+       "[agreement]\nid = \"demo-navy-hotline\"\n"
+       "title = \"Navy hotline: ROK Fleet Command and the Russian Pacific Fleet (demonstration)\"\n"
+       "version = 1\n\n[link]\nheartbeat_interval_ms = 250\nheartbeat_misses_max = 3\n";
+  for (const auto& st : s) {
+    o << "\n[[stations]]\nid = \"" << st.id << "\"\nname = \"" << st.name << "\"\nlanguage = \""
+      << st.language << "\"\ntimezone = \"" << st.timezone << "\"\ntls_fingerprint = \""
+      << st.fingerprint << "\"\n[stations.addresses]\nprimary = \"127.0.0.1:" << st.peer_port
+      << "\"\n";
+  }
+  o << "\n[[channels]]\nid = \"navy\"\n"
+       "title = \"Navy hotline: ROK Fleet Command - Russian Pacific Fleet\"\n"
+       "stations = [\""
+    << s[0].id << "\", \"" << s[1].id << "\"]\npaths = [\"primary\"]\n";
+  return o.str();
+}
+
+std::string station_toml(const demo_station& st) {
+  std::ostringstream o;
+  o << "# Station config for " << st.id << ", written by `hotline demo`.\n"
+    << "station = \"" << st.id << "\"\nagreement = \"../agreement.toml\"\ndata_dir = \".\"\n\n"
+    << "[tls]\ncertificate = \"tls.crt\"\nprivate_key = \"tls.key\"\n\n"
+    << "[listen]\napi = \"127.0.0.1:" << st.api_port << "\"\n\n"
+    << "[[api.tokens]]\nname = \"demo-admin\"\nrole = \"admin\"\nsha256 = \""
+    << config::sha256_hex(st.token) << "\"\n\n[log]\nlevel = \"info\"\n";
+  return o.str();
+}
+
+int setup(const demo_options& opts, std::array<demo_station, 2>& stations) {
+  std::error_code ec;
+  std::filesystem::create_directories(opts.dir, ec);
+  for (auto& st : stations) {
+    auto dir = opts.dir / st.id;
+    std::filesystem::create_directories(dir, ec);
+    auto fp = ensure_identity(dir, st.id);
+    if (!fp) {
+      std::cerr << "hotline demo: " << st.id << ": " << fp.error().message << "\n";
+      return 1;
+    }
+    st.fingerprint = *fp;
+    st.token = config::new_token_secret();
+  }
+  bool ok = write_file(opts.dir / "agreement.toml", agreement_toml(stations), 0644);
+  for (const auto& st : stations) {
+    ok = ok && write_file(opts.dir / st.id / "station.toml", station_toml(st), 0600);
+    ok = ok && write_file(opts.dir / (st.id + ".env"),
+                          "HOTLINE_ADDR=http://127.0.0.1:" + std::to_string(st.api_port) +
+                              "\nHOTLINE_TOKEN=" + st.token + "\n",
+                          0600);
+  }
+  if (!ok) {
+    std::cerr << "hotline demo: cannot write the demo files under " << opts.dir.string() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+pid_t spawn_station(const std::string& exe, const std::filesystem::path& config) {
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  std::string cfg = config.string();
+  std::array<char*, 5> argv{const_cast<char*>(exe.c_str()), const_cast<char*>("station"),
+                            const_cast<char*>("--config"), cfg.data(), nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, exe.c_str(), nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  return rc == 0 ? pid : -1;
+}
+
+void print_usage(const demo_options& opts, const std::array<demo_station, 2>& s) {
+  std::string d = opts.dir.string();
+  std::cout << "\nHotline demo: the navy hotline, two stations on this machine.\n\n";
+  for (const auto& st : s) {
+    std::cout << "  " << st.id << "  API http://127.0.0.1:" << st.api_port << "  peer link 127.0.0.1:"
+              << st.peer_port << "  env " << d << "/" << st.id << ".env\n";
+  }
+  std::cout << "\nIn another terminal:\n"
+            << "  set -a; . " << d << "/" << s[0].id << ".env; set +a\n"
+            << "  hotline send --channel navy --precedence flash \"Exercise MERIDIAN begins 0600Z\"\n"
+            << "  hotline status\n"
+            << "  set -a; . " << d << "/" << s[1].id << ".env; set +a\n"
+            << "  hotline inbox --channel navy\n"
+            << "\nEach station can also be started alone: hotline station --config " << d << "/"
+            << s[0].id << "/station.toml\n";
+}
+
+}  // namespace
+
+int run_demo(const demo_options& opts) {
+  std::array<demo_station, 2> stations{
+      demo_station{"rok-fleet-command", "ROK Navy Fleet Command", "ko", "Asia/Seoul",
+                   static_cast<std::uint16_t>(opts.port_base + 1),
+                   static_cast<std::uint16_t>(opts.port_base + 2), {}, {}},
+      demo_station{"ru-pacific-fleet", "Russian Pacific Fleet", "ru", "Asia/Vladivostok",
+                   static_cast<std::uint16_t>(opts.port_base + 11),
+                   static_cast<std::uint16_t>(opts.port_base + 12), {}, {}}};
+  if (int rc = setup(opts, stations); rc != 0) return rc;
+  if (opts.setup_only) {
+    std::cout << "Demo files written under " << opts.dir.string() << "\n";
+    print_usage(opts, stations);
+    return 0;
+  }
+  sigset_t waitset;
+  sigemptyset(&waitset);
+  sigaddset(&waitset, SIGINT);
+  sigaddset(&waitset, SIGTERM);
+  sigaddset(&waitset, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &waitset, nullptr);
+  std::array<pid_t, 2> pids{};
+  for (std::size_t i = 0; i < 2; ++i) {
+    pids[i] = spawn_station(opts.self_exe, opts.dir / stations[i].id / "station.toml");
+    if (pids[i] < 0) {
+      std::cerr << "hotline demo: cannot start " << stations[i].id << "\n";
+      if (i == 1) ::kill(pids[0], SIGTERM);
+      return 1;
+    }
+  }
+  print_usage(opts, stations);
+  std::cout << "\nPress Ctrl-C to stop both stations.\n" << std::flush;
+  int exit_code = 0;
+  for (bool running = true; running;) {
+    int sig = 0;
+    sigwait(&waitset, &sig);
+    if (sig != SIGCHLD) break;
+    for (std::size_t i = 0; i < 2; ++i) {
+      int status = 0;
+      if (pids[i] > 0 && ::waitpid(pids[i], &status, WNOHANG) == pids[i]) {
+        std::cerr << "hotline demo: " << stations[i].id << " exited; stopping the demo\n";
+        pids[i] = -1;
+        exit_code = 1;
+        running = false;
+      }
+    }
+  }
+  for (pid_t p : pids) {
+    if (p > 0) ::kill(p, SIGTERM);
+  }
+  // Give each station a bounded time to commit and close, then stop it hard.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (pid_t& p : pids) {
+    while (p > 0) {
+      if (::waitpid(p, nullptr, WNOHANG) == p) {
+        p = -1;
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(p, SIGKILL);
+        ::waitpid(p, nullptr, 0);
+        p = -1;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+  std::cout << "Both stations stopped.\n";
+  return exit_code;
+}
+
+}  // namespace hotline::station

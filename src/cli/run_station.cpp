@@ -1,0 +1,80 @@
+// The `hotline station` daemon: loads the config and agreement, opens the store, and runs the
+// peer links and the API on one I/O thread until SIGINT or SIGTERM.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <iostream>
+
+#include "api/server.hpp"
+#include "config/station_config.hpp"
+#include "station/entry.hpp"
+#include "station/runtime.hpp"
+#include "storage/store.hpp"
+
+namespace hotline::station {
+namespace {
+
+void setup_logging(const std::string& station, const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("hotline");
+  // UTC timestamps: both watch centres read the same log times.
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ [" + station + "] %v",
+                      spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+  spdlog::flush_on(spdlog::level::info);
+}
+
+std::string describe(const error& e) {
+  return e.field.empty() ? e.message : e.message + " (" + e.field + ")";
+}
+
+}  // namespace
+
+int run_station(const std::filesystem::path& config_file) {
+  auto cfg = config::load_station_config(config_file);
+  if (!cfg) {
+    std::cerr << "hotline station: " << config_file.string() << ": " << describe(cfg.error()) << "\n";
+    return 2;
+  }
+  auto agreement = config::load_agreement_for(*cfg);
+  if (!agreement) {
+    std::cerr << "hotline station: agreement: " << describe(agreement.error()) << "\n";
+    return 2;
+  }
+  setup_logging(cfg->station, cfg->log_level);
+  std::error_code fs_ec;
+  std::filesystem::create_directories(cfg->data_dir, fs_ec);
+  auto store = storage::open_sqlite(cfg->database.string());
+  if (!store) {
+    spdlog::critical("cannot open the store {}: {}", cfg->database.string(), store.error().message);
+    return 1;
+  }
+  boost::asio::io_context io;
+  auto rt = runtime::create(io, *cfg, *agreement, **store);
+  if (!rt) {
+    spdlog::critical("cannot start: {}", describe(rt.error()));
+    return 1;
+  }
+  api::server api(io, **rt, cfg->api_listen, cfg->api_tokens);
+  if (auto r = api.start(); !r) {
+    spdlog::critical("cannot start the API on {}: {}", cfg->api_listen.to_string(), r.error().message);
+    return 1;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping", sig);
+    api.stop();
+    (*rt)->stop();
+    io.stop();
+  });
+  (*rt)->start();
+  spdlog::info("station {} following agreement {} ({}); API on {}", cfg->station, agreement->id,
+               agreement->hash_hex(), cfg->api_listen.to_string());
+  io.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace hotline::station

@@ -1,0 +1,102 @@
+// Runtime: a running station. It drives the sans-I/O engine with real sockets, a real clock and
+// the real store, and offers the `service` the API and console use.
+//
+// Every persist action the engine asks for goes into a commit queue. The queue is flushed as one
+// transaction (group commit) as soon as the I/O thread is free, so under load many messages
+// share one fsync, and nothing is acknowledged (to the officer or to the peer) before its commit
+// returns. If a commit fails the engine is rebuilt from the store, as after a crash, and the
+// failure is reported to whoever posted.
+//
+// Runs entirely on one io_context thread; not thread-safe. The io_context, config, agreement
+// and store must outlive it.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "config/agreement.hpp"
+#include "config/station_config.hpp"
+#include "core/engine.hpp"
+#include "net/peer_transport.hpp"
+#include "station/service.hpp"
+#include "storage/store.hpp"
+
+namespace hotline::station {
+
+class runtime final : public service,
+                      private net::peer_transport::handler,
+                      private net::peer_connection::handler {
+ public:
+  static result<std::unique_ptr<runtime>> create(boost::asio::io_context& io,
+                                                 const config::station_config& cfg,
+                                                 const config::agreement& agreement,
+                                                 storage::store& store);
+  ~runtime() override;
+
+  void start();
+  // Stops accepting and dialing, commits what is queued, closes every link.
+  void stop();
+  std::vector<std::uint16_t> peer_ports() const { return transport_->bound_ports(); }
+
+  void post(post_request req, post_callback done) override;
+  result<std::vector<storage::stored_message>> list(const storage::list_query& q) override;
+  result<std::optional<storage::stored_message>> get(const std::string& id) override;
+  status_snapshot status() override;
+  std::uint64_t subscribe(event_callback cb) override;
+  void unsubscribe(std::uint64_t id) override;
+
+ private:
+  runtime(boost::asio::io_context& io, const config::station_config& cfg,
+          const config::agreement& agreement, storage::store& store);
+
+  // peer_transport::handler
+  void on_connected(std::shared_ptr<net::peer_connection> conn, core::direction dir,
+                    const std::string& peer, const std::string& path) override;
+  void on_dial_failed(const std::string& peer, const std::string& path,
+                      const std::string& reason) override;
+  // peer_connection::handler
+  void on_bytes(std::uint64_t id, std::span<const std::uint8_t> bytes) override;
+  void on_closed(std::uint64_t id, const std::string& reason) override;
+
+  result<void> rebuild_engine();
+  void apply(core::effects e);
+  void drive();
+  void schedule_flush();
+  void flush();
+  void arm_timer();
+  void log_event(const core::event& e);
+  void publish(const service_event& e);
+  std::int64_t now_us() const;
+  static std::int64_t wall_ms();
+
+  struct queued_persist {
+    core::persist_action action;
+    std::uint64_t engine_generation = 0;
+  };
+
+  boost::asio::io_context& io_;
+  const config::station_config& cfg_;
+  const config::agreement& agreement_;
+  storage::store& store_;
+  core::engine_config engine_cfg_;
+  std::unique_ptr<core::engine> engine_;
+  std::uint64_t engine_generation_ = 0;
+  std::unique_ptr<net::peer_transport> transport_;
+  std::map<core::conn_id, std::shared_ptr<net::peer_connection>> conns_;
+  std::deque<queued_persist> commit_queue_;
+  std::map<std::uint64_t, post_callback> post_callbacks_;  // persist token -> waiting post
+  std::map<std::uint64_t, event_callback> subscribers_;
+  std::uint64_t next_subscriber_ = 1;
+  boost::asio::steady_timer timer_;
+  bool flush_scheduled_ = false;
+  bool stopped_ = false;
+  std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
+  std::int64_t started_at_ms_ = 0;
+  std::map<std::pair<std::string, std::string>, std::string> last_dial_error_;
+};
+
+}  // namespace hotline::station
