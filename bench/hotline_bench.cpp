@@ -1,0 +1,352 @@
+// hotline-bench: end-to-end latency and throughput between two real Hotline stations.
+//
+// It sets up the demo's two stations in a fresh directory, starts them as processes, and posts
+// 256-byte messages at station A over keep-alive HTTP. A message counts as arrived when station
+// B announces it on its WebSocket event stream, which B does only after the message is committed
+// to its disk. Latency is from just before the POST is written to that announcement; both ends
+// are timed with this process's monotonic clock.
+//
+// Modes: `latency` posts at a fixed rate on one connection; `throughput` posts as fast as
+// `--concurrency` connections allow. Results go to stdout and, with --json, to a file.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ws = beast::websocket;
+using tcp = asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+constexpr std::size_t message_bytes = 256;
+
+struct options {
+  std::string hotline = "build/bin/hotline";
+  std::string mode = "latency";
+  std::filesystem::path dir;
+  int rate = 200;
+  int count = 4000;
+  int concurrency = 32;
+  std::uint16_t port_base = 0;
+  std::string json_out;
+  std::string label = "hotline";
+};
+
+struct station {
+  std::string id;
+  std::string host = "127.0.0.1";
+  std::string port;
+  std::string token;
+  pid_t pid = -1;
+};
+
+std::int64_t since(clock_type::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - t0).count();
+}
+
+station read_env(const std::filesystem::path& dir, const std::string& id) {
+  station s;
+  s.id = id;
+  std::ifstream in(dir / (id + ".env"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("HOTLINE_ADDR=", 0) == 0) s.port = line.substr(line.rfind(':') + 1);
+    if (line.rfind("HOTLINE_TOKEN=", 0) == 0) s.token = line.substr(14);
+  }
+  return s;
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+class http_client {
+ public:
+  explicit http_client(const station& s) : s_(s), stream_(io_) {
+    tcp::resolver r(io_);
+    stream_.connect(r.resolve(s.host, s.port));
+    stream_.socket().set_option(tcp::no_delay(true));
+  }
+  http::response<http::string_body> request(http::verb verb, const std::string& target,
+                                            const std::string& body = {}) {
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, s_.host);
+    req.set(http::field::authorization, "Bearer " + s_.token);
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = body;
+      req.prepare_payload();
+    }
+    http::write(stream_, req);
+    http::response<http::string_body> res;
+    http::read(stream_, buffer_, res);
+    return res;
+  }
+
+ private:
+  const station& s_;
+  asio::io_context io_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+// Reads B's event stream and stamps each inbound bench message's arrival.
+class arrival_recorder {
+ public:
+  arrival_recorder(const station& b, clock_type::time_point t0, std::size_t expected)
+      : t0_(t0), arrivals_(expected, -1), ws_(io_) {
+    tcp::resolver r(io_);
+    auto ep = asio::connect(ws_.next_layer(), r.resolve(b.host, b.port));
+    ws_.set_option(ws::stream_base::decorator([&b](ws::request_type& req) {
+      req.set(http::field::authorization, "Bearer " + b.token);
+    }));
+    ws_.handshake(b.host + ":" + std::to_string(ep.port()), "/api/v1/events");
+    thread_ = std::thread([this] { run(); });
+  }
+  ~arrival_recorder() {
+    stop_ = true;
+    beast::error_code ec;
+    ws_.next_layer().close(ec);
+    if (thread_.joinable()) thread_.join();
+  }
+  bool wait_all(std::chrono::seconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return received_ == arrivals_.size(); });
+  }
+  std::vector<std::int64_t> arrivals() {
+    std::lock_guard lock(mu_);
+    return arrivals_;
+  }
+  std::size_t duplicates() const { return duplicates_; }
+
+ private:
+  void run() {
+    beast::flat_buffer buf;
+    while (!stop_) {
+      beast::error_code ec;
+      ws_.read(buf, ec);
+      if (ec) return;
+      std::int64_t t = since(t0_);
+      auto ev = json::parse(beast::buffers_to_string(buf.data()), nullptr, false);
+      buf.consume(buf.size());
+      if (!ev.is_object() || ev.value("type", "") != "message") continue;
+      const auto& m = ev["message"];
+      if (m.value("box", "") != "in") continue;
+      std::string text = m.value("text", "");
+      std::size_t idx = 0;
+      if (std::sscanf(text.c_str(), "bench %zu", &idx) != 1 || idx >= arrivals_.size()) continue;
+      std::lock_guard lock(mu_);
+      if (arrivals_[idx] >= 0) {
+        ++duplicates_;
+        continue;
+      }
+      arrivals_[idx] = t;
+      if (++received_ == arrivals_.size()) cv_.notify_all();
+    }
+  }
+
+  clock_type::time_point t0_;
+  std::vector<std::int64_t> arrivals_;
+  std::size_t received_ = 0;
+  std::size_t duplicates_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  asio::io_context io_;
+  ws::stream<tcp::socket> ws_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+};
+
+std::string bench_body(std::size_t i) {
+  std::string text = "bench " + std::to_string(i) + " ";
+  text.resize(message_bytes, 'x');
+  return json{{"channel", "navy"}, {"precedence", "routine"}, {"text", text}}.dump();
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(idx, v.size() - 1)];
+}
+
+long peak_rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+bool wait_link_up(const station& a, std::chrono::seconds timeout) {
+  auto deadline = clock_type::now() + timeout;
+  while (clock_type::now() < deadline) {
+    try {
+      http_client c(a);
+      auto res = c.request(http::verb::get, "/api/v1/status");
+      auto j = json::parse(res.body(), nullptr, false);
+      if (j.is_object() && !j["channels"].empty() && j["channels"][0].value("link_up", false)) {
+        return true;
+      }
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// Posts messages [first, last) on one connection, spacing them `interval` apart (0: no wait).
+void post_range(const station& a, std::size_t first, std::size_t last, std::size_t stride,
+                clock_type::time_point t0, std::chrono::nanoseconds interval,
+                std::vector<std::int64_t>& sent, std::atomic<std::size_t>& failures) {
+  http_client c(a);
+  auto start = clock_type::now();
+  std::size_t n = 0;
+  for (std::size_t i = first; i < last; i += stride, ++n) {
+    if (interval.count() > 0) std::this_thread::sleep_until(start + interval * n);
+    std::string body = bench_body(i);
+    sent[i] = since(t0);
+    auto res = c.request(http::verb::post, "/api/v1/messages", body);
+    if (res.result() != http::status::created) ++failures;
+  }
+}
+
+int run(const options& o) {
+  std::filesystem::remove_all(o.dir);
+  std::filesystem::create_directories(o.dir);
+  std::string setup = o.hotline + " demo --dir " + o.dir.string() + " --port-base " +
+                      std::to_string(o.port_base) + " --setup-only > /dev/null";
+  if (std::system(setup.c_str()) != 0) {
+    std::cerr << "setup failed\n";
+    return 1;
+  }
+  station a = read_env(o.dir, "rok-fleet-command");
+  station b = read_env(o.dir, "ru-pacific-fleet");
+  for (station* s : {&a, &b}) {
+    s->pid = spawn({o.hotline, "station", "--config", (o.dir / s->id / "station.toml").string()},
+                   o.dir / (s->id + ".log"));
+  }
+  int rc = 1;
+  try {
+    if (!wait_link_up(a, std::chrono::seconds(30))) throw std::runtime_error("link never came up");
+    auto count = static_cast<std::size_t>(o.count);
+    auto t0 = clock_type::now();
+    arrival_recorder rec(b, t0, count);
+    std::vector<std::int64_t> sent(count, -1);
+    std::atomic<std::size_t> failures{0};
+    std::vector<std::thread> workers;
+    std::size_t conns = o.mode == "latency" ? 1 : static_cast<std::size_t>(o.concurrency);
+    auto interval = o.mode == "latency" ? std::chrono::nanoseconds(1'000'000'000 / o.rate)
+                                        : std::chrono::nanoseconds(0);
+    for (std::size_t k = 0; k < conns; ++k) {
+      workers.emplace_back([&, k] {
+        post_range(a, k, count, conns, t0, interval * static_cast<long>(conns), sent, failures);
+      });
+    }
+    for (auto& t : workers) t.join();
+    bool complete = rec.wait_all(std::chrono::seconds(120));
+    auto arrivals = rec.arrivals();
+    std::vector<double> lat_ms;
+    std::int64_t first_send = INT64_MAX, last_arrival = 0;
+    std::size_t lost = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (arrivals[i] < 0) {
+        ++lost;
+        continue;
+      }
+      lat_ms.push_back(static_cast<double>(arrivals[i] - sent[i]) / 1e6);
+      first_send = std::min(first_send, sent[i]);
+      last_arrival = std::max(last_arrival, arrivals[i]);
+    }
+    double secs = static_cast<double>(last_arrival - first_send) / 1e9;
+    json out{{"system", o.label},
+             {"mode", o.mode},
+             {"messages", count},
+             {"message_bytes", message_bytes},
+             {"latency_p50_ms", percentile(lat_ms, 0.50)},
+             {"latency_p99_ms", percentile(lat_ms, 0.99)},
+             {"latency_max_ms", percentile(lat_ms, 1.0)},
+             {"throughput_msgs_per_s", secs > 0 ? static_cast<double>(count - lost) / secs : 0},
+             {"lost", lost},
+             {"duplicated", rec.duplicates()},
+             {"post_failures", failures.load()},
+             {"peak_rss_mb", static_cast<double>(std::max(peak_rss_kb(a.pid), peak_rss_kb(b.pid))) / 1024.0}};
+    if (o.mode == "latency") out["rate_msgs_per_s"] = o.rate;
+    else out["concurrency"] = o.concurrency;
+    std::cout << out.dump() << std::endl;
+    if (!o.json_out.empty()) std::ofstream(o.json_out) << out.dump(2) << "\n";
+    rc = complete && failures == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "bench failed: " << e.what() << "\n";
+  }
+  for (station* s : {&a, &b}) {
+    if (s->pid > 0) {
+      ::kill(s->pid, SIGTERM);
+      ::waitpid(s->pid, nullptr, 0);
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  o.dir = std::filesystem::temp_directory_path() / ("hotline-bench-" + std::to_string(::getpid()));
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--hotline") o.hotline = v;
+    else if (k == "--mode") o.mode = v;
+    else if (k == "--dir") o.dir = v;
+    else if (k == "--rate") o.rate = std::stoi(v);
+    else if (k == "--count") o.count = std::stoi(v);
+    else if (k == "--concurrency") o.concurrency = std::stoi(v);
+    else if (k == "--port-base") o.port_base = static_cast<std::uint16_t>(std::stoi(v));
+    else if (k == "--json") o.json_out = v;
+    else if (k == "--label") o.label = v;
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
+  }
+  if (o.port_base == 0) o.port_base = static_cast<std::uint16_t>(20000 + (::getpid() % 20000));
+  int rc = run(o);
+  std::filesystem::remove_all(o.dir);
+  return rc;
+}

@@ -1,0 +1,242 @@
+#include "config/station_config.hpp"
+
+#include <array>
+#include <set>
+#include <system_error>
+
+#include "config/toml_util.hpp"
+#include "core/limits.hpp"
+
+namespace hotline::config {
+
+namespace {
+
+using detail::field_name;
+
+constexpr std::size_t api_tokens_max = 256;
+constexpr std::size_t peer_listen_max = 16;
+constexpr std::size_t token_name_bytes_max = 64;
+constexpr std::array<std::string_view, 5> roles = {"duty-officer", "translator", "supervisor",
+                                                   "auditor", "admin"};
+constexpr std::array<std::string_view, 5> log_levels = {"trace", "debug", "info", "warn", "error"};
+
+std::unexpected<error> invalid(std::string field, const std::string& rule) {
+  return fail(errc::invalid_argument, field + " " + rule, std::move(field));
+}
+
+template <std::size_t n>
+bool one_of(const std::array<std::string_view, n>& choices, std::string_view value) {
+  for (std::string_view c : choices) {
+    if (c == value) return true;
+  }
+  return false;
+}
+
+// Config paths are written relative to the config file, so a station's directory can be moved
+// or copied whole. Absolute paths are kept as written.
+result<std::filesystem::path> resolve(const std::filesystem::path& base, const std::string& text,
+                                      const std::string& field) {
+  if (text.empty()) return invalid(field, "must not be empty");
+  std::filesystem::path p(text);
+  if (p.is_relative()) p = base / p;
+  return p.lexically_normal();
+}
+
+// Resolves an optional path key, or `fallback` when it is absent.
+result<std::filesystem::path> path_field(const toml::table& t, std::string_view prefix,
+                                         std::string_view key, const std::filesystem::path& base,
+                                         const std::filesystem::path& fallback) {
+  auto text = detail::optional_string(t, prefix, key);
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return fallback;
+  return resolve(base, **text, field_name(prefix, key));
+}
+
+result<void> parse_tls(const toml::table& root, const std::filesystem::path& base,
+                       station_config& out) {
+  auto table = detail::optional_table(root, "", "tls");
+  if (!table) return std::unexpected(table.error());
+  const toml::table empty;
+  const toml::table& t = *table ? **table : empty;
+  if (auto ok = detail::check_keys(t, "tls", {"certificate", "private_key"}); !ok) return ok;
+  auto cert = path_field(t, "tls", "certificate", base, out.data_dir / "tls.crt");
+  if (!cert) return std::unexpected(cert.error());
+  auto key = path_field(t, "tls", "private_key", base, out.data_dir / "tls.key");
+  if (!key) return std::unexpected(key.error());
+  out.tls_certificate = std::move(*cert);
+  out.tls_private_key = std::move(*key);
+  return {};
+}
+
+result<void> parse_listen(const toml::table& root, station_config& out) {
+  auto table = detail::optional_table(root, "", "listen");
+  if (!table) return std::unexpected(table.error());
+  if (*table == nullptr) return {};
+  const toml::table& t = **table;
+  if (auto ok = detail::check_keys(t, "listen", {"peer", "api"}); !ok) return ok;
+  auto peers = detail::optional_string_array(t, "listen", "peer");
+  if (!peers) return std::unexpected(peers.error());
+  if (*peers) {
+    if ((*peers)->empty() || (*peers)->size() > peer_listen_max) {
+      return invalid("listen.peer", "must list 1 to " + std::to_string(peer_listen_max) +
+                                        " addresses, or be left out");
+    }
+    for (std::size_t i = 0; i < (*peers)->size(); ++i) {
+      auto ep = parse_endpoint((**peers)[i]);
+      if (!ep) return invalid("listen.peer[" + std::to_string(i) + "]", ep.error().message);
+      out.peer_listen.push_back(std::move(*ep));
+    }
+  }
+  auto api = detail::optional_string(t, "listen", "api");
+  if (!api) return std::unexpected(api.error());
+  if (*api) {
+    auto ep = parse_endpoint(**api);
+    if (!ep) return invalid("listen.api", ep.error().message);
+    out.api_listen = std::move(*ep);
+  }
+  return {};
+}
+
+result<api_token> parse_token(const toml::table& t, const std::string& prefix) {
+  if (auto ok = detail::check_keys(t, prefix, {"name", "role", "sha256"}); !ok) {
+    return std::unexpected(ok.error());
+  }
+  api_token token;
+  auto name = detail::required_string(t, prefix, "name");
+  if (!name) return std::unexpected(name.error());
+  if (!detail::valid_id(*name, token_name_bytes_max)) {
+    return invalid(prefix + ".name", "must be 1 to 64 characters from [a-z0-9-]");
+  }
+  auto role = detail::required_string(t, prefix, "role");
+  if (!role) return std::unexpected(role.error());
+  if (!one_of(roles, *role)) {
+    return invalid(prefix + ".role",
+                   "must be duty-officer, translator, supervisor, auditor or admin");
+  }
+  auto hash = detail::required_string(t, prefix, "sha256");
+  if (!hash) return std::unexpected(hash.error());
+  if (!detail::valid_lower_hex64(*hash)) {
+    return invalid(prefix + ".sha256", "must be 64 lowercase hex digits (the secret's SHA-256)");
+  }
+  token.name = std::move(*name);
+  token.role = std::move(*role);
+  token.sha256_hex = std::move(*hash);
+  return token;
+}
+
+result<void> parse_api(const toml::table& root, station_config& out) {
+  auto table = detail::optional_table(root, "", "api");
+  if (!table) return std::unexpected(table.error());
+  if (*table == nullptr) return {};
+  if (auto ok = detail::check_keys(**table, "api", {"tokens"}); !ok) return ok;
+  auto tokens = detail::optional_table_array(**table, "api", "tokens");
+  if (!tokens) return std::unexpected(tokens.error());
+  if (*tokens == nullptr) return {};
+  if ((*tokens)->size() > api_tokens_max) {
+    return invalid("api.tokens", "has more than " + std::to_string(api_tokens_max) + " entries");
+  }
+  std::set<std::string> names;
+  std::set<std::string> hashes;
+  for (std::size_t i = 0; i < (*tokens)->size(); ++i) {
+    const std::string prefix = "api.tokens[" + std::to_string(i) + "]";
+    auto token = parse_token(*(**tokens)[i].as_table(), prefix);
+    if (!token) return std::unexpected(token.error());
+    if (!names.insert(token->name).second) {
+      return invalid(prefix + ".name", "repeats token name \"" + token->name + "\"");
+    }
+    // One secret must map to one name and role, or the audit trail could not say who acted.
+    if (!hashes.insert(token->sha256_hex).second) {
+      return invalid(prefix + ".sha256", "is the same secret as another token");
+    }
+    out.api_tokens.push_back(std::move(*token));
+  }
+  return {};
+}
+
+result<void> parse_log(const toml::table& root, station_config& out) {
+  auto table = detail::optional_table(root, "", "log");
+  if (!table) return std::unexpected(table.error());
+  if (*table == nullptr) return {};
+  if (auto ok = detail::check_keys(**table, "log", {"level"}); !ok) return ok;
+  auto level = detail::optional_string(**table, "log", "level");
+  if (!level) return std::unexpected(level.error());
+  if (*level && !one_of(log_levels, **level)) {
+    return invalid("log.level", "must be trace, debug, info, warn or error");
+  }
+  out.log_level = level->value_or(out.log_level);
+  return {};
+}
+
+result<void> parse_top(const toml::table& root, const std::filesystem::path& base,
+                       station_config& out) {
+  auto station = detail::required_string(root, "", "station");
+  if (!station) return std::unexpected(station.error());
+  if (!detail::valid_id(*station, limits::station_id_bytes_max)) {
+    return invalid("station", "must be a station id: 1 to 64 characters from [a-z0-9-]");
+  }
+  out.station = std::move(*station);
+  auto agreement_text = detail::required_string(root, "", "agreement");
+  if (!agreement_text) return std::unexpected(agreement_text.error());
+  auto agreement_file = resolve(base, *agreement_text, "agreement");
+  if (!agreement_file) return std::unexpected(agreement_file.error());
+  out.agreement_file = std::move(*agreement_file);
+  auto data_dir = path_field(root, "", "data_dir", base, base);
+  if (!data_dir) return std::unexpected(data_dir.error());
+  out.data_dir = std::move(*data_dir);
+  auto database = path_field(root, "", "database", base, out.data_dir / "hotline.db");
+  if (!database) return std::unexpected(database.error());
+  out.database = std::move(*database);
+  return {};
+}
+
+}  // namespace
+
+result<station_config> parse_station_config(std::string_view toml_text,
+                                            const std::filesystem::path& config_file) {
+  auto root = detail::parse_toml(toml_text);
+  if (!root) return std::unexpected(root.error());
+  if (auto ok = detail::check_keys(
+          *root, "",
+          {"station", "agreement", "data_dir", "database", "tls", "listen", "api", "log"});
+      !ok) {
+    return std::unexpected(ok.error());
+  }
+  station_config cfg;
+  std::error_code ec;
+  cfg.config_file = std::filesystem::absolute(config_file, ec).lexically_normal();
+  if (ec) return fail(errc::io, "cannot resolve " + config_file.string() + ": " + ec.message());
+  cfg.api_listen = endpoint{"127.0.0.1", 8080};
+  const std::filesystem::path base = cfg.config_file.parent_path();
+  if (auto ok = parse_top(*root, base, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_tls(*root, base, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_listen(*root, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_api(*root, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_log(*root, cfg); !ok) return std::unexpected(ok.error());
+  return cfg;
+}
+
+result<station_config> load_station_config(const std::filesystem::path& file) {
+  auto text = detail::read_file(file);
+  if (!text) return std::unexpected(text.error());
+  auto parsed = parse_station_config(*text, file);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.message = file.string() + ": " + e.message;
+    return std::unexpected(std::move(e));
+  }
+  return parsed;
+}
+
+result<agreement> load_agreement_for(const station_config& cfg) {
+  auto a = load_agreement(cfg.agreement_file);
+  if (!a) return a;
+  if (a->find_station(cfg.station) == nullptr) {
+    return fail(errc::not_found,
+                "station \"" + cfg.station + "\" is not in agreement \"" + a->id + "\" (" +
+                    cfg.agreement_file.string() + ")",
+                "station");
+  }
+  return a;
+}
+
+}  // namespace hotline::config
