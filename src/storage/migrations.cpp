@@ -1,0 +1,129 @@
+#include "storage/migrations.hpp"
+
+#include <array>
+#include <climits>
+#include <string>
+
+#include "storage/sqlite_db.hpp"
+
+namespace hotline::storage {
+
+namespace {
+
+// Migration 1: the message store. `cursor` is the local, never reused position that list()
+// pages by; `seq` 0 marks an outbound message still queued. Inbound messages always carry
+// their sender's seq. Each index serves one read path:
+//   messages_channel_box_seq  recover() maxima and ranges, inbound_range(), seq uniqueness;
+//   messages_out_queued       recover() queue in post order;
+//   messages_out_undelivered  the delivered update and the cumulative-mark check (small:
+//                             only the unacknowledged window);
+//   messages_*_cursor         list() with and without channel and box filters.
+constexpr std::string_view migration_1_sql = R"sql(
+CREATE TABLE messages (
+  cursor          INTEGER PRIMARY KEY AUTOINCREMENT,
+  id              TEXT    NOT NULL UNIQUE,
+  channel         TEXT    NOT NULL,
+  box             TEXT    NOT NULL CHECK (box IN ('in', 'out')),
+  sender          TEXT    NOT NULL,
+  seq             INTEGER NOT NULL DEFAULT 0 CHECK (seq >= 0),
+  precedence      INTEGER NOT NULL CHECK (precedence BETWEEN 0 AND 3),
+  form            TEXT    NOT NULL,
+  body            BLOB    NOT NULL,
+  signature       BLOB    NOT NULL,
+  created_at_ms   INTEGER NOT NULL,
+  received_at_ms  INTEGER,
+  delivered_at_ms INTEGER,
+  CHECK (box = 'out' OR seq > 0)
+) STRICT;
+CREATE UNIQUE INDEX messages_channel_box_seq ON messages (channel, box, seq) WHERE seq > 0;
+CREATE INDEX messages_out_queued ON messages (channel, cursor) WHERE box = 'out' AND seq = 0;
+CREATE INDEX messages_out_undelivered ON messages (channel, seq)
+  WHERE box = 'out' AND seq > 0 AND delivered_at_ms IS NULL;
+CREATE INDEX messages_channel_box_cursor ON messages (channel, box, cursor);
+CREATE INDEX messages_channel_cursor ON messages (channel, cursor);
+CREATE INDEX messages_box_cursor ON messages (box, cursor);
+)sql";
+
+constexpr std::array<migration, 1> all_migrations{{
+    {1, "messages", migration_1_sql},
+}};
+
+constexpr std::string_view create_history_sql =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)";
+
+std::unexpected<error> rollback(sqlite3* db, error e) {
+  // SQLite may already have rolled back after an I/O error; only an open transaction needs it.
+  if (sqlite3_get_autocommit(db) == 0) (void)sqlite::exec(db, "ROLLBACK");
+  return std::unexpected(std::move(e));
+}
+
+// Applies at most one migration inside its own transaction. Returns the version the database
+// is at afterwards; equal to the version before means nothing was left to do.
+result<int> step_once(sqlite3* db, std::int64_t now_ms) {
+  if (auto r = sqlite::exec(db, "BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+  if (auto r = sqlite::exec(db, create_history_sql); !r) return rollback(db, r.error());
+  auto current = schema_version(db);
+  if (!current) return rollback(db, current.error());
+  const int latest = schema_version_latest();
+  if (*current > latest) {
+    return rollback(
+        db, error{errc::conflict,
+                  "database schema version " + std::to_string(*current) +
+                      " is newer than this hotline build supports (" + std::to_string(latest) + ")",
+                  {}});
+  }
+  if (*current < latest) {
+    const migration& m = all_migrations[static_cast<std::size_t>(*current)];
+    if (auto r = sqlite::exec(db, m.sql); !r) {
+      error e = r.error();
+      e.message =
+          "migration " + std::to_string(m.version) + " (" + std::string{m.name} + "): " + e.message;
+      return rollback(db, std::move(e));
+    }
+    auto record = sqlite::statement::prepare(
+        db, "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)");
+    if (!record) return rollback(db, record.error());
+    sqlite::query q{*record};
+    if (auto r = q.bind_int(1, m.version).bind_int(2, now_ms).run(); !r) {
+      return rollback(db, r.error());
+    }
+  }
+  if (auto r = sqlite::exec(db, "COMMIT"); !r) return rollback(db, r.error());
+  return *current < latest ? *current + 1 : *current;
+}
+
+}  // namespace
+
+std::span<const migration> schema_migrations() { return all_migrations; }
+
+int schema_version_latest() { return static_cast<int>(all_migrations.size()); }
+
+result<int> schema_version(sqlite3* db) {
+  auto s = sqlite::statement::prepare(
+      db,
+      "SELECT COUNT(*), COALESCE(MAX(version), 0), COALESCE(MIN(version), 1) "
+      "FROM schema_migrations");
+  if (!s) return std::unexpected(s.error());
+  sqlite::query q{*s};
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  const std::int64_t count = q.column_int(0);
+  const std::int64_t max = q.column_int(1);
+  // Versions are applied one by one from 1, so anything but 1..N means the history was edited.
+  if (count != max || q.column_int(2) != 1 || max > INT_MAX) {
+    return fail(errc::corrupt, "schema_migrations is not 1.." + std::to_string(max) + " (" +
+                                   std::to_string(count) + " rows)");
+  }
+  return static_cast<int>(max);
+}
+
+result<int> migrate(sqlite3* db, std::int64_t now_ms) {
+  // Each step applies one migration or fails, so this loop runs at most latest + 1 times.
+  for (;;) {
+    auto version = step_once(db, now_ms);
+    if (!version || *version >= schema_version_latest()) return version;
+  }
+}
+
+}  // namespace hotline::storage

@@ -1,0 +1,90 @@
+// SQLite helpers for the storage layer: an owned connection, cached statements, and SQLite
+// result codes turned into Hotline errors. Internal to src/storage; nothing outside includes it.
+//
+// `statement` owns one prepared statement (finalized on destruction) and must be destroyed
+// before the connection it was prepared on. `query` borrows a statement for one execution:
+// it binds, steps and reads columns, and resets the statement (clearing its bindings) when it
+// goes out of scope, so a cached statement never holds a read transaction open between uses.
+// Text and blob parameters are bound without copying: the bound bytes must outlive the query.
+//
+// Not thread-safe: a connection and its statements belong to one thread.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace hotline::storage::sqlite {
+
+struct connection_closer {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using connection = std::unique_ptr<sqlite3, connection_closer>;
+
+// Turns a failed SQLite call into an error: disk and permission failures become errc::io,
+// constraint violations errc::conflict, a damaged file errc::corrupt and lock contention
+// errc::unavailable. The message is `context` followed by SQLite's own explanation.
+error make_error(sqlite3* db, int rc, std::string_view context);
+
+// Runs `sql` (one or more statements, no results wanted). Failure: make_error.
+result<void> exec(sqlite3* db, std::string_view sql);
+
+class statement {
+ public:
+  statement() = default;
+
+  // Prepares `sql` for repeated use (SQLITE_PREPARE_PERSISTENT). Failure: make_error.
+  static result<statement> prepare(sqlite3* db, std::string_view sql);
+
+  sqlite3_stmt* get() const { return stmt_.get(); }
+
+ private:
+  struct finalizer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  std::unique_ptr<sqlite3_stmt, finalizer> stmt_;
+};
+
+class query {
+ public:
+  explicit query(const statement& s);
+  ~query();
+  query(const query&) = delete;
+  query& operator=(const query&) = delete;
+
+  // Binding never fails on the spot: the first failure is remembered and returned by step().
+  // Parameter indexes start at 1, as in SQLite.
+  query& bind_int(int index, std::int64_t value);
+  query& bind_text(int index, std::string_view text);
+  query& bind_text(int index, std::string&& text) = delete;  // would dangle before step()
+  query& bind_blob(int index, std::string_view bytes);
+  query& bind_blob(int index, std::string&& bytes) = delete;
+  query& bind_null(int index);
+  // Binds the named parameter if the statement has it; a missing name is not an error because
+  // the list statements are built with only the filters a query asks for.
+  query& bind_int(const char* name, std::int64_t value);
+  query& bind_text(const char* name, std::string_view text);
+
+  // Steps once: true when a row is ready, false when the statement is done.
+  result<bool> step();
+  // Steps a statement that returns no rows.
+  result<void> run();
+
+  bool column_is_null(int col) const;
+  std::int64_t column_int(int col) const;
+  std::string column_text(int col) const;
+  std::string column_blob(int col) const;
+
+ private:
+  void note(int rc);
+
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+}  // namespace hotline::storage::sqlite

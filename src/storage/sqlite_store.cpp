@@ -1,0 +1,294 @@
+// The SQLite store's lifecycle and write path: opening and configuring the connection, and
+// commit(). The read path (recover, get, list, inbound_range) is in sqlite_store_reads.cpp.
+#include "storage/sqlite_store.hpp"
+
+#include <cassert>
+#include <charconv>
+#include <chrono>
+#include <limits>
+#include <type_traits>
+#include <variant>
+
+#include "core/limits.hpp"
+#include "storage/migrations.hpp"
+
+namespace hotline::storage {
+
+namespace {
+
+constexpr auto seq_db_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+result<std::string> pragma_text(sqlite3* db, const std::string& sql) {
+  auto s = sqlite::statement::prepare(db, sql);
+  if (!s) return std::unexpected(s.error());
+  sqlite::query q{*s};
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return fail(errc::io, sql + " returned nothing");
+  return q.column_text(0);
+}
+
+result<void> expect_pragma(sqlite3* db, const std::string& sql, std::string_view want) {
+  auto got = pragma_text(db, sql);
+  if (!got) return std::unexpected(got.error());
+  if (*got != want) {
+    return fail(errc::io, sql + " is '" + *got + "', want '" + std::string{want} + "'");
+  }
+  return {};
+}
+
+// Sets the pragmas durability depends on, then reads each back: SQLite ignores a pragma it
+// cannot honour (WAL on some file systems, for one) instead of failing.
+result<void> configure(sqlite3* db) {
+  if (int rc = sqlite3_busy_timeout(db, sqlite_busy_timeout_ms); rc != SQLITE_OK) {
+    return std::unexpected(sqlite::make_error(db, rc, "busy_timeout"));
+  }
+  // An in-memory database has no file name and keeps its journal in memory; WAL needs a file.
+  const char* file = sqlite3_db_filename(db, "main");
+  const bool in_memory = file == nullptr || *file == '\0';
+  if (auto r = expect_pragma(db, "PRAGMA journal_mode=WAL", in_memory ? "memory" : "wal"); !r) {
+    return r;
+  }
+  if (auto r = sqlite::exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"); !r) return r;
+  if (auto r = expect_pragma(db, "PRAGMA synchronous", "2"); !r) return r;  // 2 is FULL
+  if (auto r = expect_pragma(db, "PRAGMA foreign_keys", "1"); !r) return r;
+  return expect_pragma(db, "PRAGMA busy_timeout", std::to_string(sqlite_busy_timeout_ms));
+}
+
+std::int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Checks a message against the limits before it reaches the disk. The core has already
+// validated it; a failure here means a bug upstream, reported rather than stored.
+result<void> check_message(const message& m) {
+  auto too_long = [](std::string_view v, std::size_t max) { return v.size() > max; };
+  if (m.id.empty() || too_long(m.id, limits::message_id_bytes_max)) {
+    return fail(errc::invalid_argument, "message id is empty or too long", "id");
+  }
+  if (m.channel.empty() || too_long(m.channel, limits::channel_id_bytes_max)) {
+    return fail(errc::invalid_argument, "channel is empty or too long", "channel");
+  }
+  if (too_long(m.from, limits::station_id_bytes_max)) {
+    return fail(errc::invalid_argument, "sender station id is too long", "from");
+  }
+  if (too_long(m.form, limits::form_id_bytes_max)) {
+    return fail(errc::invalid_argument, "form id is too long", "form");
+  }
+  if (too_long(m.body, limits::message_body_bytes_max)) {
+    return fail(errc::limit, "body exceeds message_body_bytes_max", "body");
+  }
+  if (too_long(m.signature, limits::signature_bytes_max)) {
+    return fail(errc::limit, "signature exceeds signature_bytes_max", "signature");
+  }
+  if (m.seq > seq_db_max) return fail(errc::invalid_argument, "seq out of range", "seq");
+  if (static_cast<int>(m.prec) >= precedence_count) {
+    return fail(errc::invalid_argument, "unknown precedence", "precedence");
+  }
+  return {};
+}
+
+std::string describe(const records::record& rec) {
+  return std::visit(
+      [](const auto& r) -> std::string {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, records::posted>) return "posted '" + r.msg.id + "'";
+        if constexpr (std::is_same_v<T, records::received>) return "received '" + r.msg.id + "'";
+        if constexpr (std::is_same_v<T, records::sequenced>) return "sequenced '" + r.id + "'";
+        if constexpr (std::is_same_v<T, records::delivered>) {
+          return "delivered '" + r.channel + "' up to " + std::to_string(r.up_to_seq);
+        }
+      },
+      rec);
+}
+
+}  // namespace
+
+result<std::unique_ptr<store>> open_sqlite(const std::string& path) {
+  auto s = sqlite_store::create(path, wall_clock_ms());
+  if (!s) return std::unexpected(std::move(s.error()));
+  return std::unique_ptr<store>(std::move(*s));
+}
+
+result<std::unique_ptr<sqlite_store>> sqlite_store::create(const std::string& path,
+                                                           std::int64_t now_ms) {
+  sqlite3* raw = nullptr;
+  // NOMUTEX: the store has one owning thread, so SQLite's own locking would only cost time.
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  sqlite::connection db{raw};
+  if (rc != SQLITE_OK) return std::unexpected(sqlite::make_error(raw, rc, "open " + path));
+
+  auto with_path = [&path](error e) {
+    e.message = path + ": " + e.message;
+    return std::unexpected(std::move(e));
+  };
+  if (auto r = configure(db.get()); !r) return with_path(r.error());
+  if (auto r = migrate(db.get(), now_ms); !r) return with_path(r.error());
+  std::unique_ptr<sqlite_store> s{new sqlite_store(std::move(db))};
+  if (auto r = s->prepare_statements(); !r) return with_path(r.error());
+  return s;
+}
+
+result<void> sqlite_store::prepare_statements() {
+  const std::pair<sqlite::statement*, std::string_view> writes[] = {
+      {&st_.begin, "BEGIN IMMEDIATE"},
+      {&st_.commit, "COMMIT"},
+      {&st_.rollback, "ROLLBACK"},
+      {&st_.insert,
+       "INSERT INTO messages (id, channel, box, sender, seq, precedence, form, body, signature,"
+       " created_at_ms, received_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+      {&st_.sequence,
+       "UPDATE messages SET seq = ?1 WHERE id = ?2 AND channel = ?3 AND box = 'out' AND seq = 0"},
+      // The literal `seq > 0` and `delivered_at_ms IS NULL` terms let SQLite use the small
+      // messages_out_undelivered index.
+      {&st_.deliver,
+       "UPDATE messages SET delivered_at_ms = ?1 WHERE channel = ?2 AND box = 'out'"
+       " AND seq > 0 AND seq <= ?3 AND delivered_at_ms IS NULL"},
+  };
+  for (const auto& [target, sql] : writes) {
+    auto s = sqlite::statement::prepare(db_.get(), sql);
+    if (!s) return std::unexpected(s.error());
+    *target = std::move(*s);
+  }
+  return prepare_read_statements();
+}
+
+result<void> sqlite_store::commit(std::span<const records::record> recs, std::int64_t now_ms) {
+  if (recs.empty()) return {};
+  if (recs.size() > limits::group_commit_records_max) {
+    return fail(errc::limit, "commit of " + std::to_string(recs.size()) +
+                                 " records exceeds group_commit_records_max");
+  }
+  // Invariant: no transaction is open between calls; every path below closes the one it opens.
+  assert(sqlite3_get_autocommit(db_.get()) != 0);
+  if (auto r = sqlite::query{st_.begin}.run(); !r) return r;
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    if (auto r = apply(recs[i], now_ms); !r) {
+      rollback_if_open();
+      error e = std::move(r.error());
+      e.message = "record " + std::to_string(i) + " (" + describe(recs[i]) + "): " + e.message;
+      return std::unexpected(std::move(e));
+    }
+  }
+  if (auto r = sqlite::query{st_.commit}.run(); !r) {
+    rollback_if_open();
+    return r;
+  }
+  return {};
+}
+
+void sqlite_store::rollback_if_open() {
+  // After SQLITE_FULL or SQLITE_IOERR SQLite may have rolled back on its own already. If the
+  // rollback itself fails the next BEGIN fails too, so the error still surfaces to the caller.
+  if (sqlite3_get_autocommit(db_.get()) == 0) (void)sqlite::query{st_.rollback}.run();
+}
+
+result<void> sqlite_store::apply(const records::record& rec, std::int64_t now_ms) {
+  if (const auto* p = std::get_if<records::posted>(&rec)) {
+    return insert(p->msg, box::out, std::nullopt);
+  }
+  if (const auto* r = std::get_if<records::received>(&rec)) {
+    if (r->msg.seq == 0) {
+      return fail(errc::invalid_argument, "inbound message without a seq", "seq");
+    }
+    return insert(r->msg, box::in, now_ms);
+  }
+  if (const auto* s = std::get_if<records::sequenced>(&rec)) return sequence(*s);
+  return deliver(std::get<records::delivered>(rec), now_ms);
+}
+
+result<void> sqlite_store::insert(const message& m, box direction,
+                                  std::optional<std::int64_t> received_at_ms) {
+  if (auto r = check_message(m); !r) return r;
+  sqlite::query q{st_.insert};
+  q.bind_text(1, m.id)
+      .bind_text(2, m.channel)
+      .bind_text(3, to_string(direction))
+      .bind_text(4, m.from)
+      .bind_int(5, static_cast<std::int64_t>(m.seq))
+      .bind_int(6, static_cast<std::int64_t>(m.prec))
+      .bind_text(7, m.form)
+      .bind_blob(8, m.body)
+      .bind_blob(9, m.signature)
+      .bind_int(10, m.created_at_ms);
+  if (received_at_ms) {
+    q.bind_int(11, *received_at_ms);
+  } else {
+    q.bind_null(11);
+  }
+  // A duplicate id or (channel, box, seq) comes back as a constraint failure: errc::conflict.
+  return q.run();
+}
+
+result<void> sqlite_store::sequence(const records::sequenced& rec) {
+  if (rec.seq == 0 || rec.seq > seq_db_max) {
+    return fail(errc::invalid_argument, "seq out of range", "seq");
+  }
+  sqlite::query q{st_.sequence};
+  q.bind_int(1, static_cast<std::int64_t>(rec.seq)).bind_text(2, rec.id).bind_text(3, rec.channel);
+  if (auto r = q.run(); !r) {
+    // The seq is already taken on this channel: the store and the core disagree.
+    error e = std::move(r.error());
+    if (e.code == errc::conflict) e.code = errc::corrupt;
+    return std::unexpected(std::move(e));
+  }
+  if (sqlite3_changes64(db_.get()) != 1) {
+    return fail(errc::corrupt,
+                "no queued outbound message '" + rec.id + "' on channel '" + rec.channel + "'");
+  }
+  return {};
+}
+
+result<void> sqlite_store::deliver(const records::delivered& rec, std::int64_t now_ms) {
+  if (rec.up_to_seq > seq_db_max) {
+    return fail(errc::invalid_argument, "up_to_seq out of range", "up_to_seq");
+  }
+  sqlite::query q{st_.deliver};
+  q.bind_int(1, now_ms)
+      .bind_text(2, rec.channel)
+      .bind_int(3, static_cast<std::int64_t>(rec.up_to_seq));
+  return q.run();
+}
+
+namespace sqlite_testing {
+
+namespace {
+
+result<sqlite_store*> as_sqlite(store& s) {
+  auto* sq = dynamic_cast<sqlite_store*>(&s);
+  if (sq == nullptr) return fail(errc::invalid_argument, "not a SQLite store", "store");
+  return sq;
+}
+
+}  // namespace
+
+result<std::int64_t> set_max_page_count(store& s, std::int64_t pages) {
+  auto sq = as_sqlite(s);
+  if (!sq) return std::unexpected(sq.error());
+  auto got = pragma_text((*sq)->handle(), "PRAGMA max_page_count=" + std::to_string(pages));
+  if (!got) return std::unexpected(got.error());
+  std::int64_t limit = 0;
+  const auto [end, ec] = std::from_chars(got->data(), got->data() + got->size(), limit);
+  if (ec != std::errc{} || end != got->data() + got->size()) {
+    return fail(errc::io, "PRAGMA max_page_count returned '" + *got + "'");
+  }
+  return limit;
+}
+
+result<std::string> pragma_value(store& s, std::string_view name) {
+  auto sq = as_sqlite(s);
+  if (!sq) return std::unexpected(sq.error());
+  for (char c : name) {
+    if (!(c == '_' || (c >= 'a' && c <= 'z'))) {
+      return fail(errc::invalid_argument, "not a pragma name", "name");
+    }
+  }
+  return pragma_text((*sq)->handle(), "PRAGMA " + std::string{name});
+}
+
+}  // namespace sqlite_testing
+
+}  // namespace hotline::storage

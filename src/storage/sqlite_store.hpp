@@ -1,0 +1,97 @@
+// SQLite store: the production implementation of `store` (store.hpp), and its test hooks.
+// Internal to src/storage and its tests; everyone else goes through open_sqlite().
+//
+// One connection in WAL mode with synchronous=FULL, so a successful commit is one fsync of the
+// write-ahead log. Every statement on the write and recovery paths is prepared once, when the
+// store opens, and reused. The store is the only writer of its file: it assumes no other
+// process writes the same database while it is open.
+//
+// Not thread-safe: one owning thread, as store.hpp says. The store owns its connection and
+// statements; destroying the store closes the file.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "storage/sqlite_db.hpp"
+#include "storage/store.hpp"
+
+namespace hotline::storage {
+
+// How long a statement waits for a lock held by another connection (a reader's checkpoint, an
+// operator's sqlite3 shell) before failing with errc::unavailable.
+inline constexpr int sqlite_busy_timeout_ms = 5'000;
+
+class sqlite_store final : public store {
+ public:
+  // Opens `path` (":memory:" for a private in-memory database), sets and verifies the pragmas,
+  // applies pending migrations stamped with `now_ms`, and prepares the cached statements.
+  static result<std::unique_ptr<sqlite_store>> create(const std::string& path, std::int64_t now_ms);
+
+  result<void> commit(std::span<const records::record> recs, std::int64_t now_ms) override;
+  result<records::channel_recovery> recover(const std::string& channel) override;
+  result<std::optional<stored_message>> get(std::string_view id) override;
+  result<std::vector<stored_message>> list(const list_query& q) override;
+  result<std::vector<stored_message>> inbound_range(const std::string& channel,
+                                                    std::uint64_t from_seq,
+                                                    std::uint64_t to_seq) override;
+
+  // The connection, for the test hooks below. Owned by the store.
+  sqlite3* handle() const { return db_.get(); }
+
+ private:
+  // One variant of the list statement per combination of filters: bit 0 channel, bit 1 box,
+  // bit 2 after_cursor. Each is a separate statement so SQLite can pick the right index.
+  static constexpr std::size_t list_variants = 8;
+
+  struct statements {
+    sqlite::statement begin, commit, rollback;
+    sqlite::statement insert, sequence, deliver;
+    sqlite::statement get;
+    sqlite::statement seq_stats, highest_delivered, undelivered_below;
+    sqlite::statement unacked, queued, inbound_range;
+    std::array<sqlite::statement, list_variants> list;
+  };
+
+  explicit sqlite_store(sqlite::connection db) : db_(std::move(db)) {}
+
+  result<void> prepare_statements();
+  result<void> prepare_read_statements();  // in sqlite_store_reads.cpp, beside the reads
+  result<void> apply(const records::record& rec, std::int64_t now_ms);
+  result<void> insert(const message& m, box direction, std::optional<std::int64_t> received_at_ms);
+  result<void> sequence(const records::sequenced& rec);
+  result<void> deliver(const records::delivered& rec, std::int64_t now_ms);
+  void rollback_if_open();
+
+  result<std::pair<std::uint64_t, std::uint64_t>> seq_count_and_max(const std::string& channel,
+                                                                    box direction);
+  result<std::uint64_t> out_delivered(const std::string& channel);
+  result<std::vector<message>> load_unacked(const std::string& channel, std::uint64_t after_seq,
+                                            std::uint64_t next_out_seq);
+  result<std::vector<message>> load_queued(const std::string& channel);
+
+  // Declared first so it is destroyed last: statements must be finalized before the close.
+  sqlite::connection db_;
+  statements st_;
+};
+
+// Hooks for tests. They reach into a store made by open_sqlite() and fail with
+// errc::invalid_argument for any other kind of store.
+namespace sqlite_testing {
+
+// Sets the connection's `PRAGMA max_page_count`, which makes SQLite answer SQLITE_FULL as a
+// full disk would once the file would grow past `pages`. Returns the limit now in force.
+result<std::int64_t> set_max_page_count(store& s, std::int64_t pages);
+
+// Reads one pragma (`name` is a bare identifier such as "journal_mode") on the store's own
+// connection, as text.
+result<std::string> pragma_value(store& s, std::string_view name);
+
+}  // namespace sqlite_testing
+
+}  // namespace hotline::storage

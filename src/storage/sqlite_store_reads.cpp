@@ -1,0 +1,274 @@
+// The SQLite store's read path: recover(), get(), list() and inbound_range(), and the checks
+// every row passes on its way off the disk.
+#include <algorithm>
+#include <limits>
+
+#include "core/limits.hpp"
+#include "storage/sqlite_store.hpp"
+
+namespace hotline::storage {
+
+namespace {
+
+// Every read selects these columns in this order; decode() reads them by position.
+constexpr std::string_view message_columns =
+    "cursor, id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms,"
+    " received_at_ms, delivered_at_ms";
+
+constexpr auto seq_db_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+std::string select_messages(std::string_view rest) {
+  std::string sql = "SELECT ";
+  sql += message_columns;
+  sql += " FROM messages ";
+  sql += rest;
+  return sql;
+}
+
+std::string list_sql(std::size_t variant) {
+  std::string where;
+  auto add = [&where](std::string_view term) {
+    where += where.empty() ? "WHERE " : " AND ";
+    where += term;
+  };
+  if ((variant & 1U) != 0) add("channel = :channel");
+  if ((variant & 2U) != 0) add("box = :box");
+  if ((variant & 4U) != 0) add("cursor > :after");
+  // After a cursor the oldest come first; without one the newest are taken and then reversed.
+  where += (variant & 4U) != 0 ? " ORDER BY cursor ASC" : " ORDER BY cursor DESC";
+  return select_messages(where + " LIMIT :limit");
+}
+
+// Turns the current row into a stored_message, checking what the schema cannot: a row that
+// fails is reported as errc::corrupt rather than handed to the core.
+result<stored_message> decode(const sqlite::query& q) {
+  stored_message m;
+  m.cursor = q.column_int(0);
+  m.msg.id = q.column_text(1);
+  m.msg.channel = q.column_text(2);
+  const std::string box_text = q.column_text(3);
+  m.msg.from = q.column_text(4);
+  const std::int64_t seq = q.column_int(5);
+  const std::int64_t prec = q.column_int(6);
+  m.msg.form = q.column_text(7);
+  m.msg.body = q.column_blob(8);
+  m.msg.signature = q.column_blob(9);
+  m.msg.created_at_ms = q.column_int(10);
+  if (!q.column_is_null(11)) m.received_at_ms = q.column_int(11);
+  if (!q.column_is_null(12)) m.delivered_at_ms = q.column_int(12);
+
+  if (box_text != "in" && box_text != "out") {
+    return fail(errc::corrupt, "message '" + m.msg.id + "' has box '" + box_text + "'");
+  }
+  if (seq < 0 || prec < 0 || prec >= precedence_count) {
+    return fail(errc::corrupt, "message '" + m.msg.id + "' has an invalid seq or precedence");
+  }
+  m.direction = box_text == "in" ? box::in : box::out;
+  m.msg.seq = static_cast<std::uint64_t>(seq);
+  m.msg.prec = static_cast<precedence>(prec);
+  if (m.direction == box::in) {
+    m.status = delivery_status::delivered;  // it is on this station's disk
+  } else if (m.msg.seq == 0) {
+    m.status = delivery_status::queued;
+  } else {
+    m.status = m.delivered_at_ms ? delivery_status::delivered : delivery_status::sent;
+  }
+  return m;
+}
+
+result<std::vector<stored_message>> read_all(sqlite::query& q) {
+  std::vector<stored_message> out;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return out;
+    auto m = decode(q);
+    if (!m) return std::unexpected(std::move(m.error()));
+    out.push_back(std::move(*m));
+  }
+}
+
+std::vector<message> messages_of(std::vector<stored_message>&& rows) {
+  std::vector<message> out;
+  out.reserve(rows.size());
+  for (auto& r : rows) out.push_back(std::move(r.msg));
+  return out;
+}
+
+error corrupt(const std::string& channel, const std::string& what) {
+  return error{errc::corrupt, "channel '" + channel + "': " + what, {}};
+}
+
+}  // namespace
+
+result<void> sqlite_store::prepare_read_statements() {
+  std::vector<std::pair<sqlite::statement*, std::string>> reads = {
+      {&st_.get, select_messages("WHERE id = ?1")},
+      {&st_.seq_stats,
+       "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM messages"
+       " WHERE channel = ?1 AND box = ?2 AND seq > 0"},
+      {&st_.highest_delivered,
+       "SELECT seq FROM messages WHERE channel = ?1 AND box = 'out' AND seq > 0"
+       " AND delivered_at_ms IS NOT NULL ORDER BY seq DESC LIMIT 1"},
+      {&st_.undelivered_below,
+       "SELECT COUNT(*) FROM messages WHERE channel = ?1 AND box = 'out' AND seq > 0"
+       " AND delivered_at_ms IS NULL AND seq <= ?2"},
+      {&st_.unacked,
+       select_messages("WHERE channel = ?1 AND box = 'out' AND seq > 0 AND seq > ?2 ORDER BY seq")},
+      {&st_.queued,
+       select_messages("WHERE channel = ?1 AND box = 'out' AND seq = 0 ORDER BY cursor")},
+      {&st_.inbound_range,
+       select_messages("WHERE channel = ?1 AND box = 'in' AND seq > 0 AND seq >= ?2"
+                       " AND seq <= ?3 ORDER BY seq")},
+  };
+  for (std::size_t v = 0; v < list_variants; ++v) reads.emplace_back(&st_.list[v], list_sql(v));
+  for (const auto& [target, sql] : reads) {
+    auto s = sqlite::statement::prepare(db_.get(), sql);
+    if (!s) return std::unexpected(s.error());
+    *target = std::move(*s);
+  }
+  return {};
+}
+
+result<std::optional<stored_message>> sqlite_store::get(std::string_view id) {
+  sqlite::query q{st_.get};
+  q.bind_text(1, id);
+  auto row = q.step();
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<stored_message>{};
+  auto m = decode(q);
+  if (!m) return std::unexpected(std::move(m.error()));
+  return std::optional<stored_message>{std::move(*m)};
+}
+
+result<std::vector<stored_message>> sqlite_store::list(const list_query& lq) {
+  if (lq.limit == 0) return fail(errc::invalid_argument, "limit must be at least 1", "limit");
+  if (lq.limit > limits::list_limit_max) {
+    return fail(errc::limit, "limit exceeds list_limit_max", "limit");
+  }
+  const std::size_t variant =
+      (lq.channel.empty() ? 0U : 1U) | (lq.direction ? 2U : 0U) | (lq.after_cursor ? 4U : 0U);
+  sqlite::query q{st_.list[variant]};
+  q.bind_text(":channel", lq.channel)
+      .bind_text(":box", lq.direction ? to_string(*lq.direction) : std::string_view{})
+      .bind_int(":after", lq.after_cursor.value_or(0))
+      .bind_int(":limit", static_cast<std::int64_t>(lq.limit));
+  auto rows = read_all(q);
+  if (rows && !lq.after_cursor) std::reverse(rows->begin(), rows->end());
+  return rows;
+}
+
+result<std::vector<stored_message>> sqlite_store::inbound_range(const std::string& channel,
+                                                                std::uint64_t from_seq,
+                                                                std::uint64_t to_seq) {
+  if (from_seq > to_seq || from_seq > seq_db_max) return std::vector<stored_message>{};
+  sqlite::query q{st_.inbound_range};
+  q.bind_text(1, channel)
+      .bind_int(2, static_cast<std::int64_t>(from_seq))
+      .bind_int(3, static_cast<std::int64_t>(std::min(to_seq, seq_db_max)));
+  return read_all(q);
+}
+
+result<std::pair<std::uint64_t, std::uint64_t>> sqlite_store::seq_count_and_max(
+    const std::string& channel, box direction) {
+  sqlite::query q{st_.seq_stats};
+  q.bind_text(1, channel).bind_text(2, to_string(direction));
+  auto row = q.step();
+  if (!row) return std::unexpected(std::move(row.error()));
+  // An aggregate always yields one row, and the schema keeps seq non-negative.
+  return std::pair{static_cast<std::uint64_t>(q.column_int(0)),
+                   static_cast<std::uint64_t>(q.column_int(1))};
+}
+
+result<std::uint64_t> sqlite_store::out_delivered(const std::string& channel) {
+  std::uint64_t highest = 0;
+  {
+    sqlite::query q{st_.highest_delivered};
+    q.bind_text(1, channel);
+    auto row = q.step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (*row) highest = static_cast<std::uint64_t>(q.column_int(0));
+  }
+  // Delivered marks are cumulative: every outbound message at or below the highest mark must
+  // carry one. The undelivered index holds only the window, so this check is cheap.
+  sqlite::query q{st_.undelivered_below};
+  q.bind_text(1, channel).bind_int(2, static_cast<std::int64_t>(highest));
+  auto row = q.step();
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (const std::int64_t holes = q.column_int(0); holes != 0) {
+    return std::unexpected(corrupt(channel, std::to_string(holes) +
+                                                " outbound messages at or below delivered seq " +
+                                                std::to_string(highest) + " lack a delivery mark"));
+  }
+  return highest;
+}
+
+result<std::vector<message>> sqlite_store::load_unacked(const std::string& channel,
+                                                        std::uint64_t after_seq,
+                                                        std::uint64_t next_out_seq) {
+  sqlite::query q{st_.unacked};
+  q.bind_text(1, channel).bind_int(2, static_cast<std::int64_t>(after_seq));
+  auto rows = read_all(q);
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  std::uint64_t expected = after_seq + 1;
+  for (const auto& r : *rows) {
+    if (r.msg.seq != expected) {
+      return std::unexpected(corrupt(channel, "outbound seq " + std::to_string(expected) +
+                                                  " is missing (next on disk is " +
+                                                  std::to_string(r.msg.seq) + ")"));
+    }
+    ++expected;
+  }
+  if (expected != next_out_seq) {
+    return std::unexpected(corrupt(channel, "unacknowledged messages end at seq " +
+                                                std::to_string(expected - 1) + ", expected " +
+                                                std::to_string(next_out_seq - 1)));
+  }
+  return messages_of(std::move(*rows));
+}
+
+result<std::vector<message>> sqlite_store::load_queued(const std::string& channel) {
+  sqlite::query q{st_.queued};
+  q.bind_text(1, channel);
+  auto rows = read_all(q);
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  return messages_of(std::move(*rows));
+}
+
+result<records::channel_recovery> sqlite_store::recover(const std::string& channel) {
+  auto out = seq_count_and_max(channel, box::out);
+  if (!out) return std::unexpected(std::move(out.error()));
+  auto in = seq_count_and_max(channel, box::in);
+  if (!in) return std::unexpected(std::move(in.error()));
+  auto delivered = out_delivered(channel);
+  if (!delivered) return std::unexpected(std::move(delivered.error()));
+
+  records::channel_recovery rec;
+  rec.channel = channel;
+  rec.next_out_seq = out->second + 1;
+  rec.out_delivered = *delivered;
+  rec.in_next_expected = in->second + 1;
+
+  auto unacked = load_unacked(channel, rec.out_delivered, rec.next_out_seq);
+  if (!unacked) return std::unexpected(std::move(unacked.error()));
+  // Sequence numbers start at 1 and are unique per box (the schema ensures it), so the count
+  // equals the highest seq exactly when nothing below it is missing.
+  if (out->first != out->second) {
+    return std::unexpected(corrupt(channel, std::to_string(out->first) +
+                                                " outbound messages are sequenced but the highest"
+                                                " seq is " +
+                                                std::to_string(out->second)));
+  }
+  if (in->first != in->second) {
+    return std::unexpected(corrupt(
+        channel, "inbound seqs have a gap: " + std::to_string(in->first) +
+                     " messages on disk but the highest seq is " + std::to_string(in->second)));
+  }
+  auto queued = load_queued(channel);
+  if (!queued) return std::unexpected(std::move(queued.error()));
+  rec.unacked = std::move(*unacked);
+  rec.queued = std::move(*queued);
+  return rec;
+}
+
+}  // namespace hotline::storage

@@ -1,0 +1,253 @@
+// commit(): every record kind round-trips, batches are atomic, and failures are values.
+#include <gtest/gtest.h>
+
+#include "core/limits.hpp"
+#include "storage/sqlite_store.hpp"
+#include "storage/store_fixtures.hpp"
+
+namespace hotline::storage {
+namespace {
+
+using namespace fixtures;
+
+class commit_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_ok(":memory:");
+    ASSERT_NE(store_, nullptr);
+  }
+
+  stored_message get_ok(std::string_view id) {
+    auto m = store_->get(id);
+    EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
+    EXPECT_TRUE(m && m->has_value()) << "no message " << id;
+    return m && *m ? **m : stored_message{};
+  }
+
+  bool exists(std::string_view id) {
+    auto m = store_->get(id);
+    return m && m->has_value();
+  }
+
+  std::unique_ptr<store> store_;
+};
+
+TEST_F(commit_test, posted_round_trips_every_field) {
+  message m = make_message("m-1", "navy");
+  m.prec = precedence::flash;
+  m.form = "LAUNCH-NOTICE";
+  m.body = std::string("{\"area\":\"K\"}\0tail", 17);
+  commit_ok(*store_, {records::posted{m}}, 5000);
+
+  stored_message got = get_ok("m-1");
+  EXPECT_EQ(got.msg, m);
+  EXPECT_EQ(got.direction, box::out);
+  EXPECT_EQ(got.status, delivery_status::queued);
+  EXPECT_GT(got.cursor, 0);
+  EXPECT_FALSE(got.received_at_ms.has_value());
+  EXPECT_FALSE(got.delivered_at_ms.has_value());
+}
+
+TEST_F(commit_test, empty_body_and_signature_round_trip_as_empty) {
+  message m = make_message("m-1", "navy");
+  m.body.clear();
+  m.signature.clear();
+  commit_ok(*store_, {records::posted{m}});
+  EXPECT_EQ(get_ok("m-1").msg, m);
+}
+
+TEST_F(commit_test, posted_with_seq_is_sent) {
+  commit_ok(*store_, {posted("m-1", "navy", 1)});
+  stored_message got = get_ok("m-1");
+  EXPECT_EQ(got.msg.seq, 1u);
+  EXPECT_EQ(got.status, delivery_status::sent);
+}
+
+TEST_F(commit_test, sequenced_gives_a_queued_message_its_seq) {
+  commit_ok(*store_, {posted("m-1", "navy")});
+  commit_ok(*store_, {sequenced("navy", "m-1", 1)});
+  stored_message got = get_ok("m-1");
+  EXPECT_EQ(got.msg.seq, 1u);
+  EXPECT_EQ(got.status, delivery_status::sent);
+}
+
+TEST_F(commit_test, sequencing_twice_is_corrupt) {
+  commit_ok(*store_, {posted("m-1", "navy"), sequenced("navy", "m-1", 1)});
+  auto r = store_->commit(std::vector{sequenced("navy", "m-1", 2)}, 1000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::corrupt);
+  EXPECT_EQ(get_ok("m-1").msg.seq, 1u);
+}
+
+TEST_F(commit_test, sequencing_an_unknown_or_inbound_message_is_corrupt) {
+  commit_ok(*store_, {received("in-1", "navy", 1), posted("m-1", "air")});
+  for (auto rec : {sequenced("navy", "nope", 1), sequenced("navy", "in-1", 2),
+                   sequenced("navy", "m-1", 1)}) {  // m-1 exists, but on another channel
+    auto r = store_->commit(std::vector{rec}, 1000);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, errc::corrupt) << r.error().message;
+  }
+}
+
+TEST_F(commit_test, sequencing_onto_a_taken_seq_is_corrupt) {
+  commit_ok(*store_, {posted("m-1", "navy", 1), posted("m-2", "navy")});
+  auto r = store_->commit(std::vector{sequenced("navy", "m-2", 1)}, 1000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::corrupt);
+  EXPECT_EQ(get_ok("m-2").msg.seq, 0u);
+}
+
+TEST_F(commit_test, received_is_stamped_with_now_and_delivered) {
+  commit_ok(*store_, {received("in-1", "navy", 1)}, 7777);
+  stored_message got = get_ok("in-1");
+  EXPECT_EQ(got.direction, box::in);
+  EXPECT_EQ(got.status, delivery_status::delivered);
+  EXPECT_EQ(got.received_at_ms, 7777);
+  EXPECT_EQ(got.msg.from, "ru-pacific");
+  EXPECT_EQ(got.msg.seq, 1u);
+}
+
+TEST_F(commit_test, duplicate_inbound_id_or_seq_is_a_conflict) {
+  commit_ok(*store_, {received("in-1", "navy", 1)});
+  auto same_id = store_->commit(std::vector{received("in-1", "navy", 2)}, 1000);
+  ASSERT_FALSE(same_id);
+  EXPECT_EQ(same_id.error().code, errc::conflict);
+  EXPECT_NE(same_id.error().message.find("UNIQUE"), std::string::npos) << same_id.error().message;
+
+  auto same_seq = store_->commit(std::vector{received("in-2", "navy", 1)}, 1000);
+  ASSERT_FALSE(same_seq);
+  EXPECT_EQ(same_seq.error().code, errc::conflict);
+  EXPECT_FALSE(exists("in-2"));
+  // The same seq on another channel is a different message.
+  commit_ok(*store_, {received("in-3", "air", 1)});
+}
+
+TEST_F(commit_test, inbound_without_seq_is_refused) {
+  auto r = store_->commit(std::vector{received("in-1", "navy", 0)}, 1000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  EXPECT_EQ(r.error().field, "seq");
+}
+
+TEST_F(commit_test, messages_breaking_limits_are_refused_before_the_disk) {
+  message long_body = make_message("m-1", "navy");
+  long_body.body.assign(limits::message_body_bytes_max + 1, 'x');
+  auto r = store_->commit(std::vector<records::record>{records::posted{long_body}}, 1000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::limit);
+  EXPECT_EQ(r.error().field, "body");
+
+  long_body.body.assign(limits::message_body_bytes_max, 'x');  // exactly at the limit is fine
+  commit_ok(*store_, {records::posted{long_body}});
+
+  auto no_id = store_->commit(std::vector{posted("", "navy")}, 1000);
+  ASSERT_FALSE(no_id);
+  EXPECT_EQ(no_id.error().field, "id");
+}
+
+TEST_F(commit_test, delivered_marks_are_cumulative_and_stamped_once) {
+  commit_ok(*store_,
+            {posted("m-1", "navy", 1), posted("m-2", "navy", 2), posted("m-3", "navy", 3)});
+  commit_ok(*store_, {delivered("navy", 2)}, 500);
+  EXPECT_EQ(get_ok("m-1").delivered_at_ms, 500);
+  EXPECT_EQ(get_ok("m-2").delivered_at_ms, 500);
+  EXPECT_FALSE(get_ok("m-3").delivered_at_ms.has_value());
+  EXPECT_EQ(get_ok("m-3").status, delivery_status::sent);
+
+  commit_ok(*store_, {delivered("navy", 3)}, 900);
+  EXPECT_EQ(get_ok("m-1").delivered_at_ms, 500);  // not re-stamped
+  EXPECT_EQ(get_ok("m-3").delivered_at_ms, 900);
+  EXPECT_EQ(get_ok("m-3").status, delivery_status::delivered);
+}
+
+TEST_F(commit_test, delivered_touches_only_its_channel_and_sequenced_outbound) {
+  commit_ok(*store_,
+            {posted("navy-1", "navy", 1), posted("air-1", "air", 1), posted("navy-q", "navy"),
+             received("navy-in", "navy", 1)},
+            100);
+  commit_ok(*store_, {delivered("navy", 10)}, 500);
+  EXPECT_EQ(get_ok("navy-1").delivered_at_ms, 500);
+  EXPECT_FALSE(get_ok("air-1").delivered_at_ms.has_value());
+  EXPECT_FALSE(get_ok("navy-q").delivered_at_ms.has_value());
+  EXPECT_EQ(get_ok("navy-q").status, delivery_status::queued);
+  EXPECT_FALSE(get_ok("navy-in").delivered_at_ms.has_value());
+}
+
+TEST_F(commit_test, a_failing_record_undoes_the_whole_batch) {
+  auto r = store_->commit(
+      std::vector{posted("m-1", "navy"), received("in-1", "navy", 1), sequenced("navy", "nope", 1)},
+      1000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::corrupt);
+  EXPECT_NE(r.error().message.find("record 2"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(exists("m-1"));
+  EXPECT_FALSE(exists("in-1"));
+  // The store is still usable and the same records apply cleanly without the bad one.
+  commit_ok(*store_, {posted("m-1", "navy"), received("in-1", "navy", 1)});
+  EXPECT_TRUE(exists("m-1"));
+}
+
+TEST_F(commit_test, records_apply_in_order_within_a_batch) {
+  // Sequencing a message posted earlier in the same batch only works if order is kept.
+  commit_ok(*store_, {posted("m-1", "navy"), sequenced("navy", "m-1", 1), delivered("navy", 1)},
+            42);
+  EXPECT_EQ(get_ok("m-1").delivered_at_ms, 42);
+}
+
+TEST_F(commit_test, cursor_increases_in_commit_order) {
+  commit_ok(*store_, {posted("b", "navy"), posted("a", "navy")});
+  commit_ok(*store_, {received("c", "navy", 1)});
+  EXPECT_LT(get_ok("b").cursor, get_ok("a").cursor);
+  EXPECT_LT(get_ok("a").cursor, get_ok("c").cursor);
+}
+
+TEST_F(commit_test, batch_size_is_limited) {
+  commit_ok(*store_, {});
+  std::vector<records::record> recs(limits::group_commit_records_max + 1, delivered("navy", 0));
+  auto r = store_->commit(recs, 1000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::limit);
+  recs.pop_back();  // exactly at the limit is accepted
+  commit_ok(*store_, recs);
+}
+
+// A full disk, simulated by capping the database's page count, fails the commit with
+// errc::io, applies nothing, and leaves the store working once space returns.
+TEST(sqlite_store_disk_full, commit_fails_cleanly_and_the_store_recovers) {
+  temp_dir dir;
+  auto s = open_ok(dir.file("station.db"));
+  ASSERT_NE(s, nullptr);
+  commit_ok(*s, {posted("before", "navy", 1)});
+
+  auto pages = sqlite_testing::pragma_value(*s, "page_count");
+  ASSERT_TRUE(pages) << pages.error().message;
+  auto cap = sqlite_testing::set_max_page_count(*s, std::stoll(*pages));
+  ASSERT_TRUE(cap) << cap.error().message;
+
+  std::vector<records::record> big;
+  for (int i = 0; i < 8; ++i) {
+    message m = make_message("big-" + std::to_string(i), "navy", static_cast<std::uint64_t>(i + 2));
+    m.body.assign(limits::message_body_bytes_max, 'x');
+    big.push_back(records::posted{m});
+  }
+  auto r = s->commit(big, 1000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::io);
+  EXPECT_NE(r.error().message.find("full"), std::string::npos) << r.error().message;
+
+  auto before = s->get("before");
+  ASSERT_TRUE(before && before->has_value());
+  EXPECT_EQ((*before)->msg.seq, 1u);
+  auto first_big = s->get("big-0");
+  ASSERT_TRUE(first_big);
+  EXPECT_FALSE(first_big->has_value());
+
+  ASSERT_TRUE(sqlite_testing::set_max_page_count(*s, 1'000'000));
+  commit_ok(*s, big);
+  auto rec = s->recover("navy");
+  ASSERT_TRUE(rec) << rec.error().message;
+  EXPECT_EQ(rec->next_out_seq, 10u);
+}
+
+}  // namespace
+}  // namespace hotline::storage
