@@ -27,7 +27,7 @@ test: test-build
 	cd build-test && ctest --output-on-failure -j $(JOBS) --timeout 1200
 
 fuzz: deps
-	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLINE_FUZZ=ON -DHOTLINE_TESTS=OFF
+	CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLINE_FUZZ=ON -DHOTLINE_TESTS=OFF
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_frame
 	mkdir -p build-fuzz/corpus && cp -n fuzz/corpus/frame/* build-fuzz/corpus/ 2>/dev/null || true
 	build-fuzz/bin/fuzz_frame -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus fuzz/corpus/frame

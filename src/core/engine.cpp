@@ -87,7 +87,7 @@ engine::link* engine::find_link(conn_id conn) {
   return it == links_.end() ? nullptr : it->second.get();
 }
 
-engine::link* engine::best_link(const std::string& peer) {
+engine::link* engine::best_link(const std::string& peer) const {
   link* best = nullptr;
   for (auto& [id, l] : links_) {
     if (!l->established || l->peer != peer) continue;
@@ -219,8 +219,11 @@ void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
                                "..."});
     return close_link(now_us, l.id, "agreement mismatch: the stations follow different agreements");
   }
+  // The dialer names the path. The listener sends its hello before it has heard the dialer's,
+  // so a hello arriving on an outbound link names no path, and that is expected.
   if (l.dir == direction::inbound) l.path = h.path;
-  if (h.path != l.path || path_rank(l.peer, l.path) < 0) {
+  bool path_mismatch = !h.path.empty() && h.path != l.path;
+  if (path_mismatch || path_rank(l.peer, l.path) < 0) {
     return close_link(now_us, l.id, "unknown path '" + h.path + "'");
   }
   for (const auto& r : h.resume) {
@@ -450,7 +453,7 @@ void engine::drop_link(std::int64_t now_us, conn_id conn, const std::string& rea
   if (l->established) pump(l->peer);
 }
 
-std::int64_t engine::retransmit_timeout_us(const std::string& peer) {
+std::int64_t engine::retransmit_timeout_us(const std::string& peer) const {
   link* l = best_link(peer);
   std::int64_t srtt = l ? l->srtt_us : -1;
   std::int64_t rto = srtt > 0 ? 4 * srtt + 2 * cfg_.heartbeat_interval_us
@@ -497,13 +500,16 @@ void engine::schedule_dials(std::int64_t now_us) {
   if (!cfg_.dial || failed_) return;
   for (auto& [key, ds] : dials_) {
     if (ds.in_progress || now_us < ds.next_at_us) continue;
-    bool covered = std::any_of(links_.begin(), links_.end(), [&](const auto& kv) {
-      return kv.second->peer == key.first && kv.second->path == key.second;
-    });
-    if (covered) continue;
+    if (dial_covered(key.first, key.second)) continue;
     ds.in_progress = true;
     out_.dials.push_back({key.first, key.second});
   }
+}
+
+bool engine::dial_covered(const std::string& peer, const std::string& path) const {
+  return std::any_of(links_.begin(), links_.end(), [&](const auto& kv) {
+    return kv.second->peer == peer && kv.second->path == path;
+  });
 }
 
 void engine::on_tick(std::int64_t now_us) {
@@ -526,13 +532,17 @@ std::int64_t engine::next_wakeup_us() const {
   }
   if (cfg_.dial && !failed_) {
     for (const auto& [key, ds] : dials_) {
-      if (!ds.in_progress) t = std::min(t, ds.next_at_us);
+      // A path with a link on it is not dialed, so its old dial time must not wake the driver.
+      if (!ds.in_progress && !dial_covered(key.first, key.second)) t = std::min(t, ds.next_at_us);
     }
   }
   for (const auto& [channel, ob] : outboxes_) {
     if (!ob.has_unacked_sent()) continue;
     auto p = progress_us_.find(channel);
-    if (p != progress_us_.end()) t = std::min(t, p->second + limits::retransmit_timeout_us_min);
+    // The same timeout check_retransmits() applies, or the driver wakes early and spins.
+    if (p != progress_us_.end()) {
+      t = std::min(t, p->second + retransmit_timeout_us(cfg_.channel_peer.at(channel)));
+    }
   }
   return t;
 }

@@ -175,7 +175,7 @@ class engine {
   void close_link(std::int64_t now_us, conn_id conn, const std::string& reason);
   void drop_link(std::int64_t now_us, conn_id conn, const std::string& reason);
   void send_frame(conn_id conn, const wire::frame& f);
-  link* best_link(const std::string& peer);
+  link* best_link(const std::string& peer) const;
   link* active_link(const std::string& peer);
   link* find_link(conn_id conn);
   void pump(const std::string& peer);
@@ -183,7 +183,8 @@ class engine {
   void flush_inbound();
   std::uint64_t persist(std::vector<records::record> recs, pending p);
   std::int64_t backoff_us(int attempts);
-  std::int64_t retransmit_timeout_us(const std::string& peer);
+  std::int64_t retransmit_timeout_us(const std::string& peer) const;
+  bool dial_covered(const std::string& peer, const std::string& path) const;
   void schedule_dials(std::int64_t now_us);
   void check_links(std::int64_t now_us);
   void check_retransmits(std::int64_t now_us);

@@ -1,0 +1,69 @@
+// Disk: a station's simulated storage, a real store behind simulated latency and faults.
+//
+// The store (SQLite in memory) is the station's disk: it survives crashes. Persist actions are
+// committed one at a time, in the order submitted, each after a random latency. A crash discards
+// every action not yet committed. With probability `failure_chance` a commit fails instead: the
+// batch is not applied and its callback hears `false`, as after a disk error. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/engine.hpp"
+#include "sim/rng.hpp"
+#include "sim/scheduler.hpp"
+#include "storage/store.hpp"
+
+namespace hotline::sim {
+
+// Simulated wall clock (UTC ms) at simulated time 0, for the store's timestamps.
+inline constexpr std::int64_t epoch_ms = 1'700'000'000'000;
+
+class disk {
+ public:
+  // Called once the action is committed (`ok`) or refused. The action is passed back so a
+  // caller can decide to crash right after a particular commit, before acknowledging it.
+  using done_fn = std::function<void(const core::persist_action& action, bool ok)>;
+
+  disk(scheduler& sched, rng& random, std::unique_ptr<storage::store> store);
+
+  storage::store& store() { return *store_; }
+  void set_failure_chance(double p) { failure_chance_ = p; }
+  void set_latency_us(std::int64_t min_us, std::int64_t max_us);
+
+  void submit(core::persist_action action, done_fn done);
+  // Forgets every action not yet committed; their callbacks never run.
+  void crash();
+  bool idle() const { return queue_.empty(); }
+  std::uint64_t commits() const { return commits_; }
+  std::uint64_t failures() const { return failures_; }
+  // The first error the store itself returned, empty if none. A real store refusing a batch the
+  // engine produced means the engine asked for something inconsistent.
+  const std::string& store_error() const { return store_error_; }
+
+ private:
+  struct queued {
+    core::persist_action action;
+    done_fn done;
+  };
+  void schedule_next();
+  void commit_front();
+
+  scheduler& sched_;
+  rng& rng_;
+  std::unique_ptr<storage::store> store_;
+  std::deque<queued> queue_;
+  bool busy_ = false;
+  std::uint64_t generation_ = 0;  // bumped by crash(): stale commit events find it changed
+  double failure_chance_ = 0;
+  std::int64_t latency_us_min_ = 50;
+  std::int64_t latency_us_max_ = 5'000;
+  std::uint64_t commits_ = 0;
+  std::uint64_t failures_ = 0;
+  std::string store_error_;
+};
+
+}  // namespace hotline::sim

@@ -1,0 +1,157 @@
+#include "sim/station.hpp"
+
+#include <climits>
+
+namespace hotline::sim {
+
+station::station(station_setup setup, scheduler& sched, rng& random, trace& tr, network& net,
+                 std::unique_ptr<storage::store> store)
+    : setup_(std::move(setup)),
+      sched_(sched),
+      rng_(random),
+      trace_(tr),
+      net_(net),
+      disk_(sched, random, std::move(store)) {}
+
+void station::note_fault(std::string what) {
+  if (fault_.empty()) fault_ = setup_.id + ": " + std::move(what);
+}
+
+void station::start() {
+  if (up()) return;
+  ++incarnation_;
+  core::engine_config cfg;
+  cfg.station = setup_.id;
+  cfg.agreement_hash = setup_.agreement;
+  cfg.boot_id = rng_.next() | 1;
+  cfg.seed = rng_.next();
+  for (const auto& c : setup_.channels) cfg.channel_peer[c] = setup_.peer;
+  cfg.peers = {{setup_.peer, setup_.paths}};
+  std::vector<records::channel_recovery> recovered;
+  for (const auto& c : setup_.channels) {
+    auto r = disk_.store().recover(c);
+    if (!r) return note_fault("recover(" + c + ") failed: " + r.error().message);
+    recovered.push_back(std::move(*r));
+  }
+  engine_ = std::make_unique<core::engine>(std::move(cfg));
+  engine_->restore(recovered);
+  tick_at_us_ = -1;
+  trace_.mix(std::string_view("start"));
+  trace_.mix(incarnation_);
+  schedule_tick();
+}
+
+void station::crash() {
+  if (!up()) return;
+  trace_.mix(std::string_view("crash"));
+  net_.station_crashed(setup_.index);
+  disk_.crash();
+  engine_.reset();
+  post_tokens_.clear();
+  tick_at_us_ = -1;
+}
+
+std::string station::post(const std::string& channel, precedence p) {
+  if (!up()) return {};
+  message m;
+  m.id = setup_.id + "-" + std::to_string(next_post_++);
+  m.channel = channel;
+  m.prec = p;
+  m.created_at_ms = epoch_ms + sched_.now_us() / 1000;
+  m.body = std::string(rng_.below(200), static_cast<char>('a' + rng_.below(26)));
+  auto token = engine_->post(sched_.now_us(), m);
+  trace_.mix(m.id);
+  if (!token) return {};
+  m.from = setup_.id;
+  posted_[m.id] = m;
+  post_tokens_[*token] = m.id;
+  drain();
+  return m.id;
+}
+
+core::conn_id station::open_conn(core::direction dir, const std::string& peer,
+                                 const std::string& path) {
+  return engine_->on_connected(sched_.now_us(), dir, peer, path);
+}
+
+void station::dial_failed(const std::string& peer, const std::string& path) {
+  engine_->on_dial_failed(sched_.now_us(), peer, path, "unreachable");
+  drain();
+}
+
+void station::bytes_arrived(core::conn_id conn, std::span<const std::uint8_t> bytes) {
+  engine_->on_bytes(sched_.now_us(), conn, bytes);
+  drain();
+}
+
+void station::disconnected(core::conn_id conn, const std::string& why) {
+  engine_->on_disconnected(sched_.now_us(), conn, why);
+  drain();
+}
+
+void station::drain() {
+  if (!up()) return;
+  for (core::effects e = engine_->take(); !e.empty(); e = engine_->take()) {
+    for (const auto& s : e.sends) net_.send(setup_.index, s.conn, s.bytes);
+    for (const auto& c : e.closes) net_.close(setup_.index, c.conn);
+    for (const auto& d : e.dials) net_.dial(setup_.index, d);
+    for (auto& p : e.persists) {
+      trace_.mix(p.token);
+      std::uint64_t inc = incarnation_;
+      disk_.submit(std::move(p), [this, inc](const core::persist_action& a, bool ok) {
+        if (inc == incarnation_) persisted(a, ok);
+      });
+    }
+    for (const auto& ev : e.events) {
+      trace_.mix(static_cast<std::uint64_t>(ev.kind));
+      trace_.mix(ev.detail);
+    }
+  }
+  schedule_tick();
+}
+
+void station::persisted(const core::persist_action& action, bool ok) {
+  if (ok && crash_after_commit_ && crash_after_commit_(action)) return crash();
+  auto post = post_tokens_.find(action.token);
+  if (post != post_tokens_.end()) {
+    if (ok) acknowledged_.insert(post->second);
+    post_tokens_.erase(post);
+  }
+  engine_->on_persisted(sched_.now_us(), action.token, ok);
+  drain();
+  if (engine_->failed()) {
+    // The driver contract: a failed commit means the engine is rebuilt from the store.
+    trace_.mix(std::string_view("rebuild"));
+    crash();
+    start();
+  }
+}
+
+void station::schedule_tick() {
+  if (!up()) return;
+  std::int64_t now = sched_.now_us();
+  std::int64_t wake = engine_->next_wakeup_us();
+  if (wake == LLONG_MAX) return;
+  if (in_tick_ && wake <= now) {
+    // A driver told to wake in the past right after a tick would spin without end.
+    return note_fault("engine asks to be woken at " + std::to_string(wake) +
+                      " us right after a tick at " + std::to_string(now) + " us");
+  }
+  wake = std::max(wake, now);
+  if (wake == tick_at_us_) return;
+  tick_at_us_ = wake;
+  std::uint64_t inc = incarnation_;
+  sched_.at(wake, [this, inc, wake] {
+    if (inc == incarnation_ && up() && tick_at_us_ == wake) tick(wake);
+  });
+}
+
+void station::tick(std::int64_t at_us) {
+  tick_at_us_ = -1;
+  in_tick_ = true;
+  engine_->on_tick(at_us);
+  drain();
+  in_tick_ = false;
+}
+
+}  // namespace hotline::sim
