@@ -1,0 +1,195 @@
+#include "api/json.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/limits.hpp"
+
+namespace hotline::api {
+namespace {
+
+// Fields a POST /api/v1/messages body may carry. Anything else is refused by name so that a
+// misspelt field ("precedance") never silently falls back to a default.
+constexpr std::string_view post_fields[] = {"channel", "precedence", "text"};
+
+json optional_time(const std::optional<std::int64_t>& ms) {
+  return ms ? json(format_rfc3339_ms(*ms)) : json(nullptr);
+}
+
+// Microseconds as whole milliseconds, with a negative value ("unknown") as null.
+json optional_ms(std::int64_t us) { return us < 0 ? json(nullptr) : json(us / 1000); }
+
+json channel_json(const station::channel_view& v) {
+  const core::channel_status& c = v.core;
+  json paths = json::array();
+  for (const core::path_status& p : c.paths) {
+    paths.push_back(
+        {{"path", p.path}, {"up", p.up}, {"active", p.active}, {"rtt_ms", optional_ms(p.rtt_us)}});
+  }
+  return {
+      {"channel", c.channel},
+      {"peer", c.peer},
+      {"link_up", c.link_up},
+      {"active_path", c.active_path.empty() ? json(nullptr) : json(c.active_path)},
+      {"rtt_ms", optional_ms(c.rtt_us)},
+      {"last_heard_ms_ago", v.last_heard_ms_ago < 0 ? json(nullptr) : json(v.last_heard_ms_ago)},
+      {"queued", c.queued},
+      {"unacked", c.unacked},
+      {"out_acked", c.out_acked},
+      {"out_next_seq", c.out_next_seq},
+      {"in_next_expected", c.in_next_expected},
+      {"paths", std::move(paths)}};
+}
+
+// Reads one required string field, refusing absence and any other JSON type.
+result<std::string> string_field(const json& body, const char* name) {
+  const auto it = body.find(name);
+  if (it == body.end())
+    return fail(errc::invalid_argument, std::string(name) + " is required", name);
+  if (!it->is_string()) {
+    return fail(errc::invalid_argument, std::string(name) + " must be a string", name);
+  }
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string format_rfc3339_ms(std::int64_t ms_since_epoch) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds{ms_since_epoch}};
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{t - day};
+  char out[32];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
+                unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                int(hms.minutes().count()), int(hms.seconds().count()),
+                int(hms.subseconds().count()));
+  return out;
+}
+
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if ((b & 0xE0) == 0xC0) {
+      extra = 1, cp = b & 0x1Fu;
+    } else if ((b & 0xF0) == 0xE0) {
+      extra = 2, cp = b & 0x0Fu;
+    } else if ((b & 0xF8) == 0xF0) {
+      extra = 3, cp = b & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+    constexpr std::uint32_t min_for_length[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_length[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+json to_json(const storage::stored_message& s) {
+  const message& m = s.msg;
+  json j = {{"id", m.id},
+            {"channel", m.channel},
+            {"seq", m.seq == 0 ? json(nullptr) : json(m.seq)},
+            {"box", storage::to_string(s.direction)},
+            {"precedence", to_string(m.prec)},
+            {"form", m.form}};
+  if (m.form == form_free_text) {
+    j["text"] = m.body;
+  } else {
+    // A form's body is its fields as JSON; should it not parse, show it as text rather than
+    // hide it from the reader.
+    json fields = json::parse(m.body, nullptr, false);
+    if (fields.is_discarded()) {
+      j["text"] = m.body;
+    } else {
+      j["fields"] = std::move(fields);
+    }
+  }
+  j["from"] = m.from;
+  j["created_at"] = format_rfc3339_ms(m.created_at_ms);
+  j["status"] = storage::to_string(s.status);
+  j["delivered_at"] = optional_time(s.delivered_at_ms);
+  j["received_at"] = optional_time(s.received_at_ms);
+  j["cursor"] = s.cursor;
+  return j;
+}
+
+json to_json(const station::status_snapshot& s) {
+  json channels = json::array();
+  for (const station::channel_view& v : s.channels) channels.push_back(channel_json(v));
+  return {{"station", s.station},
+          {"station_name", s.station_name},
+          {"agreement", s.agreement_hash},
+          {"started_at", format_rfc3339_ms(s.started_at_ms)},
+          {"channels", std::move(channels)}};
+}
+
+json error_json(std::string_view code, std::string_view message, std::string_view field) {
+  json e = {{"code", code}, {"message", message}};
+  if (!field.empty()) e["field"] = field;
+  return {{"error", std::move(e)}};
+}
+
+result<station::post_request> parse_post_request(std::string_view text) {
+  json body;
+  try {
+    body = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return fail(errc::invalid_argument,
+                "malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  }
+  if (!body.is_object()) return fail(errc::invalid_argument, "the body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    bool known = false;
+    for (std::string_view f : post_fields) known = known || key == f;
+    if (!known) return fail(errc::invalid_argument, "unknown field \"" + key + "\"", key);
+  }
+  station::post_request req;
+  auto channel = string_field(body, "channel");
+  if (!channel) return std::unexpected(channel.error());
+  if (channel->empty() || channel->size() > limits::channel_id_bytes_max) {
+    return fail(errc::invalid_argument, "channel must be 1 to 64 bytes", "channel");
+  }
+  req.channel = std::move(*channel);
+  auto prec = string_field(body, "precedence");
+  if (!prec) return std::unexpected(prec.error());
+  const auto p = parse_precedence(*prec);
+  if (!p) {
+    return fail(errc::invalid_argument,
+                "precedence must be one of flash, immediate, priority, routine", "precedence");
+  }
+  req.prec = *p;
+  auto body_text = string_field(body, "text");
+  if (!body_text) return std::unexpected(body_text.error());
+  if (body_text->empty()) return fail(errc::invalid_argument, "text must not be empty", "text");
+  if (body_text->size() > limits::message_body_bytes_max) {
+    return fail(errc::limit,
+                "text is longer than " + std::to_string(limits::message_body_bytes_max) + " bytes",
+                "text");
+  }
+  if (!valid_utf8(*body_text)) return fail(errc::invalid_argument, "text must be UTF-8", "text");
+  req.form = std::string(form_free_text);
+  req.body = std::move(*body_text);
+  return req;
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace hotline::api

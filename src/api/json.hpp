@@ -1,0 +1,48 @@
+// JSON: how the API, the CLI and the tests spell Hotline's values in JSON.
+//
+// Conversions only; no I/O. Every function here is pure and thread-safe. Parsing functions never
+// throw: malformed input comes back as an error naming the offending field. Rendering never
+// throws either: bytes that are not valid UTF-8 (which a peer could send) are replaced with
+// U+FFFD when the document is serialised with `dump`.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "station/service.hpp"
+#include "storage/store.hpp"
+
+namespace hotline::api {
+
+using json = nlohmann::json;
+
+// RFC 3339 UTC with milliseconds, e.g. "2026-11-21T03:12:00.000Z".
+std::string format_rfc3339_ms(std::int64_t ms_since_epoch);
+
+// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool valid_utf8(std::string_view text);
+
+// {"id", "channel", "seq", "box", "precedence", "form", "text" | "fields", "from", "created_at",
+//  "status", "delivered_at", "received_at", "cursor"}; docs/api.md has the details.
+json to_json(const storage::stored_message& m);
+
+// {"station", "station_name", "agreement", "started_at", "channels": [...]}.
+json to_json(const station::status_snapshot& s);
+
+// {"error": {"code", "message", "field"?}}. `code` is a stable snake_case name.
+json error_json(std::string_view code, std::string_view message, std::string_view field = {});
+
+// Parses a POST /api/v1/messages body: {"channel", "precedence", "text"}, all required, nothing
+// else allowed. Malformed JSON yields errc::invalid_argument with the parser's byte position in
+// the message; a missing, mistyped, unknown or invalid field yields the same code with `field`
+// set. Text over limits::message_body_bytes_max yields errc::limit with field "text".
+result<station::post_request> parse_post_request(std::string_view body);
+
+// Serialises without throwing; invalid UTF-8 in strings is replaced rather than refused.
+std::string dump(const json& j);
+
+}  // namespace hotline::api

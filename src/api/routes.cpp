@@ -1,0 +1,248 @@
+#include "api/routes.hpp"
+
+#include <charconv>
+
+#include "api/json.hpp"
+#include "api/target.hpp"
+
+namespace hotline::api {
+namespace {
+
+constexpr std::string_view messages_path = "/api/v1/messages";
+constexpr std::string_view events_path = "/api/v1/events";
+
+void add_common_headers(http_response& res) {
+  res.set(http::field::server, "hotline");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Content-Security-Policy", "default-src 'none'");
+}
+
+http_response json_response(const http_request& req, http::status status, const json& body) {
+  http_response res{status, req.version()};
+  add_common_headers(res);
+  res.keep_alive(req.keep_alive());
+  res.body() = dump(body);
+  res.body().push_back('\n');
+  res.prepare_payload();
+  return res;
+}
+
+http_response error_for(const http_request& req, const error& e) {
+  return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
+                        e.message, e.field);
+}
+
+http_response not_allowed(const http_request& req, std::string_view allow) {
+  auto res = error_response(
+      req.version(), req.keep_alive(), http::status::method_not_allowed, "method_not_allowed",
+      std::string(req.method_string()) + " is not allowed here; use " + std::string(allow));
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+http_response unauthorized(const http_request& req) {
+  auto res =
+      error_response(req.version(), req.keep_alive(), http::status::unauthorized, "unauthorized",
+                     "a valid API token is required: Authorization: Bearer <token>");
+  res.set(http::field::www_authenticate, "Bearer realm=\"hotline\"");
+  return res;
+}
+
+bool is_json_content(const http_request& req) {
+  std::string_view type = req[http::field::content_type];
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return beast::iequals(type, "application/json");
+}
+
+// Parses a whole decimal integer, refusing trailing junk.
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+result<storage::list_query> list_query_from(const request_target& t) {
+  storage::list_query q;
+  q.limit = limits::list_limit_default;
+  for (const auto& [key, value] : t.params) {
+    if (key == "channel") {
+      q.channel = value;
+    } else if (key == "box") {
+      if (value == "in")
+        q.direction = storage::box::in;
+      else if (value == "out")
+        q.direction = storage::box::out;
+      else
+        return fail(errc::invalid_argument, "box must be in or out", "box");
+    } else if (key == "after") {
+      const auto after = parse_int(value);
+      if (!after || *after < 0) {
+        return fail(errc::invalid_argument, "after must be a cursor (an integer >= 0)", "after");
+      }
+      q.after_cursor = *after;
+    } else if (key == "limit") {
+      const auto limit = parse_int(value);
+      if (!limit) return fail(errc::invalid_argument, "limit must be an integer", "limit");
+      // Out-of-range limits are clamped rather than refused: asking for "everything" is a
+      // reasonable request that the server answers one page at a time.
+      q.limit = static_cast<std::size_t>(
+          std::clamp<std::int64_t>(*limit, 1, static_cast<std::int64_t>(limits::list_limit_max)));
+    } else {
+      return fail(errc::invalid_argument, "unknown parameter " + key, key);
+    }
+  }
+  return q;
+}
+
+http_response list_messages(server_state& state, const http_request& req, const request_target& t) {
+  auto q = list_query_from(t);
+  if (!q) return error_for(req, q.error());
+  auto found = state.service.list(*q);
+  if (!found) return error_for(req, found.error());
+  json messages = json::array();
+  for (const storage::stored_message& m : *found) messages.push_back(to_json(m));
+  const std::int64_t next_after =
+      found->empty() ? q->after_cursor.value_or(0) : found->back().cursor;
+  return json_response(req, http::status::ok,
+                       {{"messages", std::move(messages)}, {"next_after", next_after}});
+}
+
+http_response get_message(server_state& state, const http_request& req, const std::string& id) {
+  auto found = state.service.get(id);
+  if (!found) return error_for(req, found.error());
+  if (!*found) {
+    return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
+                          "no message with id " + id, "id");
+  }
+  return json_response(req, http::status::ok, to_json(**found));
+}
+
+// Adapts the service's callback-style post to a coroutine. The service may call back at once or
+// later; either way the coroutine resumes through its executor, never inside `service.post`.
+asio::awaitable<result<storage::stored_message>> post_message(station::service& service,
+                                                              station::post_request req) {
+  using signature = void(result<storage::stored_message>);
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), signature>(
+      [&service](auto handler, station::post_request r) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        auto ex = asio::get_associated_executor(*shared);
+        service.post(std::move(r), [shared, ex](result<storage::stored_message> res) {
+          asio::post(ex, [shared, res = std::move(res)]() mutable { (*shared)(std::move(res)); });
+        });
+      },
+      asio::use_awaitable, std::move(req));
+}
+
+asio::awaitable<http_response> create_message(server_state& state, const http_request& req) {
+  if (!is_json_content(req)) {
+    co_return error_response(req.version(), req.keep_alive(), http::status::unsupported_media_type,
+                             "unsupported_media_type",
+                             "the body must be JSON: Content-Type: application/json");
+  }
+  auto parsed = parse_post_request(req.body());
+  if (!parsed) co_return error_for(req, parsed.error());
+  auto posted = co_await post_message(state.service, std::move(*parsed));
+  if (!posted) {
+    error e = posted.error();
+    if (e.code == errc::io || e.code == errc::unavailable) {
+      e.message = "the station could not store the message: " + e.message;
+    }
+    co_return error_for(req, e);
+  }
+  co_return json_response(req, http::status::created, to_json(*posted));
+}
+
+asio::awaitable<http_response> route_api(server_state& state, const http_request& req,
+                                         const request_target& t) {
+  const http::verb verb = req.method();
+  if (t.path == messages_path) {
+    if (verb == http::verb::get) co_return list_messages(state, req, t);
+    if (verb == http::verb::post) co_return co_await create_message(state, req);
+    co_return not_allowed(req, "GET, POST");
+  }
+  if (t.path.starts_with(messages_path) && t.path[messages_path.size()] == '/' &&
+      t.path.size() > messages_path.size() + 1) {
+    const std::string id = t.path.substr(messages_path.size() + 1);
+    if (verb != http::verb::get) co_return not_allowed(req, "GET");
+    co_return get_message(state, req, id);
+  }
+  if (t.path == "/api/v1/status") {
+    if (verb != http::verb::get) co_return not_allowed(req, "GET");
+    co_return json_response(req, http::status::ok, to_json(state.service.status()));
+  }
+  if (t.path == events_path) {
+    auto res = error_response(req.version(), req.keep_alive(), http::status::upgrade_required,
+                              "upgrade_required", "this route is a WebSocket; send an upgrade");
+    res.set(http::field::upgrade, "websocket");
+    co_return res;
+  }
+  co_return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
+                           "no such route: " + t.path);
+}
+
+}  // namespace
+
+http::status status_for(errc code) {
+  switch (code) {
+    case errc::invalid_argument:
+      return http::status::bad_request;
+    case errc::not_found:
+      return http::status::not_found;
+    case errc::conflict:
+      return http::status::conflict;
+    case errc::limit:
+      return http::status::payload_too_large;
+    case errc::refused:
+      return http::status::forbidden;
+    case errc::protocol:
+    case errc::corrupt:
+      return http::status::internal_server_error;
+    case errc::io:
+    case errc::unavailable:
+      return http::status::service_unavailable;
+  }
+  return http::status::internal_server_error;
+}
+
+http_response error_response(unsigned version, bool keep_alive, http::status status,
+                             std::string_view code, std::string_view message,
+                             std::string_view field) {
+  http_response res{status, version};
+  add_common_headers(res);
+  res.keep_alive(keep_alive);
+  res.body() = dump(error_json(code, message, field));
+  res.body().push_back('\n');
+  res.prepare_payload();
+  return res;
+}
+
+asio::awaitable<http_response> handle_request(server_state& state, const http_request& req) {
+  auto t = parse_target(req.target());
+  if (!t) co_return error_for(req, t.error());
+  if (t->path == "/healthz") {
+    if (req.method() != http::verb::get) co_return not_allowed(req, "GET");
+    co_return json_response(req, http::status::ok, {{"ok", true}});
+  }
+  // Authentication comes before routing so that a caller without a token learns nothing, not
+  // even which routes exist.
+  if (!state.auth.check(req[http::field::authorization])) co_return unauthorized(req);
+  co_return co_await route_api(state, req, *t);
+}
+
+std::optional<http_response> check_upgrade(server_state& state, const http_request& req) {
+  auto t = parse_target(req.target());
+  if (!t) return error_for(req, t.error());
+  if (!state.auth.check(req[http::field::authorization])) return unauthorized(req);
+  if (t->path != events_path) {
+    return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
+                          "no WebSocket at " + t->path);
+  }
+  if (req.method() != http::verb::get) return not_allowed(req, "GET");
+  return std::nullopt;
+}
+
+}  // namespace hotline::api

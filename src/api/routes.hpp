@@ -1,0 +1,31 @@
+// Routes: turns one parsed HTTP request into its response. Internal to src/api.
+//
+// Every response carries the security headers (no caching, no sniffing, a CSP that allows
+// nothing) and a JSON body. Errors are {"error": {"code", "message", "field"?}} with a matching
+// status; docs/api.md lists them. Runs on the server's io_context thread.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "api/session.hpp"
+#include "core/error.hpp"
+
+namespace hotline::api {
+
+// Answers `req`. Never throws for anything a client sends.
+asio::awaitable<http_response> handle_request(server_state& state, const http_request& req);
+
+// For a WebSocket upgrade request: nullopt when it may proceed (right path, valid token),
+// otherwise the response that refuses it.
+std::optional<http_response> check_upgrade(server_state& state, const http_request& req);
+
+// A JSON error response with the security headers. `keep_alive` false adds "Connection: close".
+http_response error_response(unsigned version, bool keep_alive, http::status status,
+                             std::string_view code, std::string_view message,
+                             std::string_view field = {});
+
+// The HTTP status and error code for an error from the service or from input validation.
+http::status status_for(errc code);
+
+}  // namespace hotline::api

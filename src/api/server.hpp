@@ -1,0 +1,60 @@
+// Server: the station's HTTP API (JSON over HTTP/1.1, plus a WebSocket event stream), written up
+// in docs/api.md.
+//
+// Threading: everything runs on the one io_context given at construction, which must be run by a
+// single thread (the station's I/O thread). `start`, `port` and `connections` must be called on
+// that thread or before it runs; `stop` may be called from any thread.
+//
+// Lifetimes: the io_context and the service must outlive the server and every session it
+// started. Sessions keep the server's shared state alive, so destroying the `server` object
+// while the io_context still runs is safe once `stop` has been called.
+//
+// Failure containment: each connection is its own coroutine with a catch-all completion handler
+// that logs; no exception from a session reaches the io_context or the other sessions.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "config/agreement.hpp"
+#include "config/station_config.hpp"
+#include "core/error.hpp"
+#include "station/service.hpp"
+
+namespace hotline::api {
+
+struct server_state;
+
+class server {
+ public:
+  server(boost::asio::io_context& ioc, station::service& service, config::endpoint listen,
+         std::vector<config::api_token> tokens);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds and listens (port 0 picks a free port), then starts accepting once the io_context
+  // runs. Fails with errc::io when the address cannot be resolved or bound, and with
+  // errc::conflict when already started.
+  result<void> start();
+
+  // The bound port; 0 before a successful `start`.
+  std::uint16_t port() const;
+
+  // Open HTTP and WebSocket connections.
+  std::size_t connections() const;
+
+  // Closes the acceptor and every open connection. Pending reads and writes end at once with
+  // an error, so every session finishes within one turn of the io_context. Idempotent.
+  void stop();
+
+ private:
+  std::shared_ptr<server_state> state_;
+  config::endpoint listen_;
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace hotline::api

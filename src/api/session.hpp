@@ -1,0 +1,77 @@
+// Session plumbing shared by the listener, the HTTP sessions and the WebSocket sessions.
+// Internal to src/api; not part of the API layer's public surface.
+//
+// Invariant: all of this is touched only on the server's io_context thread.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "api/auth.hpp"
+#include "core/limits.hpp"
+#include "station/service.hpp"
+
+namespace hotline::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+
+inline constexpr std::chrono::microseconds http_idle_timeout{limits::http_idle_timeout_us};
+
+struct server_state {
+  server_state(asio::io_context& io, station::service& svc, authenticator a)
+      : ioc(io), service(svc), auth(std::move(a)), acceptor(io) {}
+
+  asio::io_context& ioc;
+  station::service& service;
+  const authenticator auth;
+  tcp::acceptor acceptor;
+  std::uint16_t port = 0;
+  bool started = false;
+  bool stopping = false;
+  std::uint64_t next_session_id = 1;
+  // Open sessions by id, each with the action that closes its socket. `stop` calls them all.
+  std::map<std::uint64_t, std::function<void()>> closers;
+};
+
+// Registers a session for the lifetime of this object: it counts against
+// limits::http_connections_max and is closed by `stop`. Lives in the session's coroutine frame,
+// so the closer's captures stay valid exactly as long as it is registered.
+class session_registration {
+ public:
+  session_registration(server_state& state, std::function<void()> closer)
+      : state_(state), id_(state.next_session_id++) {
+    state_.closers.emplace(id_, std::move(closer));
+  }
+  ~session_registration() { state_.closers.erase(id_); }
+  session_registration(const session_registration&) = delete;
+  session_registration& operator=(const session_registration&) = delete;
+
+ private:
+  server_state& state_;
+  std::uint64_t id_;
+};
+
+// Runs one HTTP connection: reads requests (pipelined ones in order), answers each, and hands
+// the stream to a WebSocket session on an upgrade to /api/v1/events.
+asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp::socket socket);
+
+// Completes the WebSocket handshake for `req` (already authenticated and routed) and pushes
+// service events until either side closes.
+asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
+                                            beast::tcp_stream stream, http_request req);
+
+// Logs an exception that ended a coroutine; never rethrows. For co_spawn completion handlers.
+void log_session_end(std::exception_ptr e, const char* what);
+
+}  // namespace hotline::api

@@ -1,0 +1,135 @@
+#include "cli/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <ostream>
+
+#include "cli/commands.hpp"
+
+namespace hotline::cli {
+namespace {
+
+constexpr const char* description =
+    "Hotline: direct, signed, exactly-once messaging between two stations.\n"
+    "Run a station with `hotline station --config FILE`; duty officers use send, inbox and\n"
+    "status against it.";
+
+constexpr const char* footer =
+    "Client commands (send, inbox, status) find the station in HOTLINE_ADDR\n"
+    "(e.g. http://127.0.0.1:7402) and present the API token in HOTLINE_TOKEN;\n"
+    "--addr and --token override them.\n"
+    "Exit codes: 0 ok, 1 refused or failed, 2 usage error, 3 station unreachable.";
+
+// Everything the parsed command line says, filled in by CLI11.
+struct parsed_args {
+  std::optional<std::string> addr;
+  std::optional<std::string> token;
+  send_options send;
+  inbox_options inbox;
+  bool status_json = false;
+  std::filesystem::path keygen_dir;
+  std::string keygen_station;
+  std::filesystem::path station_config;
+  station::demo_options demo;
+};
+
+void add_client_commands(CLI::App& app, parsed_args& a) {
+  CLI::App* send = app.add_subcommand("send", "Post a message to the other station");
+  send->add_option("-c,--channel", a.send.channel, "Hotline to post on, e.g. navy")->required();
+  send->add_option("-p,--precedence", a.send.precedence,
+                   "flash (10 min), immediate (30 min), priority (3 h) or routine (6 h)")
+      ->check(CLI::IsMember({"flash", "immediate", "priority", "routine"}))
+      ->capture_default_str();
+  send->add_option("text", a.send.words, "Message text; quote it or give it as several words")
+      ->required();
+  send->add_flag("--json", a.send.json, "Print the created message as JSON");
+
+  CLI::App* inbox = app.add_subcommand("inbox", "List messages received from the other station");
+  inbox->add_option("-c,--channel", a.inbox.channel, "Only this hotline");
+  inbox->add_option("--after", a.inbox.after, "Only messages after this cursor")
+      ->check(CLI::NonNegativeNumber);
+  inbox->add_option("-n,--limit", a.inbox.limit, "At most this many (station default 100)")
+      ->check(CLI::PositiveNumber);
+  inbox->add_flag("--json", a.inbox.json, "Print JSON (one message per line with --follow)");
+  inbox->add_flag("-f,--follow", a.inbox.follow, "Keep printing new messages as they arrive");
+
+  CLI::App* status = app.add_subcommand("status", "Show links, paths and queues per hotline");
+  status->add_flag("--json", a.status_json, "Print the status as JSON");
+}
+
+void add_local_commands(CLI::App& app, parsed_args& a) {
+  CLI::App* keygen = app.add_subcommand(
+      "keygen", "Create a station's TLS key and certificate and print its fingerprint");
+  keygen->add_option("--dir", a.keygen_dir, "Directory for tls.key and tls.crt")->required();
+  keygen->add_option("--station", a.keygen_station, "Station id, e.g. rok-fleet-command")
+      ->required();
+
+  CLI::App* station = app.add_subcommand("station", "Run the station daemon until interrupted");
+  station->add_option("--config", a.station_config, "Station config file (TOML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+
+  CLI::App* demo = app.add_subcommand("demo", "Set up and run two stations on this machine");
+  demo->add_option("--dir", a.demo.dir, "Directory for the demo's keys, configs and data")
+      ->required();
+  demo->add_option("--port-base", a.demo.port_base, "First of the ports the demo uses")
+      ->capture_default_str();
+  demo->add_flag("--setup-only", a.demo.setup_only, "Write the files and exit");
+}
+
+std::vector<char*> argv_of(const std::vector<std::string>& args, std::vector<std::string>& store) {
+  store = args;
+  if (store.empty()) store.emplace_back("hotline");
+  std::vector<char*> argv;
+  for (std::string& s : store) argv.push_back(s.data());
+  return argv;
+}
+
+int dispatch(const CLI::App& app, parsed_args& a, const context& ctx) {
+  streams io{*ctx.out, *ctx.err};
+  if (app.got_subcommand("keygen")) return keygen_command(a.keygen_dir, a.keygen_station, io);
+  if (app.got_subcommand("station")) return ctx.run_station(a.station_config);
+  if (app.got_subcommand("demo")) {
+    a.demo.self_exe = ctx.self_exe;
+    return ctx.run_demo(a.demo);
+  }
+  auto settings = resolve_client_settings(a.addr, a.token, ctx.getenv);
+  if (!settings) {
+    io.err << "hotline: " << settings.error().message << "\n";
+    return exit_usage;
+  }
+  if (app.got_subcommand("send")) return send_command(*settings, a.send, io);
+  if (app.got_subcommand("inbox")) return inbox_command(*settings, a.inbox, io);
+  return status_command(*settings, a.status_json, io);
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, const context& ctx) {
+  CLI::App app{description, "hotline"};
+  app.footer(footer);
+  app.require_subcommand(1);
+  app.fallthrough();
+  parsed_args a;
+  app.add_option("--addr", a.addr, "Station API address (default: $HOTLINE_ADDR)");
+  app.add_option("--token", a.token, "API token (default: $HOTLINE_TOKEN)");
+  add_client_commands(app, a);
+  add_local_commands(app, a);
+  std::vector<std::string> storage;
+  std::vector<char*> argv = argv_of(args, storage);
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, *ctx.out, *ctx.err);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+  try {
+    return dispatch(app, a, ctx);
+  } catch (const std::exception& e) {
+    // Commands report their errors as values; this is the last guard for the unexpected.
+    *ctx.err << "hotline: " << e.what() << "\n";
+    return exit_station_error;
+  }
+}
+
+}  // namespace hotline::cli

@@ -1,0 +1,135 @@
+#include "cli/commands.hpp"
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "api/target.hpp"
+#include "cli/cli.hpp"
+#include "cli/format.hpp"
+#include "cli/http_client.hpp"
+#include "config/keys.hpp"
+
+namespace hotline::cli {
+namespace {
+
+using json = nlohmann::json;
+
+int report(const error& e, streams io) {
+  io.err << "hotline: " << e.message << "\n";
+  return e.code == errc::unavailable ? exit_unreachable : exit_station_error;
+}
+
+// Calls the station and hands back the parsed JSON of a 2xx answer; otherwise reports the
+// problem and sets `code` to the exit code.
+std::optional<json> call(http_client& client, std::string_view method, const std::string& target,
+                         const std::string& body, streams io, int& code) {
+  auto reply = client.request(method, target, body);
+  if (!reply) {
+    code = report(reply.error(), io);
+    return std::nullopt;
+  }
+  if (reply->status < 200 || reply->status >= 300) {
+    io.err << "hotline: " << format_station_error(reply->status, reply->body) << "\n";
+    if (reply->status == 401) io.err << "hotline: check HOTLINE_TOKEN or --token\n";
+    code = exit_station_error;
+    return std::nullopt;
+  }
+  json parsed = json::parse(reply->body, nullptr, false);
+  if (parsed.is_discarded()) {
+    io.err << "hotline: the station's answer is not JSON\n";
+    code = exit_station_error;
+    return std::nullopt;
+  }
+  code = exit_ok;
+  return parsed;
+}
+
+std::string list_target(const inbox_options& opts, std::optional<std::int64_t> after) {
+  std::string target = "/api/v1/messages?box=in";
+  if (!opts.channel.empty()) target += "&channel=" + api::percent_encode(opts.channel);
+  if (after) target += "&after=" + std::to_string(*after);
+  if (opts.limit) target += "&limit=" + std::to_string(*opts.limit);
+  return target;
+}
+
+void print_messages(const json& messages, const inbox_options& opts, bool header, streams io) {
+  if (opts.json && opts.follow) {
+    // Following in JSON prints one message per line, so that a script can read it as it comes.
+    for (const auto& m : messages) io.out << m.dump() << "\n";
+  } else if (opts.json) {
+    return;
+  } else if (!messages.empty() || header) {
+    io.out << format_message_table(messages, header);
+  }
+  io.out.flush();
+}
+
+}  // namespace
+
+int send_command(const client_settings& settings, const send_options& opts, streams io) {
+  std::string text;
+  for (const std::string& w : opts.words) text += (text.empty() ? "" : " ") + w;
+  const json body = {{"channel", opts.channel}, {"precedence", opts.precedence}, {"text", text}};
+  http_client client(settings.addr, settings.token);
+  int code = exit_ok;
+  const auto created = call(client, "POST", "/api/v1/messages",
+                            body.dump(-1, ' ', false, json::error_handler_t::replace), io, code);
+  if (!created) return code;
+  if (opts.json) {
+    io.out << created->dump(2) << "\n";
+  } else {
+    io.out << created->value("id", "") << " " << created->value("status", "") << "\n";
+  }
+  return exit_ok;
+}
+
+int inbox_command(const client_settings& settings, const inbox_options& opts, streams io) {
+  http_client client(settings.addr, settings.token);
+  int code = exit_ok;
+  auto page = call(client, "GET", list_target(opts, opts.after), {}, io, code);
+  if (!page) return code;
+  if (opts.json && !opts.follow) {
+    io.out << page->dump(2) << "\n";
+    return exit_ok;
+  }
+  const json empty = json::array();
+  print_messages(page->value("messages", empty), opts, true, io);
+  if (!opts.follow) {
+    if (page->value("messages", empty).empty()) io.out << "(no messages)\n";
+    return exit_ok;
+  }
+  // Polling the list with the cursor it hands back never misses or repeats a message, and it
+  // needs nothing beyond plain HTTP from whatever network sits between operator and station.
+  for (;;) {
+    const std::int64_t after = page->value("next_after", std::int64_t{0});
+    std::this_thread::sleep_for(opts.poll_interval);
+    page = call(client, "GET", list_target(opts, after), {}, io, code);
+    if (!page) return code;
+    print_messages(page->value("messages", empty), opts, false, io);
+  }
+}
+
+int status_command(const client_settings& settings, bool as_json, streams io) {
+  http_client client(settings.addr, settings.token);
+  int code = exit_ok;
+  const auto status = call(client, "GET", "/api/v1/status", {}, io, code);
+  if (!status) return code;
+  io.out << (as_json ? status->dump(2) + "\n" : format_status(*status));
+  return exit_ok;
+}
+
+int keygen_command(const std::filesystem::path& dir, const std::string& station, streams io) {
+  auto identity = config::generate_tls_identity(dir, station);
+  if (!identity) {
+    io.err << "hotline keygen: " << identity.error().message << "\n";
+    return exit_station_error;
+  }
+  io.out << "Wrote " << identity->private_key.string() << " (keep it secret) and "
+         << identity->certificate.string() << ".\n"
+         << "Give this line to both sides for station " << station
+         << "'s entry in the agreement:\n\n"
+         << "tls_fingerprint = \"" << identity->fingerprint << "\"\n";
+  return exit_ok;
+}
+
+}  // namespace hotline::cli

@@ -1,0 +1,43 @@
+// HTTP client: a small blocking HTTP/1.1 client for the CLI's calls to a station's API.
+//
+// It keeps one connection open across requests (keep-alive) and reconnects once when a kept
+// connection turns out to have been closed by the station. Every connect, write and read has a
+// deadline. Not thread-safe; one per thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cli/settings.hpp"
+#include "core/error.hpp"
+
+namespace hotline::cli {
+
+struct http_reply {
+  unsigned status = 0;
+  std::string body;
+};
+
+class http_client {
+ public:
+  explicit http_client(station_address addr, std::string token,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  ~http_client();
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  // Sends one request ("GET", "POST", ...) with the bearer token and, when `body` is not empty,
+  // a JSON body. Any HTTP status is a success here; the caller reads it. Fails with
+  // errc::unavailable ("cannot reach station at <url>: <reason>") when the station cannot be
+  // reached or the connection fails mid-request, and errc::protocol when the answer is not HTTP.
+  result<http_reply> request(std::string_view method, const std::string& target,
+                             const std::string& body = {});
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace hotline::cli
