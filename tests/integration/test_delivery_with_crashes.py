@@ -1,6 +1,8 @@
 """Two real stations; 1,000 messages; the receiver is SIGKILLed twice mid-stream and restarted.
 
-Every message the sender acknowledged must reach the receiver exactly once and in order, and the
+A poster streams messages to the sender at about 250 per second while the receiver is killed
+as its inbox passes 300 and 700 messages, with frames in flight and commits under way. Every
+message the sender acknowledged must reach the receiver exactly once and in order, and the
 sender must record each one as delivered.
 """
 import signal
@@ -10,7 +12,27 @@ import time
 from harness import World, log, main, wait_for
 
 TOTAL = 1000
-KILL_AT = (300, 700)
+KILL_WHEN_HOLDING = (300, 700)
+RATE_PER_S = 250
+
+
+def poster(w, posted, errors):
+    precedences = ["routine", "priority", "immediate", "flash"]
+    start = time.monotonic()
+    try:
+        for i in range(TOTAL):
+            time.sleep(max(0.0, start + i / RATE_PER_S - time.monotonic()))
+            code, body = w.a.post(f"message {i:04d}", precedence=precedences[i % 4])
+            if code != 201 or body["status"] not in ("queued", "sent"):
+                errors.append((i, code, body))
+                return
+            posted.append(body["id"])
+    except Exception as e:  # noqa: BLE001 - reported to the main thread
+        errors.append(e)
+
+
+def inbox_count(w):
+    return w.b.channel_status()["in_next_expected"] - 1
 
 
 def test():
@@ -18,23 +40,22 @@ def test():
         w.a.start()
         w.b.start()
         wait_for("link up", lambda: w.a.link_up() and w.b.link_up())
-        posted = []
-        precedences = ["routine", "priority", "immediate", "flash"]
-        restarts = []
-        for i in range(TOTAL):
-            if i in KILL_AT:
-                log(f"SIGKILL receiver at message {i}")
+        posted, errors = [], []
+        t = threading.Thread(target=poster, args=(w, posted, errors))
+        t.start()
+        try:
+            for threshold in KILL_WHEN_HOLDING:
+                wait_for(f"receiver to hold {threshold}", lambda: inbox_count(w) >= threshold,
+                         interval_s=0.005)
+                assert len(posted) < TOTAL, "the stream ended before the kill"
+                log(f"SIGKILL receiver holding {inbox_count(w)}, sender has posted {len(posted)}")
                 w.b.kill(signal.SIGKILL)
-                # Restart in the background while posting goes on: the sender queues meanwhile.
-                t = threading.Thread(target=lambda: (time.sleep(0.3), w.b.start()))
-                t.start()
-                restarts.append(t)
-            code, body = w.a.post(f"message {i:04d}", precedence=precedences[i % 4])
-            assert code == 201, (code, body)
-            assert body["status"] in ("queued", "sent"), body
-            posted.append(body["id"])
-        for t in restarts:
+                time.sleep(0.2)  # the sender keeps posting into its queue while the peer is down
+                w.b.start()
+        finally:
             t.join()
+        assert not errors, errors
+        assert len(posted) == TOTAL
 
         def all_delivered():
             c = w.a.channel_status()
