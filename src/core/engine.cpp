@@ -14,6 +14,7 @@ struct engine::link {
   bool established = false;
   wire::frame_decoder decoder;
   std::int64_t opened_us = 0;
+  std::int64_t established_us = 0;
   std::int64_t last_rx_us = 0;
   std::int64_t last_ping_us = 0;
   std::uint64_t peer_boot_id = 0;
@@ -96,22 +97,34 @@ engine::link* engine::best_link(const std::string& peer) const {
   return best;
 }
 
-// The link data goes out on. When it changes, every channel to that peer starts again from its
-// first unacknowledged message: the old link may have swallowed frames.
+// The link data goes out on. Losing it moves traffic to the best remaining link at once; a
+// better path that comes back takes over only once it has been up for path_return_us(), so a
+// flapping path cannot make traffic thrash. When the link changes, every channel to that peer
+// starts again from its first unacknowledged message: the old link may have swallowed frames.
 engine::link* engine::active_link(const std::string& peer) {
-  link* l = best_link(peer);
-  if (!l) {
+  link* best = best_link(peer);
+  if (!best) {
     active_.erase(peer);
     return nullptr;
   }
-  auto [it, inserted] = active_.try_emplace(peer, l->id);
-  if (inserted || it->second != l->id) {
-    it->second = l->id;
+  auto it = active_.find(peer);
+  link* current = it == active_.end() ? nullptr : find_link(it->second);
+  if (current && current->established && current != best &&
+      now_us_ - best->established_us < path_return_us()) {
+    return current;
+  }
+  if (current != best) {
+    active_[peer] = best->id;
     for (auto& [channel, ob] : outboxes_) {
       if (cfg_.channel_peer.at(channel) == peer) ob.rewind();
     }
   }
-  return l;
+  return best;
+}
+
+std::int64_t engine::path_return_us() const {
+  return std::max(limits::path_return_us_min,
+                  cfg_.heartbeat_interval_us * limits::path_return_heartbeats);
 }
 
 void engine::send_frame(conn_id conn, const wire::frame& f) {
@@ -246,6 +259,7 @@ void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
     break;
   }
   l.established = true;
+  l.established_us = now_us;
   l.peer_boot_id = h.boot_id;
   dials_[{l.peer, l.path}].attempts = 0;
   out_.events.push_back({event_kind::link_up, l.peer, l.path, {}, 0, {}});
@@ -518,6 +532,7 @@ void engine::on_tick(std::int64_t now_us) {
   if (failed_) return;
   check_retransmits(now_us);
   schedule_dials(now_us);
+  for (const auto& p : cfg_.peers) pump(p.station);
 }
 
 std::int64_t engine::next_wakeup_us() const {
@@ -528,6 +543,9 @@ std::int64_t engine::next_wakeup_us() const {
       continue;
     }
     t = std::min(t, l->last_ping_us + cfg_.heartbeat_interval_us);
+    if (now_us_ - l->established_us < path_return_us()) {
+      t = std::min(t, l->established_us + path_return_us());
+    }
     t = std::min(t, l->last_rx_us + cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max);
   }
   if (cfg_.dial && !failed_) {

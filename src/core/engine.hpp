@@ -177,6 +177,7 @@ class engine {
   void send_frame(conn_id conn, const wire::frame& f);
   link* best_link(const std::string& peer) const;
   link* active_link(const std::string& peer);
+  std::int64_t path_return_us() const;
   link* find_link(conn_id conn);
   void pump(const std::string& peer);
   void transmit(outbox& ob);

@@ -36,6 +36,10 @@ inline constexpr std::int64_t retransmit_timeout_us_min = 1'000'000;
 inline constexpr std::int64_t retransmit_timeout_us_max = 60'000'000;
 inline constexpr std::int64_t reconnect_backoff_us_min = 100'000;
 inline constexpr std::int64_t reconnect_backoff_us_max = 5'000'000;
+// A better path must have been up this many heartbeat intervals (and at least
+// path_return_us_min) before traffic returns to it, so a flapping path cannot cause thrashing.
+inline constexpr std::int64_t path_return_heartbeats = 8;
+inline constexpr std::int64_t path_return_us_min = 2'000'000;
 
 // Storage and API.
 inline constexpr std::size_t group_commit_records_max = 8192;

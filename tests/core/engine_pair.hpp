@@ -22,6 +22,7 @@ namespace hotline::test {
 inline constexpr const char* station_a = "rok-fleet";
 inline constexpr const char* station_b = "ru-pacific";
 inline constexpr const char* path_fibre = "fibre";
+inline constexpr const char* path_satcom = "satcom";
 
 inline core::engine_config pair_config(const std::string& self, const std::string& peer,
                                        std::uint64_t boot_id) {
@@ -75,11 +76,11 @@ class engine_pair {
   std::int64_t now_us() const { return now_us_; }
 
   // Opens a connection dialed by side `dialer` (0 = A, 1 = B); returns the wire's index.
-  std::size_t connect(int dialer) {
+  std::size_t connect(int dialer, const std::string& path = path_fibre) {
     side& d = sides_[dialer];
     side& l = sides_[1 - dialer];
     core::conn_id dc = d.eng->on_connected(now_us_, core::direction::outbound,
-                                           l.eng->config().station, path_fibre);
+                                           l.eng->config().station, path);
     core::conn_id lc =
         l.eng->on_connected(now_us_, core::direction::inbound, d.eng->config().station, "");
     wires_.push_back({{dc, lc}, dialer, true});
@@ -98,11 +99,14 @@ class engine_pair {
 
   // Cuts every open wire, as a broken cable would: both ends hear a disconnect.
   void cut() {
-    for (auto& w : wires_) {
-      if (!w.open) continue;
-      w.open = false;
-      for (int s = 0; s < 2; ++s) sides_[s].eng->on_disconnected(now_us_, conn_at(w, s), "cut");
-    }
+    for (std::size_t i = 0; i < wires_.size(); ++i) cut(i);
+  }
+  // Cuts one wire.
+  void cut(std::size_t i) {
+    auto& w = wires_.at(i);
+    if (!w.open) return;
+    w.open = false;
+    for (int s = 0; s < 2; ++s) sides_[s].eng->on_disconnected(now_us_, conn_at(w, s), "cut");
     settle();
   }
 
