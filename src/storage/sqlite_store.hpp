@@ -26,6 +26,8 @@ namespace hotline::storage {
 // How long a statement waits for a lock held by another connection (a reader's checkpoint, an
 // operator's sqlite3 shell) before failing with errc::unavailable.
 inline constexpr int sqlite_busy_timeout_ms = 5'000;
+inline constexpr std::int64_t sqlite_cache_kib = 64 * 1024;
+inline constexpr std::int64_t sqlite_mmap_bytes = 256LL * 1024 * 1024;
 
 class sqlite_store final : public store {
  public:
