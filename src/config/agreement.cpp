@@ -402,7 +402,8 @@ std::string agreement::hash_hex() const {
 result<agreement> parse_agreement(std::string_view toml_text) {
   auto root = detail::parse_toml(toml_text);
   if (!root) return std::unexpected(root.error());
-  if (auto ok = detail::check_keys(*root, "", {"agreement", "link", "stations", "channels"}); !ok) {
+  if (auto ok = detail::check_keys(*root, "", {"agreement", "link", "stations", "channels", "deadlines",
+                                               "link_tests", "forms"}); !ok) {
     return std::unexpected(ok.error());
   }
   agreement a;
@@ -410,6 +411,7 @@ result<agreement> parse_agreement(std::string_view toml_text) {
   if (auto ok = parse_link(*root, a); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_stations(*root, a); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_channels(*root, a); !ok) return std::unexpected(ok.error());
+  if (auto ok = detail::parse_policies(*root, a); !ok) return std::unexpected(ok.error());
   // The hash covers the exact bytes, comments and layout included: two stations agree only if
   // they hold the same file, not merely files that parse to the same values.
   sha256(toml_text, a.hash.data());

@@ -42,6 +42,29 @@ struct channel_entry {
   std::vector<std::string> paths;  // preference order, best first
 };
 
+// Minutes a person has to acknowledge a message, by precedence (flash, immediate, priority,
+// routine). The defaults are the allied handling times.
+struct deadline_entry {
+  std::array<std::int64_t, 4> minutes{10, 30, 180, 360};
+  std::int64_t urgent_words_max = 200;  // free text at flash and immediate
+};
+
+// When link tests are sent, and how long the other side has to answer one.
+struct link_test_entry {
+  std::vector<std::string> times;  // "HH:MM" local times in `timezone`
+  std::string timezone = "UTC";
+  std::int64_t every_minutes = 0;  // or a fixed interval
+  std::int64_t answer_within_minutes = 10;
+  bool enabled() const { return !times.empty() || every_minutes > 0; }
+};
+
+// The form catalog both stations must use.
+struct forms_entry {
+  std::string catalog = "hotline-forms";
+  std::string version;  // empty: any version
+  std::string sha256;   // empty: not pinned; else the catalog's hash must match
+};
+
 struct agreement {
   std::string id;
   std::string title;
@@ -50,6 +73,9 @@ struct agreement {
   std::vector<channel_entry> channels;
   std::int64_t heartbeat_interval_ms = 250;
   std::int64_t heartbeat_misses_max = 3;
+  deadline_entry deadlines;
+  link_test_entry link_tests;
+  forms_entry forms;
   wire::hash256 hash{};  // SHA-256 of the file bytes
 
   const station_entry* find_station(std::string_view id) const;

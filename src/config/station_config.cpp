@@ -153,6 +153,18 @@ result<void> parse_api(const toml::table& root, station_config& out) {
   return {};
 }
 
+result<void> parse_console(const toml::table& root, const std::filesystem::path& base,
+                           station_config& out) {
+  auto table = detail::optional_table(root, "", "console");
+  if (!table) return std::unexpected(table.error());
+  if (*table == nullptr) return {};
+  if (auto ok = detail::check_keys(**table, "console", {"dir"}); !ok) return ok;
+  auto dir = path_field(**table, "console", "dir", base, {});
+  if (!dir) return std::unexpected(dir.error());
+  out.console_dir = std::move(*dir);
+  return {};
+}
+
 result<void> parse_log(const toml::table& root, station_config& out) {
   auto table = detail::optional_table(root, "", "log");
   if (!table) return std::unexpected(table.error());
@@ -197,7 +209,8 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (!root) return std::unexpected(root.error());
   if (auto ok = detail::check_keys(
           *root, "",
-          {"station", "agreement", "data_dir", "database", "tls", "listen", "api", "log"});
+          {"station", "agreement", "data_dir", "database", "tls", "listen", "api", "console",
+           "log"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -211,6 +224,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = parse_tls(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_listen(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_api(*root, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_console(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_log(*root, cfg); !ok) return std::unexpected(ok.error());
   return cfg;
 }

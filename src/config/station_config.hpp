@@ -31,6 +31,7 @@ struct station_config {
   std::vector<endpoint> peer_listen;  // default: this station's addresses in the agreement
   endpoint api_listen;                // default 127.0.0.1:8080
   std::vector<api_token> api_tokens;
+  std::filesystem::path console_dir;  // [console] dir: the built web console; empty: none
   std::string log_level = "info";     // trace|debug|info|warn|error
 };
 

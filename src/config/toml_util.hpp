@@ -64,3 +64,12 @@ bool valid_id(std::string_view id, std::size_t bytes_max);
 bool valid_lower_hex64(std::string_view text);
 
 }  // namespace hotline::config::detail
+
+namespace hotline::config {
+struct agreement;
+namespace detail {
+// Parses the agreement's [deadlines], [link_tests] and [forms] tables into `out`
+// (agreement_policies.cpp).
+result<void> parse_policies(const toml::table& root, agreement& out);
+}  // namespace detail
+}  // namespace hotline::config

@@ -332,3 +332,58 @@ TEST(endpoint, rejects_missing_or_invalid_ports_and_hosts) {
 
 }  // namespace
 }  // namespace hotline::config
+
+namespace hotline::config {
+namespace {
+
+std::string with_policies(const std::string& extra) {
+  std::string base =
+      "[agreement]\nid = \"t\"\ntitle = \"t\"\n"
+      "[[stations]]\nid = \"a\"\nname = \"A\"\nlanguage = \"ko\"\ntimezone = \"Asia/Seoul\"\n"
+      "tls_fingerprint = \"sha256:" + std::string(64, 'a') + "\"\n[stations.addresses]\nprimary = \"127.0.0.1:7001\"\n"
+      "[[stations]]\nid = \"b\"\nname = \"B\"\nlanguage = \"ru\"\ntimezone = \"Asia/Vladivostok\"\n"
+      "tls_fingerprint = \"sha256:" + std::string(64, 'b') + "\"\n[stations.addresses]\nprimary = \"127.0.0.1:7002\"\n"
+      "[[channels]]\nid = \"navy\"\ntitle = \"n\"\nstations = [\"a\", \"b\"]\n";
+  return base + extra;
+}
+
+TEST(agreement_policies, defaults_are_the_allied_deadlines) {
+  auto a = parse_agreement(with_policies(""));
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->deadlines.minutes, (std::array<std::int64_t, 4>{10, 30, 180, 360}));
+  EXPECT_EQ(a->deadlines.urgent_words_max, 200);
+  EXPECT_FALSE(a->link_tests.enabled());
+}
+
+TEST(agreement_policies, deadlines_link_tests_and_forms_are_read) {
+  auto a = parse_agreement(with_policies(
+      "[deadlines]\nflash_minutes = 5\nurgent_words_max = 120\n"
+      "[link_tests]\ntimes = [\"09:00\", \"16:00\"]\ntimezone = \"Asia/Seoul\"\n"
+      "answer_within_minutes = 15\n"
+      "[forms]\ncatalog = \"hotline-forms\"\nversion = \"2026.1\"\n"));
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->deadlines.minutes[0], 5);
+  EXPECT_EQ(a->deadlines.minutes[1], 30);
+  EXPECT_EQ(a->deadlines.urgent_words_max, 120);
+  EXPECT_EQ(a->link_tests.times, (std::vector<std::string>{"09:00", "16:00"}));
+  EXPECT_EQ(a->link_tests.timezone, "Asia/Seoul");
+  EXPECT_EQ(a->link_tests.answer_within_minutes, 15);
+  EXPECT_EQ(a->forms.version, "2026.1");
+}
+
+TEST(agreement_policies, bad_policy_values_name_their_key) {
+  struct bad_case { std::string text; std::string field; };
+  for (const auto& c : std::vector<bad_case>{
+           {"[deadlines]\nflash_minutes = 0\n", "deadlines.flash_minutes"},
+           {"[deadlines]\nflush_minutes = 5\n", "deadlines.flush_minutes"},
+           {"[link_tests]\ntimes = [\"25:00\"]\n", "link_tests.times"},
+           {"[link_tests]\nanswer_within_minutes = 0\n", "link_tests.answer_within_minutes"},
+           {"[forms]\nsha256 = \"xyz\"\n", "forms.sha256"}}) {
+    auto a = parse_agreement(with_policies(c.text));
+    ASSERT_FALSE(a) << c.text;
+    EXPECT_EQ(a.error().field, c.field) << c.text;
+  }
+}
+
+}  // namespace
+}  // namespace hotline::config
