@@ -7,7 +7,10 @@
 // are timed with this process's monotonic clock.
 //
 // Modes: `latency` posts at a fixed rate on one connection; `throughput` posts as fast as
-// `--concurrency` connections allow. Results go to stdout and, with --json, to a file.
+// `--concurrency` connections allow; `cut` posts at a fixed rate while the link between the
+// stations runs through bench/relay.py (both directions, since each station dials the other),
+// and at --cut-at-ms it signals the relay to reset the link and refuse it for the relay's cut
+// time. Results go to stdout and, with --json, to a file.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -23,11 +26,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,7 +61,14 @@ struct options {
   std::uint16_t port_base = 0;
   std::string json_out;
   std::string label = "hotline";
+  std::string relay = "bench/relay.py";
+  int cut_at_ms = 3000;
+  int cut_ms = 5000;
+  int settle_s = 2;
 };
+
+constexpr auto relay_ready_timeout = std::chrono::seconds(10);
+constexpr auto arrival_timeout = std::chrono::seconds(120);
 
 struct station {
   std::string id;
@@ -90,7 +103,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& l
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   return rc == 0 ? pid : -1;
 }
@@ -125,72 +138,150 @@ class http_client {
   beast::flat_buffer buffer_;
 };
 
-// Reads B's event stream and stamps each inbound bench message's arrival.
+// Calls `each` with every inbound message stored at B after `after`, oldest first, paging by
+// cursor through GET /api/v1/messages.
+void list_inbox(const station& b, std::int64_t after, const std::function<void(const json&)>& each) {
+  http_client c(b);
+  for (;;) {
+    auto res = c.request(http::verb::get, "/api/v1/messages?box=in&channel=navy&limit=1000&after=" +
+                                              std::to_string(after));
+    auto page = json::parse(res.body(), nullptr, false);
+    if (!page.is_object() || !page["messages"].is_array()) throw std::runtime_error("bad inbox page");
+    if (page["messages"].empty()) return;
+    for (const auto& m : page["messages"]) each(m);
+    after = page.value("next_after", after);
+  }
+}
+
+// The bench index of a message whose text is "bench <index> ...", if it is one.
+std::optional<std::size_t> bench_index(const json& m) {
+  std::size_t idx = 0;
+  if (m.value("box", "") != "in") return std::nullopt;
+  if (std::sscanf(m.value("text", "").c_str(), "bench %zu", &idx) != 1) return std::nullopt;
+  return idx;
+}
+
+// Reads B's event stream and stamps each inbound bench message's arrival. B drops an event
+// stream that falls 4096 events behind (which a reader sharing two busy cores can); the recorder
+// then reconnects and catches up from B's inbox, marking what it caught up as untimed, so those
+// messages count as delivered but stay out of the latency figures.
 class arrival_recorder {
  public:
   arrival_recorder(const station& b, clock_type::time_point t0, std::size_t expected)
-      : t0_(t0), arrivals_(expected, -1), ws_(io_) {
-    tcp::resolver r(io_);
-    auto ep = asio::connect(ws_.next_layer(), r.resolve(b.host, b.port));
-    ws_.set_option(ws::stream_base::decorator([&b](ws::request_type& req) {
-      req.set(http::field::authorization, "Bearer " + b.token);
-    }));
-    ws_.handshake(b.host + ":" + std::to_string(ep.port()), "/api/v1/events");
+      : b_(b), t0_(t0), arrivals_(expected, -1), timed_(expected, false) {
+    connect();
     thread_ = std::thread([this] { run(); });
   }
   ~arrival_recorder() {
     stop_ = true;
-    beast::error_code ec;
-    ws_.next_layer().close(ec);
+    {
+      std::lock_guard lock(mu_);
+      beast::error_code ec;
+      ws_->next_layer().close(ec);
+    }
     if (thread_.joinable()) thread_.join();
   }
   bool wait_all(std::chrono::seconds timeout) {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, timeout, [&] { return received_ == arrivals_.size(); });
   }
-  std::vector<std::int64_t> arrivals() {
+  // First arrival per index (-1: none), and whether it was timed from the event stream.
+  std::pair<std::vector<std::int64_t>, std::vector<bool>> arrivals() {
     std::lock_guard lock(mu_);
-    return arrivals_;
+    return {arrivals_, timed_};
   }
-  std::size_t duplicates() const { return duplicates_; }
+  std::size_t reconnects() const { return reconnects_; }
 
  private:
+  void connect() {
+    auto stream = std::make_unique<ws::stream<tcp::socket>>(io_);
+    tcp::resolver r(io_);
+    auto ep = asio::connect(stream->next_layer(), r.resolve(b_.host, b_.port));
+    stream->set_option(ws::stream_base::decorator([this](ws::request_type& req) {
+      req.set(http::field::authorization, "Bearer " + b_.token);
+    }));
+    stream->handshake(b_.host + ":" + std::to_string(ep.port()), "/api/v1/events");
+    std::lock_guard lock(mu_);
+    ws_ = std::move(stream);
+  }
+
   void run() {
+    while (!stop_) {
+      read_events();
+      if (stop_) return;
+      ++reconnects_;
+      try {
+        connect();  // B subscribes the new stream before answering, so nothing falls between.
+        std::int64_t after;
+        {
+          std::lock_guard lock(mu_);
+          after = last_cursor_;
+        }
+        list_inbox(b_, after, [this](const json& m) { record(m, since(t0_), false); });
+      } catch (const std::exception& e) {
+        std::cerr << "event stream lost: " << e.what() << "\n";
+        return;
+      }
+    }
+  }
+
+  void read_events() {
     beast::flat_buffer buf;
     while (!stop_) {
       beast::error_code ec;
-      ws_.read(buf, ec);
+      ws_->read(buf, ec);
       if (ec) return;
       std::int64_t t = since(t0_);
       auto ev = json::parse(beast::buffers_to_string(buf.data()), nullptr, false);
       buf.consume(buf.size());
-      if (!ev.is_object() || ev.value("type", "") != "message") continue;
-      const auto& m = ev["message"];
-      if (m.value("box", "") != "in") continue;
-      std::string text = m.value("text", "");
-      std::size_t idx = 0;
-      if (std::sscanf(text.c_str(), "bench %zu", &idx) != 1 || idx >= arrivals_.size()) continue;
-      std::lock_guard lock(mu_);
-      if (arrivals_[idx] >= 0) {
-        ++duplicates_;
-        continue;
-      }
-      arrivals_[idx] = t;
-      if (++received_ == arrivals_.size()) cv_.notify_all();
+      if (ev.is_object() && ev.value("type", "") == "message") record(ev["message"], t, true);
     }
   }
 
+  // Invariant: a stored message (one cursor at B) is counted once, however many events or
+  // inbox pages mention it; the same bench index under two cursors is a duplicate.
+  void record(const json& m, std::int64_t t, bool timed) {
+    auto idx = bench_index(m);
+    if (!idx || *idx >= arrivals_.size()) return;
+    std::int64_t cursor = m.value("cursor", std::int64_t{-1});
+    std::lock_guard lock(mu_);
+    if (!cursors_.insert(cursor).second) return;
+    last_cursor_ = std::max(last_cursor_, cursor);
+    if (arrivals_[*idx] >= 0) return;
+    arrivals_[*idx] = t;
+    timed_[*idx] = timed;
+    if (++received_ == arrivals_.size()) cv_.notify_all();
+  }
+
+  station b_;
   clock_type::time_point t0_;
   std::vector<std::int64_t> arrivals_;
+  std::vector<bool> timed_;
+  std::set<std::int64_t> cursors_;
+  std::int64_t last_cursor_ = 0;
   std::size_t received_ = 0;
-  std::size_t duplicates_ = 0;
+  std::atomic<std::size_t> reconnects_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   asio::io_context io_;
-  ws::stream<tcp::socket> ws_;
+  std::unique_ptr<ws::stream<tcp::socket>> ws_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
 };
+
+// Lost and duplicated as stored at B: every bench index in B's inbox, counted once per copy.
+std::pair<std::size_t, std::size_t> stored_at_b(const station& b, std::size_t count) {
+  std::vector<std::size_t> copies(count, 0);
+  list_inbox(b, 0, [&](const json& m) {
+    if (auto idx = bench_index(m); idx && *idx < count) ++copies[*idx];
+  });
+  std::size_t lost = 0, duplicated = 0;
+  for (auto c : copies) {
+    if (c == 0) ++lost;
+    if (c > 1) duplicated += c - 1;
+  }
+  return {lost, duplicated};
+}
 
 std::string bench_body(std::size_t i) {
   std::string text = "bench " + std::to_string(i) + " ";
@@ -247,6 +338,69 @@ void post_range(const station& a, std::size_t first, std::size_t last, std::size
   }
 }
 
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Puts bench/relay.py on the peer link in both directions. The agreement's address for each
+// station (where the other one dials) becomes a relay port, and each station binds its real
+// port through `listen.peer` in its own config. Returns the relay's PID.
+pid_t insert_relay(const options& o, const station& a, const station& b) {
+  auto agreement_path = o.dir / "agreement.toml";
+  std::istringstream in(read_file(agreement_path));
+  std::map<std::string, std::string> real;  // station id -> "host:port" it must bind
+  std::string line, current, rewritten;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) {
+    if (line.rfind("id = \"", 0) == 0) current = line.substr(6, line.size() - 7);
+    if (line.rfind("primary = \"", 0) == 0) real[current] = line.substr(11, line.size() - 12);
+    lines.push_back(line);
+  }
+  if (!real.contains(a.id) || !real.contains(b.id)) throw std::runtime_error("no peer addresses");
+  auto ready = o.dir / "relay.json";
+  pid_t pid = spawn({"python3", o.relay, "--to", real[a.id], "--to", real[b.id], "--ready",
+                     ready.string(), "--cut-ms", std::to_string(o.cut_ms)},
+                    o.dir / "relay.log");
+  if (pid < 0) throw std::runtime_error("cannot start the relay");
+  auto deadline = clock_type::now() + relay_ready_timeout;
+  while (!std::filesystem::exists(ready) && clock_type::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto ports = json::parse(read_file(ready), nullptr, false);
+  if (!ports.is_object() || ports["ports"].size() != 2) {
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+    throw std::runtime_error("relay did not start");
+  }
+  std::map<std::string, std::string> relayed{
+      {a.id, "127.0.0.1:" + std::to_string(ports["ports"][0].get<int>())},
+      {b.id, "127.0.0.1:" + std::to_string(ports["ports"][1].get<int>())}};
+  for (const auto& l : lines) {
+    if (l.rfind("id = \"", 0) == 0) current = l.substr(6, l.size() - 7);
+    rewritten += l.rfind("primary = \"", 0) == 0 ? "primary = \"" + relayed[current] + "\"" : l;
+    rewritten += "\n";
+  }
+  std::ofstream(agreement_path) << rewritten;
+  for (const station* s : {&a, &b}) {
+    auto path = o.dir / s->id / "station.toml";
+    std::string cfg = read_file(path);
+    auto at = cfg.find("[listen]\n");
+    if (at == std::string::npos) throw std::runtime_error("no [listen] in " + path.string());
+    cfg.insert(at + 9, "peer = [\"" + real[s->id] + "\"]\n");
+    std::ofstream(path) << cfg;
+  }
+  return pid;
+}
+
+void stop(pid_t pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+}
+
 int run(const options& o) {
   std::filesystem::remove_all(o.dir);
   std::filesystem::create_directories(o.dir);
@@ -258,6 +412,15 @@ int run(const options& o) {
   }
   station a = read_env(o.dir, "rok-fleet-command");
   station b = read_env(o.dir, "ru-pacific-fleet");
+  pid_t relay = -1;
+  if (o.mode == "cut") {
+    try {
+      relay = insert_relay(o, a, b);
+    } catch (const std::exception& e) {
+      std::cerr << "bench failed: " << e.what() << "\n";
+      return 1;
+    }
+  }
   for (station* s : {&a, &b}) {
     s->pid = spawn({o.hotline, "station", "--config", (o.dir / s->id / "station.toml").string()},
                    o.dir / (s->id + ".log"));
@@ -271,29 +434,42 @@ int run(const options& o) {
     std::vector<std::int64_t> sent(count, -1);
     std::atomic<std::size_t> failures{0};
     std::vector<std::thread> workers;
+    // Latency uses one connection. A cut run must keep up the full rate, and one connection
+    // posts one message at a time, so it spreads the rate over --concurrency connections.
+    bool paced = o.mode != "throughput";
     std::size_t conns = o.mode == "latency" ? 1 : static_cast<std::size_t>(o.concurrency);
-    auto interval = o.mode == "latency" ? std::chrono::nanoseconds(1'000'000'000 / o.rate)
-                                        : std::chrono::nanoseconds(0);
+    auto interval = paced ? std::chrono::nanoseconds(1'000'000'000 / o.rate)
+                          : std::chrono::nanoseconds(0);
+    std::thread cutter;
+    if (relay > 0) {
+      cutter = std::thread([&o, relay, t0] {
+        std::this_thread::sleep_until(t0 + std::chrono::milliseconds(o.cut_at_ms));
+        ::kill(relay, SIGUSR1);
+      });
+    }
     for (std::size_t k = 0; k < conns; ++k) {
       workers.emplace_back([&, k] {
         post_range(a, k, count, conns, t0, interval * static_cast<long>(conns), sent, failures);
       });
     }
     for (auto& t : workers) t.join();
-    bool complete = rec.wait_all(std::chrono::seconds(120));
-    auto arrivals = rec.arrivals();
+    if (cutter.joinable()) cutter.join();
+    bool complete = rec.wait_all(arrival_timeout);
+    // Late duplicates (redeliveries after a reconnect) arrive after the last first delivery.
+    if (o.mode == "cut") std::this_thread::sleep_for(std::chrono::seconds(o.settle_s));
+    auto [arrivals, timed] = rec.arrivals();
     std::vector<double> lat_ms;
     std::int64_t first_send = INT64_MAX, last_arrival = 0;
-    std::size_t lost = 0;
+    std::size_t delivered = 0;
     for (std::size_t i = 0; i < count; ++i) {
-      if (arrivals[i] < 0) {
-        ++lost;
-        continue;
-      }
-      lat_ms.push_back(static_cast<double>(arrivals[i] - sent[i]) / 1e6);
+      if (arrivals[i] < 0) continue;
+      ++delivered;
+      if (timed[i]) lat_ms.push_back(static_cast<double>(arrivals[i] - sent[i]) / 1e6);
       first_send = std::min(first_send, sent[i]);
       last_arrival = std::max(last_arrival, arrivals[i]);
     }
+    // Lost and duplicated are counted from what B stored, not from the event stream.
+    auto [lost, duplicated] = stored_at_b(b, count);
     double secs = static_cast<double>(last_arrival - first_send) / 1e9;
     json out{{"system", o.label},
              {"mode", o.mode},
@@ -302,25 +478,26 @@ int run(const options& o) {
              {"latency_p50_ms", percentile(lat_ms, 0.50)},
              {"latency_p99_ms", percentile(lat_ms, 0.99)},
              {"latency_max_ms", percentile(lat_ms, 1.0)},
-             {"throughput_msgs_per_s", secs > 0 ? static_cast<double>(count - lost) / secs : 0},
+             {"latency_samples", lat_ms.size()},
+             {"event_stream_reconnects", rec.reconnects()},
+             {"throughput_msgs_per_s", secs > 0 ? static_cast<double>(delivered) / secs : 0},
              {"lost", lost},
-             {"duplicated", rec.duplicates()},
+             {"duplicated", duplicated},
              {"post_failures", failures.load()},
-             {"peak_rss_mb", static_cast<double>(std::max(peak_rss_kb(a.pid), peak_rss_kb(b.pid))) / 1024.0}};
-    if (o.mode == "latency") out["rate_msgs_per_s"] = o.rate;
-    else out["concurrency"] = o.concurrency;
+             {"peak_rss_mb_a", static_cast<double>(peak_rss_kb(a.pid)) / 1024.0},
+             {"peak_rss_mb_b", static_cast<double>(peak_rss_kb(b.pid)) / 1024.0},
+             {"peak_rss_mb", static_cast<double>(std::max(peak_rss_kb(a.pid), peak_rss_kb(b.pid))) / 1024.0},
+             {"complete", complete}};
+    if (paced) out["rate_msgs_per_s"] = o.rate;
+    out["connections"] = conns;
     std::cout << out.dump() << std::endl;
     if (!o.json_out.empty()) std::ofstream(o.json_out) << out.dump(2) << "\n";
     rc = complete && failures == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "bench failed: " << e.what() << "\n";
   }
-  for (station* s : {&a, &b}) {
-    if (s->pid > 0) {
-      ::kill(s->pid, SIGTERM);
-      ::waitpid(s->pid, nullptr, 0);
-    }
-  }
+  for (station* s : {&a, &b}) stop(s->pid);
+  stop(relay);
   return rc;
 }
 
@@ -329,17 +506,22 @@ int run(const options& o) {
 int main(int argc, char** argv) {
   options o;
   o.dir = std::filesystem::temp_directory_path() / ("hotline-bench-" + std::to_string(::getpid()));
+  bool own_dir = true;  // A --dir given by the caller is left in place, logs and all.
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--hotline") o.hotline = v;
     else if (k == "--mode") o.mode = v;
-    else if (k == "--dir") o.dir = v;
+    else if (k == "--dir") o.dir = v, own_dir = false;
     else if (k == "--rate") o.rate = std::stoi(v);
     else if (k == "--count") o.count = std::stoi(v);
     else if (k == "--concurrency") o.concurrency = std::stoi(v);
     else if (k == "--port-base") o.port_base = static_cast<std::uint16_t>(std::stoi(v));
     else if (k == "--json") o.json_out = v;
     else if (k == "--label") o.label = v;
+    else if (k == "--relay") o.relay = v;
+    else if (k == "--cut-at-ms") o.cut_at_ms = std::stoi(v);
+    else if (k == "--cut-ms") o.cut_ms = std::stoi(v);
+    else if (k == "--settle-s") o.settle_s = std::stoi(v);
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
@@ -347,6 +529,6 @@ int main(int argc, char** argv) {
   }
   if (o.port_base == 0) o.port_base = static_cast<std::uint16_t>(20000 + (::getpid() % 20000));
   int rc = run(o);
-  std::filesystem::remove_all(o.dir);
+  if (own_dir) std::filesystem::remove_all(o.dir);
   return rc;
 }

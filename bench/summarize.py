@@ -1,24 +1,110 @@
-"""Prints the median of each figure over the bench runs and writes build/bench/results.json."""
+#!/usr/bin/env python3
+"""Turns the runs in build/bench/runs/ into the comparison table and build/bench/results.json.
+
+Per system: latency p50 and p99 are medians over the latency runs, throughput the median over the
+throughput runs, lost and duplicated the sums over the link-cut runs, peak RSS the largest VmHWM
+of either server (or station) process over all runs. Usage: summarize.py [OUT_DIR]
+"""
+import datetime
 import json
+import os
+import platform
 import statistics
 import sys
 from pathlib import Path
 
-out, runs = Path(sys.argv[1]), int(sys.argv[2])
-lat = [json.loads((out / f"latency-{i}.json").read_text()) for i in range(1, runs + 1)]
-thr = [json.loads((out / f"throughput-{i}.json").read_text()) for i in range(1, runs + 1)]
-med = lambda rows, k: statistics.median(r[k] for r in rows)
-hotline = {
-    "latency_p50_ms": med(lat, "latency_p50_ms"),
-    "latency_p99_ms": med(lat, "latency_p99_ms"),
-    "throughput_msgs_per_s": med(thr, "throughput_msgs_per_s"),
-    "lost": sum(r["lost"] for r in lat + thr),
-    "duplicated": sum(r["duplicated"] for r in lat + thr),
-    "peak_rss_mb": max(r["peak_rss_mb"] for r in lat + thr),
-    "runs": {"latency": lat, "throughput": thr},
-}
-print(f"{'system':10} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>10} {'lost':>5} {'dup':>5} {'rss MB':>7}")
-print(f"{'hotline':10} {hotline['latency_p50_ms']:8.3f} {hotline['latency_p99_ms']:8.3f} "
-      f"{hotline['throughput_msgs_per_s']:10.0f} {hotline['lost']:5d} {hotline['duplicated']:5d} "
-      f"{hotline['peak_rss_mb']:7.1f}")
-(out / "results.json").write_text(json.dumps({"systems": {"hotline": hotline}}, indent=2) + "\n")
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "build" / "bench"
+ORDER = ["hotline", "mosquitto", "nats"]
+TITLES = {"hotline": "Hotline", "mosquitto": "Mosquitto 2.0 (QoS 2 bridge)",
+          "nats": "NATS 2.9 JetStream (mirror over leafnode)"}
+
+
+def machine():
+    mem_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+    return {"nproc": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1),
+            "kernel": platform.release(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def median(rows, key):
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def summarize(system, runs, durability):
+    ok = [r for r in runs if "error" not in r]
+    by_mode = {m: [r for r in ok if r["mode"] == m] for m in ("latency", "throughput", "cut")}
+    cut, clean = by_mode["cut"], by_mode["latency"] + by_mode["throughput"]
+    rss = [r for r in ok if r.get("peak_rss_mb")]
+    return {
+        "latency_p50_ms": median(by_mode["latency"], "latency_p50_ms"),
+        "latency_p99_ms": median(by_mode["latency"], "latency_p99_ms"),
+        "throughput_msgs_per_s": median(by_mode["throughput"], "throughput_msgs_per_s"),
+        "lost": sum(r["lost"] for r in cut) if cut else None,
+        "duplicated": sum(r["duplicated"] for r in cut) if cut else None,
+        "peak_rss_mb": max((r["peak_rss_mb"] for r in rss), default=None),
+        "peak_rss_mb_a": max((r.get("peak_rss_mb_a") or 0 for r in rss), default=None),
+        "peak_rss_mb_b": max((r.get("peak_rss_mb_b") or 0 for r in rss), default=None),
+        "cut_latency_max_ms": max((r["latency_max_ms"] for r in cut), default=None),
+        "lost_without_fault": sum(r["lost"] for r in clean),
+        "duplicated_without_fault": sum(r["duplicated"] for r in clean),
+        "failed_runs": len(runs) - len(ok),
+        "durability": durability.get(system, ""),
+        "runs": runs,
+    }
+
+
+def ratios(systems):
+    """Hotline against the best peer on each figure (> 1 means Hotline is higher)."""
+    peers = {k: v for k, v in systems.items() if k != "hotline"}
+    hot = systems.get("hotline")
+    if not hot or not peers:
+        return {}
+    out = {}
+    for key, best in (("latency_p50_ms", min), ("latency_p99_ms", min),
+                      ("throughput_msgs_per_s", max), ("peak_rss_mb", min)):
+        vals = {k: v[key] for k, v in peers.items() if v[key]}
+        if hot[key] and vals:
+            peer = best(vals, key=vals.get)
+            out[key] = {"best_peer": peer, "hotline_over_peer": round(hot[key] / vals[peer], 3)}
+    return out
+
+
+def fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def main():
+    runs = {}
+    for path in sorted((OUT / "runs").glob("*.json")):
+        r = json.loads(path.read_text())
+        runs.setdefault(r["system"], []).append(r)
+    durability_path = OUT / "durability.json"
+    durability = json.loads(durability_path.read_text()) if durability_path.exists() else {}
+    systems = {s: summarize(s, runs[s], durability) for s in ORDER if s in runs}
+    result = {"machine": machine(), "systems": systems, "ratios": ratios(systems)}
+    (OUT / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+
+    m = result["machine"]
+    print(f"\n{m['nproc']} CPUs, {m['memory_gib']} GiB, Linux {m['kernel']}, {m['date']}; "
+          "medians over the runs; lost/dup from the link-cut runs")
+    print(f"{'system':44} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8} {'lost':>5} {'dup':>5} "
+          f"{'RSS MB':>7}")
+    for s, v in systems.items():
+        print(f"{TITLES[s]:44} {fmt(v['latency_p50_ms'], '8.3f')} {fmt(v['latency_p99_ms'], '8.3f')} "
+              f"{fmt(v['throughput_msgs_per_s'], '8.0f')} {fmt(v['lost'], '5d')} "
+              f"{fmt(v['duplicated'], '5d')} {fmt(v['peak_rss_mb'], '7.1f')}"
+              + (f"   ({v['failed_runs']} runs failed)" if v["failed_runs"] else ""))
+    for key, r in result["ratios"].items():
+        print(f"Hotline / {r['best_peer']} on {key}: {r['hotline_over_peer']}")
+    print("Durability:")
+    for s, v in systems.items():
+        print(f"  {TITLES[s]}: {v['durability']}")
+    print(f"Results: {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
