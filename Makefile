@@ -35,6 +35,10 @@ fuzz: deps
 bench: build
 	bash bench/run.sh
 
+# Random faults on real, shaped paths (root only); SOAK_SECONDS (default 600) and SOAK_SEED apply.
+soak: build
+	HOTLINE_BIN=build/bin/hotline python3 tests/net/soak.py
+
 clean:
 	rm -rf build build-test build-fuzz
 

@@ -65,6 +65,8 @@ void close_stream(beast::tcp_stream& stream) {
 }  // namespace
 
 asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp::socket socket) {
+  beast::error_code remote_ec;
+  const peer_info peer{socket.remote_endpoint(remote_ec).address().to_string()};
   beast::tcp_stream stream(std::move(socket));
   std::optional<session_registration> registration;
   registration.emplace(*state, [&stream] { close_stream(stream); });
@@ -98,7 +100,7 @@ asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp:
       co_await run_websocket_session(state, std::move(stream), std::move(req));
       co_return;
     }
-    http_response res = co_await handle_request(*state, req);
+    http_response res = co_await handle_request(*state, req, peer);
     if (state->stopping) res.keep_alive(false);
     stream.expires_after(http_idle_timeout);
     auto [write_ec, write_bytes] = co_await http::async_write(stream, res, as_tuple(use_awaitable));

@@ -10,7 +10,7 @@ namespace {
 
 // Fields a POST /api/v1/messages body may carry. Anything else is refused by name so that a
 // misspelt field ("precedance") never silently falls back to a default.
-constexpr std::string_view post_fields[] = {"channel", "precedence", "text"};
+constexpr std::string_view post_fields[] = {"channel", "precedence", "text", "form", "fields"};
 
 json optional_time(const std::optional<std::int64_t>& ms) {
   return ms ? json(format_rfc3339_ms(*ms)) : json(nullptr);
@@ -38,6 +38,15 @@ json channel_json(const station::channel_view& v) {
       {"out_acked", c.out_acked},
       {"out_next_seq", c.out_next_seq},
       {"in_next_expected", c.in_next_expected},
+      // Three separate answers: is a network path up, is the peer station alive (heard within
+      // the heartbeat window), and when did a person there last answer a link test.
+      {"peer_alive", c.link_up && v.last_heard_ms_ago >= 0},
+      {"last_link_test",
+       {{"sent_at", optional_time(v.link_test_sent_at_ms)},
+        {"answered_at", optional_time(v.link_test_answered_at_ms)},
+        {"answered_by",
+         v.link_test_answered_by.empty() ? json(nullptr) : json(v.link_test_answered_by)}}},
+      {"next_link_test_at", optional_time(v.next_link_test_at_ms)},
       {"paths", std::move(paths)}};
 }
 
@@ -127,6 +136,11 @@ json to_json(const storage::stored_message& s) {
   j["status"] = storage::to_string(s.status);
   j["delivered_at"] = optional_time(s.delivered_at_ms);
   j["received_at"] = optional_time(s.received_at_ms);
+  j["acknowledged_at"] = optional_time(s.acknowledged_at_ms);
+  j["acknowledged_by"] = s.acknowledged_by.empty() ? json(nullptr) : json(s.acknowledged_by);
+  if (!s.ack_answer.empty()) j["answer"] = s.ack_answer;
+  j["escalated_at"] = optional_time(s.escalated_at_ms);
+  if (!s.flag.empty()) j["flag"] = s.flag;
   j["cursor"] = s.cursor;
   return j;
 }
@@ -146,6 +160,53 @@ json error_json(std::string_view code, std::string_view message, std::string_vie
   if (!field.empty()) e["field"] = field;
   return {{"error", std::move(e)}};
 }
+
+namespace {
+
+result<void> check_text(const std::string& text) {
+  if (text.empty()) return fail(errc::invalid_argument, "text must not be empty", "text");
+  if (text.size() > limits::message_body_bytes_max) {
+    return fail(errc::limit,
+                "text is longer than " + std::to_string(limits::message_body_bytes_max) + " bytes",
+                "text");
+  }
+  if (!valid_utf8(text)) return fail(errc::invalid_argument, "text must be UTF-8", "text");
+  return {};
+}
+
+// {"form": "AIR-FLIGHT-NOTICE", "fields": {...}}: the station validates the fields against the
+// catalog; here only the shape is checked. FREE-TEXT may also come as fields {"text": ...}.
+result<station::post_request> parse_form_fields(const json& body, station::post_request req) {
+  auto form = string_field(body, "form");
+  if (!form) return std::unexpected(form.error());
+  if (form->empty() || form->size() > limits::form_id_bytes_max) {
+    return fail(errc::invalid_argument, "form must be 1 to 64 bytes", "form");
+  }
+  if (body.contains("text")) {
+    return fail(errc::invalid_argument, "give either text or form with fields", "text");
+  }
+  auto fields = body.find("fields");
+  if (fields == body.end() || !fields->is_object()) {
+    return fail(errc::invalid_argument, "fields must be a JSON object", "fields");
+  }
+  req.form = std::move(*form);
+  if (req.form == form_free_text) {
+    auto t = fields->find("text");
+    if (t == fields->end() || !t->is_string()) {
+      return fail(errc::invalid_argument, "text must be a string", "fields.text");
+    }
+    req.body = t->get<std::string>();
+    if (auto ok = check_text(req.body); !ok) return std::unexpected(ok.error());
+    return req;
+  }
+  req.body = dump(*fields);
+  if (req.body.size() > limits::message_body_bytes_max) {
+    return fail(errc::limit, "fields are too large", "fields");
+  }
+  return req;
+}
+
+}  // namespace
 
 result<station::post_request> parse_post_request(std::string_view text) {
   json body;
@@ -176,15 +237,10 @@ result<station::post_request> parse_post_request(std::string_view text) {
                 "precedence must be one of flash, immediate, priority, routine", "precedence");
   }
   req.prec = *p;
+  if (body.contains("form")) return parse_form_fields(body, std::move(req));
   auto body_text = string_field(body, "text");
   if (!body_text) return std::unexpected(body_text.error());
-  if (body_text->empty()) return fail(errc::invalid_argument, "text must not be empty", "text");
-  if (body_text->size() > limits::message_body_bytes_max) {
-    return fail(errc::limit,
-                "text is longer than " + std::to_string(limits::message_body_bytes_max) + " bytes",
-                "text");
-  }
-  if (!valid_utf8(*body_text)) return fail(errc::invalid_argument, "text must be UTF-8", "text");
+  if (auto ok = check_text(*body_text); !ok) return std::unexpected(ok.error());
   req.form = std::string(form_free_text);
   req.body = std::move(*body_text);
   return req;

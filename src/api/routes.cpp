@@ -1,7 +1,10 @@
 #include "api/routes.hpp"
 
+#include "api/form_routes.hpp"
+
 #include <charconv>
 
+#include "api/gate.hpp"
 #include "api/json.hpp"
 #include "api/target.hpp"
 
@@ -19,16 +22,6 @@ void add_common_headers(http_response& res) {
   res.set("Content-Security-Policy", "default-src 'none'");
 }
 
-http_response json_response(const http_request& req, http::status status, const json& body) {
-  http_response res{status, req.version()};
-  add_common_headers(res);
-  res.keep_alive(req.keep_alive());
-  res.body() = dump(body);
-  res.body().push_back('\n');
-  res.prepare_payload();
-  return res;
-}
-
 http_response error_for(const http_request& req, const error& e) {
   return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
                         e.message, e.field);
@@ -40,21 +33,6 @@ http_response not_allowed(const http_request& req, std::string_view allow) {
       std::string(req.method_string()) + " is not allowed here; use " + std::string(allow));
   res.set(http::field::allow, allow);
   return res;
-}
-
-http_response unauthorized(const http_request& req) {
-  auto res =
-      error_response(req.version(), req.keep_alive(), http::status::unauthorized, "unauthorized",
-                     "a valid API token is required: Authorization: Bearer <token>");
-  res.set(http::field::www_authenticate, "Bearer realm=\"hotline\"");
-  return res;
-}
-
-bool is_json_content(const http_request& req) {
-  std::string_view type = req[http::field::content_type];
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return beast::iequals(type, "application/json");
 }
 
 // Parses a whole decimal integer, refusing trailing junk.
@@ -111,14 +89,19 @@ http_response list_messages(server_state& state, const http_request& req, const 
                        {{"messages", std::move(messages)}, {"next_after", next_after}});
 }
 
-http_response get_message(server_state& state, const http_request& req, const std::string& id) {
+http_response get_message(server_state& state, const http_request& req, const std::string& id,
+                          const request_target& t) {
   auto found = state.service.get(id);
   if (!found) return error_for(req, found.error());
   if (!*found) {
     return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
                           "no message with id " + id, "id");
   }
-  return json_response(req, http::status::ok, to_json(**found));
+  json out = to_json(**found);
+  if (auto lang = t.params.find("lang"); lang != t.params.end()) {
+    add_rendering(state.service, **found, lang->second, out);
+  }
+  return json_response(req, http::status::ok, out);
 }
 
 // Adapts the service's callback-style post to a coroutine. The service may call back at once or
@@ -157,8 +140,19 @@ asio::awaitable<http_response> create_message(server_state& state, const http_re
 }
 
 asio::awaitable<http_response> route_api(server_state& state, const http_request& req,
-                                         const request_target& t) {
+                                         const request_target& t, const principal& who) {
   const http::verb verb = req.method();
+  if (t.path == "/api/v1/forms") co_return list_forms(state.service, req, t);
+  if (t.path.starts_with("/api/v1/forms/") && t.path.ends_with("/preview")) {
+    const std::string id = t.path.substr(14, t.path.size() - 14 - 8);
+    co_return preview_form(state.service, req, id);
+  }
+  if (t.path.starts_with(messages_path) && t.path.ends_with("/ack") &&
+      t.path.size() > messages_path.size() + 5) {
+    const std::string id = t.path.substr(messages_path.size() + 1,
+                                         t.path.size() - messages_path.size() - 5);
+    co_return co_await acknowledge_message(state.service, req, id, who);
+  }
   if (t.path == messages_path) {
     if (verb == http::verb::get) co_return list_messages(state, req, t);
     if (verb == http::verb::post) co_return co_await create_message(state, req);
@@ -168,7 +162,7 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
       t.path.size() > messages_path.size() + 1) {
     const std::string id = t.path.substr(messages_path.size() + 1);
     if (verb != http::verb::get) co_return not_allowed(req, "GET");
-    co_return get_message(state, req, id);
+    co_return get_message(state, req, id, t);
   }
   if (t.path == "/api/v1/status") {
     if (verb != http::verb::get) co_return not_allowed(req, "GET");
@@ -208,6 +202,23 @@ http::status status_for(errc code) {
   return http::status::internal_server_error;
 }
 
+bool is_json_content(const http_request& req) {
+  std::string_view type = req[http::field::content_type];
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return beast::iequals(type, "application/json");
+}
+
+http_response json_response(const http_request& req, http::status status, const json& body) {
+  http_response res{status, req.version()};
+  add_common_headers(res);
+  res.keep_alive(req.keep_alive());
+  res.body() = dump(body);
+  res.body().push_back('\n');
+  res.prepare_payload();
+  return res;
+}
+
 http_response error_response(unsigned version, bool keep_alive, http::status status,
                              std::string_view code, std::string_view message,
                              std::string_view field) {
@@ -220,23 +231,26 @@ http_response error_response(unsigned version, bool keep_alive, http::status sta
   return res;
 }
 
-asio::awaitable<http_response> handle_request(server_state& state, const http_request& req) {
+asio::awaitable<http_response> handle_request(server_state& state, const http_request& req,
+                                              const peer_info& peer) {
   auto t = parse_target(req.target());
   if (!t) co_return error_for(req, t.error());
   if (t->path == "/healthz") {
     if (req.method() != http::verb::get) co_return not_allowed(req, "GET");
     co_return json_response(req, http::status::ok, {{"ok", true}});
   }
-  // Authentication comes before routing so that a caller without a token learns nothing, not
-  // even which routes exist.
-  if (!state.auth.check(req[http::field::authorization])) co_return unauthorized(req);
-  co_return co_await route_api(state, req, *t);
+  // The gate (gate.hpp) serves the console, signs people in and out, and authenticates and
+  // authorizes everything else before routing, so that a caller without credentials learns
+  // nothing, not even which routes exist.
+  auto access = co_await handle_access(state, req, *t, peer);
+  if (auto* answer = std::get_if<http_response>(&access)) co_return std::move(*answer);
+  co_return co_await route_api(state, req, *t, std::get<principal>(access));
 }
 
 std::optional<http_response> check_upgrade(server_state& state, const http_request& req) {
   auto t = parse_target(req.target());
   if (!t) return error_for(req, t.error());
-  if (!state.auth.check(req[http::field::authorization])) return unauthorized(req);
+  if (auto refusal = check_upgrade_access(state, req, *t)) return refusal;
   if (t->path != events_path) {
     return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
                           "no WebSocket at " + t->path);

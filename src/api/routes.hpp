@@ -8,17 +8,25 @@
 #include <optional>
 #include <string_view>
 
+#include "api/json.hpp"
 #include "api/session.hpp"
 #include "core/error.hpp"
 
 namespace hotline::api {
 
-// Answers `req`. Never throws for anything a client sends.
-asio::awaitable<http_response> handle_request(server_state& state, const http_request& req);
+// Answers `req`, which came from `peer`. Never throws for anything a client sends.
+asio::awaitable<http_response> handle_request(server_state& state, const http_request& req,
+                                              const peer_info& peer);
 
-// For a WebSocket upgrade request: nullopt when it may proceed (right path, valid token),
-// otherwise the response that refuses it.
+// For a WebSocket upgrade request: nullopt when it may proceed (right path, valid token or
+// session cookie from the same origin), otherwise the response that refuses it.
 std::optional<http_response> check_upgrade(server_state& state, const http_request& req);
+
+// True when the request declares a JSON body (Content-Type: application/json, any parameters).
+bool is_json_content(const http_request& req);
+
+// A JSON response with the security headers, keeping the connection alive as `req` asks.
+http_response json_response(const http_request& req, http::status status, const json& body);
 
 // A JSON error response with the security headers. `keep_alive` false adds "Connection: close".
 http_response error_response(unsigned version, bool keep_alive, http::status status,

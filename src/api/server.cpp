@@ -88,12 +88,32 @@ void log_session_end(std::exception_ptr e, const char* what) {
   }
 }
 
+namespace {
+
+server_options with_clock(server_options options) {
+  if (!options.clock_ms) {
+    options.clock_ms = [] {
+      using namespace std::chrono;
+      return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    };
+  }
+  return options;
+}
+
+}  // namespace
+
 server::server(asio::io_context& ioc, station::service& service, config::endpoint listen,
-               std::vector<config::api_token> tokens)
-    : state_(std::make_shared<server_state>(ioc, service, authenticator(std::move(tokens)))),
+               std::vector<config::api_token> tokens, server_options options)
+    : state_(std::make_shared<server_state>(ioc, service, authenticator(std::move(tokens)),
+                                            with_clock(std::move(options)))),
       listen_(std::move(listen)) {}
 
-server::~server() { stop(); }
+server::~server() {
+  stop();
+  // Sessions may outlive this object, but the password checks must not outlive the io_context
+  // they resume on; closing here, while it certainly exists, lets the queued ones finish.
+  state_->passwords.close();
+}
 
 result<void> server::start() {
   if (state_->started) return fail(errc::conflict, "the API server is already started");

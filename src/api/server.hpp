@@ -2,12 +2,13 @@
 // in docs/api.md.
 //
 // Threading: everything runs on the one io_context given at construction, which must be run by a
-// single thread (the station's I/O thread). `start`, `port` and `connections` must be called on
-// that thread or before it runs; `stop` may be called from any thread.
+// single thread (the station's I/O thread). `start`, `port`, `connections` and `stop` must be called
+// on that thread (or before it runs).
 //
-// Lifetimes: the io_context and the service must outlive the server and every session it
-// started. Sessions keep the server's shared state alive, so destroying the `server` object
-// while the io_context still runs is safe once `stop` has been called.
+// Lifetimes: the io_context, the service and the accounts (when given) must outlive the server
+// and every session it started. Sessions keep the server's shared state alive, so destroying
+// the `server` object while the io_context still runs is safe once `stop` has been called. The
+// destructor waits for password checks already queued (at most a few hundred milliseconds).
 //
 // Failure containment: each connection is its own coroutine with a catch-all completion handler
 // that logs; no exception from a session reaches the io_context or the other sessions.
@@ -16,6 +17,8 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -23,15 +26,28 @@
 #include "config/station_config.hpp"
 #include "core/error.hpp"
 #include "station/service.hpp"
+#include "storage/accounts.hpp"
 
 namespace hotline::api {
 
 struct server_state;
 
+// What the server needs beyond the service and the API tokens; every field is optional.
+struct server_options {
+  // People, their sessions and the audit log. Null: API tokens only, and no sign-in route.
+  storage::accounts* accounts = nullptr;
+  // The built web console (index.html and assets/), served at / and /assets/. Empty: none.
+  std::filesystem::path console_dir;
+  // Marks the session cookie Secure. Set it once the API is served over TLS.
+  bool secure_cookies = false;
+  // Milliseconds since the Unix epoch, UTC. Empty: the system clock. Tests pass their own.
+  std::function<std::int64_t()> clock_ms;
+};
+
 class server {
  public:
   server(boost::asio::io_context& ioc, station::service& service, config::endpoint listen,
-         std::vector<config::api_token> tokens);
+         std::vector<config::api_token> tokens, server_options options = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -14,6 +14,9 @@
 #include <memory>
 
 #include "api/auth.hpp"
+#include "api/login_throttle.hpp"
+#include "api/password_worker.hpp"
+#include "api/server.hpp"
 #include "core/limits.hpp"
 #include "station/service.hpp"
 
@@ -28,13 +31,22 @@ using http_response = http::response<http::string_body>;
 
 inline constexpr std::chrono::microseconds http_idle_timeout{limits::http_idle_timeout_us};
 
+// What the server knows about the connection a request came on.
+struct peer_info {
+  std::string address;  // the remote IP address, for login throttling and the audit log
+};
+
 struct server_state {
-  server_state(asio::io_context& io, station::service& svc, authenticator a)
-      : ioc(io), service(svc), auth(std::move(a)), acceptor(io) {}
+  server_state(asio::io_context& io, station::service& svc, authenticator a, server_options o)
+      : ioc(io), service(svc), auth(std::move(a)), options(std::move(o)), acceptor(io) {}
 
   asio::io_context& ioc;
   station::service& service;
   const authenticator auth;
+  const server_options options;  // clock_ms is always set
+  login_throttle throttle;
+  password_worker passwords;
+  std::size_t password_checks_pending = 0;
   tcp::acceptor acceptor;
   std::uint16_t port = 0;
   bool started = false;
@@ -61,6 +73,8 @@ class session_registration {
   server_state& state_;
   std::uint64_t id_;
 };
+
+inline std::int64_t now_ms(const server_state& state) { return state.options.clock_ms(); }
 
 // Runs one HTTP connection: reads requests (pipelined ones in order), answers each, and hands
 // the stream to a WebSocket session on an upgrade to /api/v1/events.

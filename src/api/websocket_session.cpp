@@ -54,6 +54,12 @@ std::string render(station::service& service, const station::service_event& e) {
   if (e.type == station::service_event::kind::message && e.msg) {
     return dump({{"type", "message"}, {"message", to_json(*e.msg)}});
   }
+  if (e.type == station::service_event::kind::escalation && e.msg) {
+    return dump({{"type", "escalation"},
+                 {"kind", e.missed_link_test ? "missed_link_test" : "overdue"},
+                 {"deadline", format_rfc3339_ms(e.deadline_ms)},
+                 {"message", to_json(*e.msg)}});
+  }
   return dump({{"type", "status"}, {"status", to_json(service.status())}});
 }
 

@@ -3,8 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <ostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/user_commands.hpp"
 
 namespace hotline::cli {
 namespace {
@@ -31,6 +33,7 @@ struct parsed_args {
   std::string keygen_station;
   std::filesystem::path station_config;
   station::demo_options demo;
+  user_options user;
 };
 
 void add_client_commands(CLI::App& app, parsed_args& a) {
@@ -75,6 +78,51 @@ void add_local_commands(CLI::App& app, parsed_args& a) {
   demo->add_option("--port-base", a.demo.port_base, "First of the ports the demo uses")
       ->capture_default_str();
   demo->add_flag("--setup-only", a.demo.setup_only, "Write the files and exit");
+  demo->add_option("--hotline", a.demo.hotline, "Which hotline of the 2021 memorandum: navy or air")
+      ->check(CLI::IsMember({"navy", "air"}));
+}
+
+void add_user_commands(CLI::App& app, parsed_args& a) {
+  CLI::App* user = app.add_subcommand(
+      "user", "Manage the people who sign in to the station's console (on the station machine)");
+  user->require_subcommand(1);
+  const auto config = [&a](CLI::App* cmd) {
+    cmd->add_option("--config", a.user.config, "Station config file (TOML)")
+        ->required()
+        ->check(CLI::ExistingFile);
+  };
+  const auto name = [&a](CLI::App* cmd) {
+    cmd->add_option("name", a.user.name, "User name: 2 to 32 of a-z 0-9 . _ -")->required();
+  };
+  CLI::App* add = user->add_subcommand(
+      "add", "Add a user; the password is prompted for, or read from standard input");
+  name(add);
+  add->add_option("--role", a.user.role, "What the user may do")
+      ->required()
+      ->check(CLI::IsMember({"duty-officer", "translator", "supervisor", "auditor", "admin"}));
+  add->add_option("--lang", a.user.language, "Interface language")
+      ->check(CLI::IsMember({"ko", "ru", "en"}))
+      ->capture_default_str();
+  config(add);
+  config(user->add_subcommand("list", "List users, their roles and whether they may sign in"));
+  for (const auto& [cmd, help] :
+       {std::pair{"disable", "Stop a user signing in and end their sessions"},
+        std::pair{"enable", "Let a disabled user sign in again"},
+        std::pair{"passwd", "Set a user's password (ends their sessions, clears a lockout)"}}) {
+    CLI::App* sub = user->add_subcommand(cmd, help);
+    name(sub);
+    config(sub);
+  }
+}
+
+int user_dispatch(const CLI::App& user, const parsed_args& a, const context& ctx, streams io) {
+  std::istringstream no_input;
+  password_source pw{ctx.in != nullptr ? *ctx.in : no_input, ctx.in_is_terminal};
+  if (user.got_subcommand("add")) return user_add_command(a.user, pw, io);
+  if (user.got_subcommand("list")) return user_list_command(a.user.config, io);
+  if (user.got_subcommand("disable")) return user_disable_command(a.user, true, io);
+  if (user.got_subcommand("enable")) return user_disable_command(a.user, false, io);
+  return user_passwd_command(a.user, pw, io);
 }
 
 std::vector<char*> argv_of(const std::vector<std::string>& args, std::vector<std::string>& store) {
@@ -89,6 +137,7 @@ int dispatch(const CLI::App& app, parsed_args& a, const context& ctx) {
   streams io{*ctx.out, *ctx.err};
   if (app.got_subcommand("keygen")) return keygen_command(a.keygen_dir, a.keygen_station, io);
   if (app.got_subcommand("station")) return ctx.run_station(a.station_config);
+  if (app.got_subcommand("user")) return user_dispatch(*app.get_subcommand("user"), a, ctx, io);
   if (app.got_subcommand("demo")) {
     a.demo.self_exe = ctx.self_exe;
     return ctx.run_demo(a.demo);
@@ -115,6 +164,7 @@ int run(const std::vector<std::string>& args, const context& ctx) {
   app.add_option("--token", a.token, "API token (default: $HOTLINE_TOKEN)");
   add_client_commands(app, a);
   add_local_commands(app, a);
+  add_user_commands(app, a);
   std::vector<std::string> storage;
   std::vector<char*> argv = argv_of(args, storage);
   try {

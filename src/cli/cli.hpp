@@ -1,6 +1,7 @@
 // CLI: the `hotline` command line. One executable, many subcommands: the station daemon
-// (`station`), the two-station demo (`demo`), key generation (`keygen`) and the client commands
-// an operator uses against a running station (`send`, `inbox`, `status`).
+// (`station`), the two-station demo (`demo`), key generation (`keygen`), the people who may sign
+// in (`user`, on the station's own machine) and the client commands an operator uses against a
+// running station (`send`, `inbox`, `status`).
 //
 // Client commands find the station in HOTLINE_ADDR and HOTLINE_TOKEN, overridden by the global
 // options --addr and --token. Exit codes: 0 success, 1 the station (or a local operation such as
@@ -28,6 +29,8 @@ struct context {
   std::function<std::optional<std::string>(const char*)> getenv;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  std::istream* in = nullptr;   // where `user add` and `user passwd` read a new password
+  bool in_is_terminal = false;  // prompt twice with echo off instead of reading one line
   std::function<int(const std::filesystem::path&)> run_station;
   std::function<int(const station::demo_options&)> run_demo;
   std::string self_exe;  // this executable's path, for the demo's child processes

@@ -2,7 +2,10 @@
 //
 // It writes everything a real pair of stations needs (keys, the agreement with both
 // fingerprints, each station's config, API tokens, and an env file per station for the CLI),
-// then starts both stations as separate processes and stops them cleanly on Ctrl-C.
+// makes a duty officer and an auditor at each station with fresh random passwords (printed, and
+// kept in DIR/<station>.users, mode 0600), then starts both stations as separate processes and
+// stops them cleanly on Ctrl-C. When the source tree's built console (web/dist, found from the
+// executable's path) exists, each station serves it.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -17,13 +20,24 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/user_commands.hpp"
 #include "config/keys.hpp"
 #include "station/entry.hpp"
+#include "storage/passwords.hpp"
 
 extern char** environ;
 
 namespace hotline::station {
 namespace {
+
+// The demo's random passwords are longer than the minimum so they are never the weak point.
+constexpr std::size_t demo_password_length = 16;
+
+struct demo_user {
+  std::string name;
+  std::string role;
+  std::string password;
+};
 
 struct demo_station {
   std::string id;
@@ -34,6 +48,7 @@ struct demo_station {
   std::uint16_t api_port = 0;
   std::string fingerprint;
   std::string token;
+  std::array<demo_user, 2> users;  // a duty officer and an auditor
 };
 
 bool write_file(const std::filesystem::path& p, const std::string& text, mode_t mode) {
@@ -53,35 +68,84 @@ result<std::string> ensure_identity(const std::filesystem::path& dir, const std:
   return id->fingerprint;
 }
 
-std::string agreement_toml(const std::array<demo_station, 2>& s) {
+std::string agreement_toml(const std::array<demo_station, 2>& s, const std::string& hotline) {
   std::ostringstream o;
-  o << "# Demonstration agreement: the navy hotline of the 2021 ROK-Russia memorandum.\n"
+  o << "# Demonstration agreement: the " << hotline
+    << " hotline of the 2021 ROK-Russia memorandum.\n"
        "# Written by `hotline demo`; both stations load this same file.\n\n"
-       "[agreement]\nid = \"demo-navy-hotline\"\n"
-       "title = \"Navy hotline: ROK Fleet Command and the Russian Pacific Fleet (demonstration)\"\n"
-       "version = 1\n\n[link]\nheartbeat_interval_ms = 250\nheartbeat_misses_max = 3\n";
+       "[agreement]\nid = \"demo-"
+    << hotline << "-hotline\"\ntitle = \"" << s[0].name << " and " << s[1].name
+    << " (demonstration)\"\n"
+       "version = 1\n\n[link]\nheartbeat_interval_ms = 250\nheartbeat_misses_max = 3\n\n"
+       "# Allied handling times; a message not acknowledged in time escalates.\n"
+       "[deadlines]\nflash_minutes = 10\nimmediate_minutes = 30\npriority_minutes = 180\n"
+       "routine_minutes = 360\nurgent_words_max = 200\n\n"
+       "# A person at the other desk answers each link test.\n"
+       "[link_tests]\nevery_minutes = 60\nanswer_within_minutes = 10\n\n"
+       "[forms]\ncatalog = \"hotline-forms\"\n";
   for (const auto& st : s) {
     o << "\n[[stations]]\nid = \"" << st.id << "\"\nname = \"" << st.name << "\"\nlanguage = \""
       << st.language << "\"\ntimezone = \"" << st.timezone << "\"\ntls_fingerprint = \""
       << st.fingerprint << "\"\n[stations.addresses]\nprimary = \"127.0.0.1:" << st.peer_port
       << "\"\n";
   }
-  o << "\n[[channels]]\nid = \"navy\"\n"
-       "title = \"Navy hotline: ROK Fleet Command - Russian Pacific Fleet\"\n"
-       "stations = [\""
-    << s[0].id << "\", \"" << s[1].id << "\"]\npaths = [\"primary\"]\n";
+  o << "\n[[channels]]\nid = \"" << hotline << "\"\ntitle = \"" << s[0].name << " - " << s[1].name
+    << "\"\nstations = [\"" << s[0].id << "\", \"" << s[1].id << "\"]\npaths = [\"primary\"]\n";
   return o.str();
 }
 
-std::string station_toml(const demo_station& st) {
+// <repo>/<relative> when this executable is <repo>/<build>/bin/hotline and that directory
+// exists: the built console (web/dist) and the form catalog (catalog).
+std::filesystem::path source_dir_for(const std::string& self_exe, const std::filesystem::path& relative) {
+  if (self_exe.empty()) return {};
+  std::error_code ec;
+  const auto dist = std::filesystem::path(self_exe).parent_path() / ".." / ".." / relative;
+  const auto found = std::filesystem::weakly_canonical(dist, ec);
+  if (ec || !std::filesystem::is_directory(found, ec)) return {};
+  return found;
+}
+
+std::string station_toml(const demo_station& st, const std::filesystem::path& console_dir,
+                         const std::filesystem::path& catalog_dir) {
   std::ostringstream o;
   o << "# Station config for " << st.id << ", written by `hotline demo`.\n"
     << "station = \"" << st.id << "\"\nagreement = \"../agreement.toml\"\ndata_dir = \".\"\n\n"
     << "[tls]\ncertificate = \"tls.crt\"\nprivate_key = \"tls.key\"\n\n"
     << "[listen]\napi = \"127.0.0.1:" << st.api_port << "\"\n\n"
-    << "[[api.tokens]]\nname = \"demo-admin\"\nrole = \"admin\"\nsha256 = \""
-    << config::sha256_hex(st.token) << "\"\n\n[log]\nlevel = \"info\"\n";
+    // The token is the CLI's (send, inbox, status), so it has the role that may send.
+    << "[[api.tokens]]\nname = \"demo-duty\"\nrole = \"duty-officer\"\nsha256 = \""
+    << config::sha256_hex(st.token) << "\"\n\n";
+  if (!console_dir.empty()) o << "[console]\ndir = \"" << console_dir.string() << "\"\n\n";
+  if (!catalog_dir.empty()) o << "[forms]\ncatalog = \"" << catalog_dir.string() << "\"\n\n";
+  o << "[log]\nlevel = \"info\"\n";
   return o.str();
+}
+
+// Gives each demo user of `st` a fresh password in the station's database, and writes them to
+// DIR/<station>.users for the tests and the person running the demo.
+bool set_up_users(const demo_options& opts, demo_station& st) {
+  auto db = cli::open_station_accounts(opts.dir / st.id / "station.toml");
+  if (!db) {
+    std::cerr << "hotline demo: " << st.id << ": " << db.error().message << "\n";
+    return false;
+  }
+  std::ostringstream file;
+  file << "# Console users of " << st.id << ", written by `hotline demo`. Keep it secret.\n"
+       << "# name role language password\n";
+  for (demo_user& u : st.users) {
+    u.password = storage::random_password(demo_password_length);
+    storage::user spec;
+    spec.name = u.name;
+    spec.role = u.role;
+    spec.language = st.language;
+    if (auto r = cli::provision_user(*db->accounts, spec, u.password, "demo"); !r) {
+      std::cerr << "hotline demo: " << st.id << ": user " << u.name << ": " << r.error().message
+                << "\n";
+      return false;
+    }
+    file << u.name << " " << u.role << " " << st.language << " " << u.password << "\n";
+  }
+  return write_file(opts.dir / (st.id + ".users"), file.str(), 0600);
 }
 
 int setup(const demo_options& opts, std::array<demo_station, 2>& stations) {
@@ -98,9 +162,13 @@ int setup(const demo_options& opts, std::array<demo_station, 2>& stations) {
     st.fingerprint = *fp;
     st.token = config::new_token_secret();
   }
-  bool ok = write_file(opts.dir / "agreement.toml", agreement_toml(stations), 0644);
-  for (const auto& st : stations) {
-    ok = ok && write_file(opts.dir / st.id / "station.toml", station_toml(st), 0600);
+  const auto console_dir = source_dir_for(opts.self_exe, "web/dist");
+  const auto catalog_dir = source_dir_for(opts.self_exe, "catalog");
+  bool ok = write_file(opts.dir / "agreement.toml", agreement_toml(stations, opts.hotline), 0644);
+  for (auto& st : stations) {
+    ok = ok && write_file(opts.dir / st.id / "station.toml",
+                          station_toml(st, console_dir, catalog_dir), 0600);
+    ok = ok && set_up_users(opts, st);
     ok = ok && write_file(opts.dir / (st.id + ".env"),
                           "HOTLINE_ADDR=http://127.0.0.1:" + std::to_string(st.api_port) +
                               "\nHOTLINE_TOKEN=" + st.token + "\n",
@@ -136,12 +204,19 @@ void print_usage(const demo_options& opts, const std::array<demo_station, 2>& s)
     std::cout << "  " << st.id << "  API http://127.0.0.1:" << st.api_port << "  peer link 127.0.0.1:"
               << st.peer_port << "  env " << d << "/" << st.id << ".env\n";
   }
+  std::cout << "\nConsole users (also in " << d << "/<station>.users):\n";
+  for (const auto& st : s) {
+    for (const auto& u : st.users) {
+      std::cout << "  " << st.id << "  " << u.name << " (" << u.role << ")  password "
+                << u.password << "\n";
+    }
+  }
   std::cout << "\nIn another terminal:\n"
             << "  set -a; . " << d << "/" << s[0].id << ".env; set +a\n"
-            << "  hotline send --channel navy --precedence flash \"Exercise MERIDIAN begins 0600Z\"\n"
+            << "  hotline send --channel " << opts.hotline << " --precedence flash \"Exercise MERIDIAN begins 0600Z\"\n"
             << "  hotline status\n"
             << "  set -a; . " << d << "/" << s[1].id << ".env; set +a\n"
-            << "  hotline inbox --channel navy\n"
+            << "  hotline inbox --channel " << opts.hotline << "\n"
             << "\nEach station can also be started alone: hotline station --config " << d << "/"
             << s[0].id << "/station.toml\n";
 }
@@ -150,12 +225,24 @@ void print_usage(const demo_options& opts, const std::array<demo_station, 2>& s)
 
 int run_demo(const demo_options& opts) {
   std::array<demo_station, 2> stations{
-      demo_station{"rok-fleet-command", "ROK Navy Fleet Command", "ko", "Asia/Seoul",
+      opts.hotline == "air"
+          ? demo_station{"rokaf-mcrc", "ROKAF Master Control and Reporting Center", "ko", "Asia/Seoul",
+                         static_cast<std::uint16_t>(opts.port_base + 1),
+                         static_cast<std::uint16_t>(opts.port_base + 2), {}, {},
+                         {{{"officer-park", "duty-officer", {}}, {"auditor-rok", "auditor", {}}}}}
+          : demo_station{"rok-fleet-command", "ROK Navy Fleet Command", "ko", "Asia/Seoul",
                    static_cast<std::uint16_t>(opts.port_base + 1),
-                   static_cast<std::uint16_t>(opts.port_base + 2), {}, {}},
-      demo_station{"ru-pacific-fleet", "Russian Pacific Fleet", "ru", "Asia/Vladivostok",
+                   static_cast<std::uint16_t>(opts.port_base + 2), {}, {},
+                   {{{"officer-kim", "duty-officer", {}}, {"auditor-rok", "auditor", {}}}}},
+      opts.hotline == "air"
+          ? demo_station{"ru-11-aadf-army", "11th Air and Air Defence Forces Army", "ru",
+                         "Asia/Vladivostok", static_cast<std::uint16_t>(opts.port_base + 11),
+                         static_cast<std::uint16_t>(opts.port_base + 12), {}, {},
+                         {{{"officer-smirnov", "duty-officer", {}}, {"auditor-ru", "auditor", {}}}}}
+          : demo_station{"ru-pacific-fleet", "Russian Pacific Fleet", "ru", "Asia/Vladivostok",
                    static_cast<std::uint16_t>(opts.port_base + 11),
-                   static_cast<std::uint16_t>(opts.port_base + 12), {}, {}}};
+                   static_cast<std::uint16_t>(opts.port_base + 12), {}, {},
+                   {{{"officer-ivanov", "duty-officer", {}}, {"auditor-ru", "auditor", {}}}}}};
   if (int rc = setup(opts, stations); rc != 0) return rc;
   if (opts.setup_only) {
     std::cout << "Demo files written under " << opts.dir.string() << "\n";

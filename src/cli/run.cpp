@@ -1,6 +1,8 @@
 // The process entry point, kept apart from cli.cpp so that tests can link the command line
 // without the station daemon.
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -16,6 +18,8 @@ int run(int argc, char** argv) {
   };
   ctx.out = &std::cout;
   ctx.err = &std::cerr;
+  ctx.in = &std::cin;
+  ctx.in_is_terminal = ::isatty(STDIN_FILENO) == 1;
   ctx.run_station = [](const std::filesystem::path& file) { return station::run_station(file); };
   ctx.run_demo = [](const station::demo_options& opts) { return station::run_demo(opts); };
   std::error_code ec;

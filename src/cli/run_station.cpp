@@ -8,8 +8,10 @@
 
 #include "api/server.hpp"
 #include "config/station_config.hpp"
+#include "forms/catalog.hpp"
 #include "station/entry.hpp"
 #include "station/runtime.hpp"
+#include "storage/accounts.hpp"
 #include "storage/store.hpp"
 
 namespace hotline::station {
@@ -51,12 +53,37 @@ int run_station(const std::filesystem::path& config_file) {
     return 1;
   }
   boost::asio::io_context io;
-  auto rt = runtime::create(io, *cfg, *agreement, **store);
+  // The form catalog both sides agreed on; without one the station carries free text only.
+  std::optional<forms::catalog> catalog;
+  if (!cfg->catalog_dir.empty()) {
+    auto loaded = forms::catalog::load(cfg->catalog_dir);
+    if (!loaded) {
+      spdlog::critical("cannot load the form catalog {}: {}", cfg->catalog_dir.string(),
+                       describe(loaded.error()));
+      return 2;
+    }
+    catalog = std::move(*loaded);
+    spdlog::info("form catalog {} {} ({} forms, sha256 {})", catalog->id(), catalog->version(),
+                 catalog->forms().size(), catalog->hash());
+  }
+  // Escalation hooks are not waited for; the kernel reaps them.
+  ::signal(SIGCHLD, SIG_IGN);
+  auto rt = runtime::create(io, *cfg, *agreement, **store, catalog ? &*catalog : nullptr);
   if (!rt) {
     spdlog::critical("cannot start: {}", describe(rt.error()));
     return 1;
   }
-  api::server api(io, **rt, cfg->api_listen, cfg->api_tokens);
+  // The accounts share the store's connection and thread, and go before it (declared after).
+  auto accounts = storage::open_accounts(**store);
+  if (!accounts) {
+    spdlog::critical("cannot open the accounts in {}: {}", cfg->database.string(),
+                     accounts.error().message);
+    return 1;
+  }
+  api::server_options api_options;
+  api_options.accounts = accounts->get();
+  api_options.console_dir = cfg->console_dir;
+  api::server api(io, **rt, cfg->api_listen, cfg->api_tokens, std::move(api_options));
   if (auto r = api.start(); !r) {
     spdlog::critical("cannot start the API on {}: {}", cfg->api_listen.to_string(), r.error().message);
     return 1;

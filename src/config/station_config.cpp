@@ -165,6 +165,24 @@ result<void> parse_console(const toml::table& root, const std::filesystem::path&
   return {};
 }
 
+// [escalation] hook: a program run (without a shell) for each escalation, e.g. to page the
+// supervisor. [forms] catalog: the form catalog's directory.
+result<void> parse_paths(const toml::table& root, const std::filesystem::path& base,
+                         station_config& out) {
+  for (auto [table_name, key, dest] :
+       {std::tuple{"escalation", "hook", &out.escalation_hook},
+        std::tuple{"forms", "catalog", &out.catalog_dir}}) {
+    auto table = detail::optional_table(root, "", table_name);
+    if (!table) return std::unexpected(table.error());
+    if (*table == nullptr) continue;
+    if (auto ok = detail::check_keys(**table, table_name, {key}); !ok) return ok;
+    auto p = path_field(**table, table_name, key, base, {});
+    if (!p) return std::unexpected(p.error());
+    *dest = std::move(*p);
+  }
+  return {};
+}
+
 result<void> parse_log(const toml::table& root, station_config& out) {
   auto table = detail::optional_table(root, "", "log");
   if (!table) return std::unexpected(table.error());
@@ -210,7 +228,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = detail::check_keys(
           *root, "",
           {"station", "agreement", "data_dir", "database", "tls", "listen", "api", "console",
-           "log"});
+           "escalation", "forms", "log"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -225,6 +243,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = parse_listen(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_api(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_console(*root, base, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_paths(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_log(*root, cfg); !ok) return std::unexpected(ok.error());
   return cfg;
 }

@@ -32,6 +32,8 @@ struct station_config {
   endpoint api_listen;                // default 127.0.0.1:8080
   std::vector<api_token> api_tokens;
   std::filesystem::path console_dir;  // [console] dir: the built web console; empty: none
+  std::filesystem::path escalation_hook;  // [escalation] hook: run for each escalation
+  std::filesystem::path catalog_dir;      // [forms] catalog: the form catalog directory
   std::string log_level = "info";     // trace|debug|info|warn|error
 };
 

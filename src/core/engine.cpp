@@ -475,10 +475,19 @@ std::int64_t engine::retransmit_timeout_us(const std::string& peer) const {
   return std::clamp(rto, limits::retransmit_timeout_us_min, limits::retransmit_timeout_us_max);
 }
 
+// How long a link may stay silent before it is declared dead: the agreement's misses of
+// heartbeats, plus two round trips. On a 600 ms satellite path one lost TCP segment holds up
+// every frame behind it for about a round trip; without the allowance such a path would be
+// declared dead over and over. A fibre path's round trip is tiny, so its failover stays at
+// about heartbeat_interval x misses.
+std::int64_t engine::silence_max_us(const link& l) const {
+  return cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max + 2 * std::max<std::int64_t>(l.srtt_us, 0);
+}
+
 void engine::check_links(std::int64_t now_us) {
   std::vector<std::pair<conn_id, std::string>> to_close;
-  std::int64_t silence_max_us = cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max;
   for (auto& [id, l] : links_) {
+    const std::int64_t silence_max = silence_max_us(*l);
     if (!l->established) {
       if (now_us - l->opened_us >= limits::handshake_timeout_us) {
         to_close.emplace_back(id, "no hello within " +
@@ -486,7 +495,7 @@ void engine::check_links(std::int64_t now_us) {
       }
       continue;
     }
-    if (now_us - l->last_rx_us >= silence_max_us) {
+    if (now_us - l->last_rx_us >= silence_max) {
       to_close.emplace_back(id, "peer silent for " +
                                     std::to_string((now_us - l->last_rx_us) / 1000) + " ms");
       continue;
@@ -546,7 +555,7 @@ std::int64_t engine::next_wakeup_us() const {
     if (now_us_ - l->established_us < path_return_us()) {
       t = std::min(t, l->established_us + path_return_us());
     }
-    t = std::min(t, l->last_rx_us + cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max);
+    t = std::min(t, l->last_rx_us + silence_max_us(*l));
   }
   if (cfg_.dial && !failed_) {
     for (const auto& [key, ds] : dials_) {

@@ -178,6 +178,7 @@ class engine {
   link* best_link(const std::string& peer) const;
   link* active_link(const std::string& peer);
   std::int64_t path_return_us() const;
+  std::int64_t silence_max_us(const link& l) const;
   link* find_link(conn_id conn);
   void pump(const std::string& peer);
   void transmit(outbox& ob);

@@ -38,7 +38,30 @@ struct delivered {
   std::uint64_t up_to_seq = 0;
 };
 
-using record = std::variant<posted, sequenced, received, delivered>;
+// A person acknowledged message `id`: the peer's officer for one we sent (learned from their
+// acknowledgement message), or ours for one we received. `at_ms` 0 means "now".
+struct acknowledged {
+  std::string id;
+  std::string by;
+  std::string answer;
+  std::int64_t at_ms = 0;
+};
+
+// Message `id` passed its deadline unanswered; a missed link test is one kind of this.
+struct escalated {
+  std::string id;
+  std::int64_t deadline_ms = 0;
+  bool missed_link_test = false;
+};
+
+// The receiver's own validation of message `id` failed. The message is kept, flagged.
+struct flagged {
+  std::string id;
+  std::string reason;
+};
+
+using record =
+    std::variant<posted, sequenced, received, delivered, acknowledged, escalated, flagged>;
 
 // Everything the core needs to resume one channel exactly where it stopped.
 struct channel_recovery {

@@ -25,6 +25,7 @@ struct demo_options {
   std::filesystem::path dir;
   std::uint16_t port_base = 7400;
   bool setup_only = false;
+  std::string hotline = "navy";  // navy or air: the two hotlines of the 2021 memorandum
   std::string self_exe;
 };
 

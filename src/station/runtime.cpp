@@ -6,7 +6,13 @@
 #include <climits>
 #include <set>
 
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <spawn.h>
+
 #include "core/limits.hpp"
+#include "forms/utc_time.hpp"
+#include "forms/validate.hpp"
 #include "station/ids.hpp"
 
 namespace hotline::station {
@@ -64,6 +70,31 @@ std::vector<config::endpoint> listen_endpoints(const config::station_config& cfg
   return out;
 }
 
+core::watch make_watch(const config::agreement& a, const std::map<std::string, std::string>& channels) {
+  core::deadline_policy d;
+  for (std::size_t i = 0; i < d.ack_within_ms.size(); ++i) d.ack_within_ms[i] = a.deadlines.minutes[i] * 60'000;
+  std::map<std::string, core::link_test_policy> tests;
+  if (a.link_tests.enabled()) {
+    core::link_test_policy p;
+    p.every_ms = a.link_tests.every_minutes * 60'000;
+    p.answer_within_ms = a.link_tests.answer_within_minutes * 60'000;
+    const auto* zone = forms::find_reader_zone(a.link_tests.timezone);
+    int offset = zone ? zone->offset_minutes : 0;
+    for (const auto& t : a.link_tests.times) {
+      int local = std::stoi(t.substr(0, 2)) * 60 + std::stoi(t.substr(3, 2));
+      p.at_minutes_utc.push_back(((local - offset) % 1440 + 1440) % 1440);
+    }
+    for (const auto& [channel, peer] : channels) tests[channel] = p;
+  }
+  return core::watch(d, std::move(tests));
+}
+
+core::tracked tracked_of(const message& m, bool outbound) {
+  return {m.id, m.channel, outbound, m.prec, m.form, m.created_at_ms};
+}
+
+bool is_answer(std::string_view form) { return !core::form_needs_ack(form); }
+
 storage::stored_message stored_from(const message& m, storage::box b) {
   storage::stored_message s;
   s.msg = m;
@@ -83,6 +114,8 @@ runtime::runtime(asio::io_context& io, const config::station_config& cfg,
       agreement_(agreement),
       store_(store),
       engine_cfg_(make_engine_config(cfg, agreement)),
+      watch_(make_watch(agreement, engine_cfg_.channel_peer)),
+      watch_timer_(io),
       timer_(io) {}
 
 runtime::~runtime() { stop(); }
@@ -90,8 +123,19 @@ runtime::~runtime() { stop(); }
 result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
                                                  const config::station_config& cfg,
                                                  const config::agreement& agreement,
-                                                 storage::store& store) {
+                                                 storage::store& store,
+                                                 const forms::catalog* catalog) {
   std::unique_ptr<runtime> rt(new runtime(io, cfg, agreement, store));
+  rt->catalog_ = catalog;
+  if (catalog && !agreement.forms.sha256.empty() && catalog->hash() != agreement.forms.sha256) {
+    return fail(errc::refused, "the form catalog (sha256 " + catalog->hash() +
+                                   ") is not the one the agreement names (" +
+                                   agreement.forms.sha256 + ")");
+  }
+  if (!agreement.link_tests.times.empty() && !forms::find_reader_zone(agreement.link_tests.timezone)) {
+    return fail(errc::invalid_argument, "unknown time zone '" + agreement.link_tests.timezone + "'",
+                "link_tests.timezone");
+  }
   if (rt->engine_cfg_.channel_peer.empty()) {
     return fail(errc::invalid_argument,
                 "station '" + cfg.station + "' is on no hotline in the agreement", "station");
@@ -101,7 +145,20 @@ result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
   if (!t) return std::unexpected(t.error());
   rt->transport_ = std::move(*t);
   if (auto r = rt->rebuild_engine(); !r) return std::unexpected(r.error());
+  if (auto r = rt->restore_watch(); !r) return std::unexpected(r.error());
   return rt;
+}
+
+result<void> runtime::restore_watch() {
+  auto waiting = store_.awaiting_ack(limits::queue_messages_max);
+  if (!waiting) return std::unexpected(waiting.error());
+  for (const auto& m : *waiting) watch_.track(tracked_of(m.msg, m.direction == storage::box::out));
+  for (const auto& [channel, peer] : engine_cfg_.channel_peer) {
+    auto last = store_.last_sent(channel, core::form_link_test);
+    if (!last) return std::unexpected(last.error());
+    if (*last) watch_.link_test_sent(channel, (*last)->msg.created_at_ms);
+  }
+  return {};
 }
 
 result<void> runtime::rebuild_engine() {
@@ -127,6 +184,72 @@ void runtime::start() {
   started_at_ms_ = wall_ms();
   engine_->on_tick(now_us());
   drive();
+  watch_tick();
+}
+
+void runtime::watch_tick() {
+  if (stopped_) return;
+  auto due = watch_.tick(wall_ms());
+  for (const auto& e : due.escalations) escalate(e);
+  for (const auto& channel : due.link_tests_to_send) send_link_test(channel);
+  // Deadlines are minutes long; a one-second tick keeps escalation prompt without a timer each.
+  watch_timer_.expires_after(std::chrono::seconds(1));
+  watch_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) watch_tick();
+  });
+}
+
+void runtime::send_link_test(const std::string& channel) {
+  std::int64_t now = wall_ms();
+  std::string stamp = forms::format_rfc3339(now);
+  nlohmann::json fields{{"test_id", "LT-" + stamp.substr(0, 16)}, {"scheduled_at", stamp}};
+  post_request req{channel, precedence::priority, std::string(core::form_link_test), fields.dump(), "en"};
+  post(std::move(req), [channel](result<storage::stored_message> r) {
+    if (r) {
+      spdlog::info("link test {} sent on {}", r->msg.id, channel);
+    } else {
+      spdlog::error("cannot send the link test on {}: {}", channel, r.error().message);
+    }
+  });
+}
+
+void runtime::escalate(const core::escalation& e) {
+  std::vector<records::record> rec{records::escalated{e.msg.id, e.deadline_ms, e.missed_link_test}};
+  if (auto r = store_.commit(rec, wall_ms()); !r) {
+    spdlog::error("cannot record the escalation of {}: {}", e.msg.id, r.error().message);
+  }
+  spdlog::warn("ESCALATION: {} {} on {} ({}, {}) was not {} by its deadline", e.msg.outbound ? "sent" : "received",
+               e.missed_link_test ? "link test" : "message", e.msg.channel, e.msg.id,
+               to_string(e.msg.prec), e.missed_link_test ? "answered" : "acknowledged");
+  service_event ev{service_event::kind::escalation, std::nullopt, e.missed_link_test, e.deadline_ms};
+  if (auto m = store_.get(e.msg.id); m && *m) ev.msg = **m;
+  publish(ev);
+  run_hook(e);
+}
+
+void runtime::run_hook(const core::escalation& e) {
+  if (cfg_.escalation_hook.empty()) return;
+  // The hook runs without a shell, with what it needs in its environment; the station does not
+  // wait for it (SIGCHLD is ignored, so it is reaped by the kernel).
+  std::vector<std::string> env_strings;
+  for (char** p = environ; p && *p; ++p) env_strings.emplace_back(*p);
+  env_strings.push_back("HOTLINE_EVENT=escalation");
+  env_strings.push_back("HOTLINE_KIND=" + std::string(e.missed_link_test ? "missed_link_test" : "overdue"));
+  env_strings.push_back("HOTLINE_STATION=" + cfg_.station);
+  env_strings.push_back("HOTLINE_CHANNEL=" + e.msg.channel);
+  env_strings.push_back("HOTLINE_MESSAGE_ID=" + e.msg.id);
+  env_strings.push_back("HOTLINE_PRECEDENCE=" + std::string(to_string(e.msg.prec)));
+  env_strings.push_back("HOTLINE_DIRECTION=" + std::string(e.msg.outbound ? "out" : "in"));
+  env_strings.push_back("HOTLINE_DEADLINE=" + forms::format_rfc3339(e.deadline_ms));
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string path = cfg_.escalation_hook.string();
+  std::array<char*, 2> argv{path.data(), nullptr};
+  pid_t pid = 0;
+  if (int rc = posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv.data(), envp.data()); rc != 0) {
+    spdlog::error("cannot run the escalation hook {}: {}", path, std::strerror(rc));
+  }
 }
 
 void runtime::stop() {
@@ -210,19 +333,30 @@ void runtime::flush() {
   std::vector<records::record> recs;
   while (!commit_queue_.empty()) {
     auto& q = commit_queue_.front();
-    if (!batch.empty() && recs.size() + q.action.records.size() > limits::group_commit_records_max) {
+    // Half the limit: inbound answers and flags may add one record each before the commit.
+    if (!batch.empty() &&
+        recs.size() + q.action.records.size() > limits::group_commit_records_max / 2) {
       break;
     }
     if (q.engine_generation == engine_generation_) {
       for (const auto& r : q.action.records) recs.push_back(r);
+      if (auto extra = extra_records_.extract(q.action.token); !extra.empty()) {
+        for (auto& r : extra.mapped()) recs.push_back(std::move(r));
+      }
       batch.push_back(std::move(q));
-    } else if (auto cb = post_callbacks_.extract(q.action.token); !cb.empty()) {
-      cb.mapped()(fail(errc::unavailable, "the station restarted its link state; post again"));
+    } else {
+      // Issued by an engine that has since been rebuilt: never committed, never acknowledged.
+      extra_records_.erase(q.action.token);
+      if (auto cb = post_callbacks_.extract(q.action.token); !cb.empty()) {
+        cb.mapped()(fail(errc::unavailable, "the station restarted its link state; post again"));
+      }
     }
     commit_queue_.pop_front();
   }
   if (batch.empty()) return;
+  annotate_inbound(recs);
   auto committed = store_.commit(recs, wall_ms());
+  if (committed) after_commit(recs);
   if (!committed) spdlog::error("store commit failed: {}", committed.error().message);
   std::int64_t now = now_us();
   for (const auto& q : batch) {
@@ -325,19 +459,134 @@ void runtime::publish(const service_event& e) {
   for (auto& [id, cb] : copy) cb(e);
 }
 
-void runtime::post(post_request req, post_callback done) {
-  if (stopped_) return done(fail(errc::unavailable, "the station is shutting down"));
+result<message> runtime::prepare(post_request& req) {
+  if (is_answer(req.form)) {
+    return fail(errc::invalid_argument, "acknowledgements are sent with the acknowledge call", "form");
+  }
   message m;
-  m.id = new_message_id();
   m.channel = std::move(req.channel);
   m.prec = req.prec;
   m.created_at_ms = wall_ms();
   m.form = std::move(req.form);
   m.body = std::move(req.body);
+  if (!catalog_) {
+    if (m.form != form_free_text) return fail(errc::invalid_argument, "no form catalog is loaded", "form");
+    return m;
+  }
+  const forms::form* f = catalog_->find(m.form);
+  if (!f) return fail(errc::invalid_argument, "unknown form '" + m.form + "'", "form");
+  bool free_text = m.form == form_free_text;
+  nlohmann::json fields = free_text ? nlohmann::json{{"text", m.body}}
+                                    : nlohmann::json::parse(m.body, nullptr, false);
+  if (fields.is_discarded() || !fields.is_object()) {
+    return fail(errc::invalid_argument, "fields must be a JSON object", "fields");
+  }
+  forms::validation_context ctx{m.created_at_ms, m.prec, forms::parse_lang(req.lang).value_or(forms::lang::en),
+                                static_cast<std::size_t>(agreement_.deadlines.urgent_words_max)};
+  auto normalized = forms::validate(*f, fields, ctx);
+  if (!normalized) return std::unexpected(normalized.error());
+  if (!free_text) m.body = normalized->dump();
+  return m;
+}
+
+void runtime::post(post_request req, post_callback done) {
+  if (stopped_) return done(fail(errc::unavailable, "the station is shutting down"));
+  auto m = prepare(req);
+  if (!m) return done(std::unexpected(m.error()));
+  submit(std::move(*m), {}, std::move(done));
+}
+
+void runtime::submit(message m, std::vector<records::record> extra, post_callback done) {
+  m.id = new_message_id();
   auto token = engine_->post(now_us(), std::move(m));
   if (!token) return done(std::unexpected(token.error()));
   post_callbacks_[*token] = std::move(done);
+  if (!extra.empty()) extra_records_[*token] = std::move(extra);
   drive();
+}
+
+void runtime::acknowledge(ack_request req, post_callback done) {
+  if (stopped_) return done(fail(errc::unavailable, "the station is shutting down"));
+  auto found = store_.get(req.id);
+  if (!found) return done(std::unexpected(found.error()));
+  if (!*found) return done(fail(errc::not_found, "no message '" + req.id + "'", "id"));
+  const storage::stored_message& m = **found;
+  if (m.direction != storage::box::in) {
+    return done(fail(errc::invalid_argument, "only received messages are acknowledged here", "id"));
+  }
+  if (is_answer(m.msg.form)) {
+    return done(fail(errc::invalid_argument, "an acknowledgement needs no acknowledgement", "id"));
+  }
+  if (m.acknowledged_at_ms) {
+    return done(fail(errc::conflict, "already acknowledged by " + m.acknowledged_by, "id"));
+  }
+  nlohmann::json body{{"reference", m.msg.id}, {"answered_by", req.by}};
+  bool link_test = m.msg.form == core::form_link_test;
+  if (!link_test && !req.answer.empty()) body["answer"] = req.answer;
+  message ack;
+  ack.channel = m.msg.channel;
+  ack.prec = m.msg.prec;  // the answer travels as urgently as the question
+  ack.created_at_ms = wall_ms();
+  ack.form = std::string(link_test ? core::form_link_test_reply : core::form_ack);
+  ack.body = body.dump();
+  std::string id = m.msg.id;
+  submit(std::move(ack), {records::acknowledged{id, req.by, req.answer, 0}},
+         [this, id, done = std::move(done)](result<storage::stored_message> r) {
+           if (!r) return done(std::move(r));
+           auto acked = store_.get(id);
+           if (acked && *acked) return done(**acked);
+           done(fail(errc::not_found, "no message '" + id + "'"));
+         });
+}
+
+// Inbound answers annotate the message they answer; other inbound messages are validated again
+// here, and one that fails is kept and flagged, never dropped.
+void runtime::annotate_inbound(std::vector<records::record>& recs) {
+  std::size_t n = recs.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto* r = std::get_if<records::received>(&recs[i]);
+    if (!r) continue;
+    const message& m = r->msg;
+    if (is_answer(m.form)) {
+      auto body = nlohmann::json::parse(m.body, nullptr, false);
+      if (body.is_object() && body.contains("reference") && body["reference"].is_string()) {
+        recs.push_back(records::acknowledged{body["reference"].get<std::string>(),
+                                             body.value("answered_by", std::string{}),
+                                             body.value("answer", std::string{}), m.created_at_ms});
+      } else {
+        recs.push_back(records::flagged{m.id, "acknowledgement without a reference"});
+      }
+      continue;
+    }
+    if (!catalog_) continue;
+    post_request req{m.channel, m.prec, m.form, m.body, "en"};
+    const forms::form* f = catalog_->find(m.form);
+    if (!f) {
+      recs.push_back(records::flagged{m.id, "unknown form '" + m.form + "'"});
+      continue;
+    }
+    nlohmann::json fields = m.form == form_free_text ? nlohmann::json{{"text", m.body}}
+                                                      : nlohmann::json::parse(m.body, nullptr, false);
+    // Judged at the time the sender wrote it: a notice is late or not by its own clock.
+    forms::validation_context ctx{m.created_at_ms, m.prec, forms::lang::en,
+                                  static_cast<std::size_t>(agreement_.deadlines.urgent_words_max)};
+    auto ok = fields.is_object() ? forms::validate(*f, fields, ctx)
+                                 : result<nlohmann::json>(fail(errc::invalid_argument, "fields are not a JSON object", "fields"));
+    if (!ok) recs.push_back(records::flagged{m.id, ok.error().field + ": " + ok.error().message});
+  }
+}
+
+void runtime::after_commit(const std::vector<records::record>& recs) {
+  for (const auto& r : recs) {
+    if (const auto* p = std::get_if<records::posted>(&r)) {
+      watch_.track(tracked_of(p->msg, true));
+    } else if (const auto* in = std::get_if<records::received>(&r)) {
+      watch_.track(tracked_of(in->msg, false));
+    } else if (const auto* a = std::get_if<records::acknowledged>(&r)) {
+      watch_.acknowledged(a->id);
+      if (auto m = store_.get(a->id); m && *m) publish({service_event::kind::message, **m});
+    }
+  }
 }
 
 result<std::vector<storage::stored_message>> runtime::list(const storage::list_query& q) {
@@ -358,6 +607,14 @@ status_snapshot runtime::status() {
   for (auto& c : engine_->status(now)) {
     channel_view v;
     v.last_heard_ms_ago = c.last_heard_us < 0 ? -1 : (now - c.last_heard_us) / 1000;
+    if (auto sent = store_.last_sent(c.channel, core::form_link_test); sent && *sent) {
+      v.link_test_sent_at_ms = (*sent)->msg.created_at_ms;
+    }
+    if (auto answered = store_.last_acknowledged(c.channel, core::form_link_test); answered && *answered) {
+      v.link_test_answered_at_ms = (*answered)->acknowledged_at_ms;
+      v.link_test_answered_by = (*answered)->acknowledged_by;
+    }
+    v.next_link_test_at_ms = watch_.next_link_test_ms(c.channel);
     v.core = std::move(c);
     s.channels.push_back(std::move(v));
   }

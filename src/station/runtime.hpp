@@ -21,6 +21,8 @@
 #include "config/agreement.hpp"
 #include "config/station_config.hpp"
 #include "core/engine.hpp"
+#include "core/watch.hpp"
+#include "forms/catalog.hpp"
 #include "net/peer_transport.hpp"
 #include "station/service.hpp"
 #include "storage/store.hpp"
@@ -31,10 +33,12 @@ class runtime final : public service,
                       private net::peer_transport::handler,
                       private net::peer_connection::handler {
  public:
+  // `catalog` may be null (free text only); it must outlive the runtime.
   static result<std::unique_ptr<runtime>> create(boost::asio::io_context& io,
                                                  const config::station_config& cfg,
                                                  const config::agreement& agreement,
-                                                 storage::store& store);
+                                                 storage::store& store,
+                                                 const forms::catalog* catalog = nullptr);
   ~runtime() override;
 
   void start();
@@ -43,6 +47,11 @@ class runtime final : public service,
   std::vector<std::uint16_t> peer_ports() const { return transport_->bound_ports(); }
 
   void post(post_request req, post_callback done) override;
+  void acknowledge(ack_request req, post_callback done) override;
+  const forms::catalog* form_catalog() const override { return catalog_; }
+  std::size_t urgent_words_max() const override {
+    return static_cast<std::size_t>(agreement_.deadlines.urgent_words_max);
+  }
   result<std::vector<storage::stored_message>> list(const storage::list_query& q) override;
   result<std::optional<storage::stored_message>> get(const std::string& id) override;
   status_snapshot status() override;
@@ -63,6 +72,15 @@ class runtime final : public service,
   void on_closed(std::uint64_t id, const std::string& reason) override;
 
   result<void> rebuild_engine();
+  result<void> restore_watch();
+  result<message> prepare(post_request& req);
+  void submit(message m, std::vector<records::record> extra, post_callback done);
+  void annotate_inbound(std::vector<records::record>& recs);
+  void after_commit(const std::vector<records::record>& recs);
+  void watch_tick();
+  void send_link_test(const std::string& channel);
+  void escalate(const core::escalation& e);
+  void run_hook(const core::escalation& e);
   void apply(core::effects e);
   void drive();
   void schedule_flush();
@@ -89,6 +107,10 @@ class runtime final : public service,
   std::map<core::conn_id, std::shared_ptr<net::peer_connection>> conns_;
   std::deque<queued_persist> commit_queue_;
   std::map<std::uint64_t, post_callback> post_callbacks_;  // persist token -> waiting post
+  std::map<std::uint64_t, std::vector<records::record>> extra_records_;  // token -> same commit
+  const forms::catalog* catalog_ = nullptr;
+  core::watch watch_;
+  boost::asio::steady_timer watch_timer_;
   std::map<std::uint64_t, event_callback> subscribers_;
   std::uint64_t next_subscriber_ = 1;
   boost::asio::steady_timer timer_;

@@ -14,6 +14,7 @@
 #include "core/engine.hpp"
 #include "core/error.hpp"
 #include "core/message.hpp"
+#include "forms/catalog.hpp"
 #include "storage/store.hpp"
 
 namespace hotline::station {
@@ -22,12 +23,25 @@ struct post_request {
   std::string channel;
   precedence prec = precedence::routine;
   std::string form{form_free_text};
-  std::string body;  // free text, or the form's fields as JSON
+  std::string body;   // free text, or the form's fields as JSON
+  std::string lang = "en";  // language for validation errors: ko | ru | en
+};
+
+// A duty officer acknowledges a received message, optionally with a short answer.
+struct ack_request {
+  std::string id;
+  std::string by;
+  std::string answer;
 };
 
 struct channel_view {
   core::channel_status core;
   std::int64_t last_heard_ms_ago = -1;  // -1: never heard
+  // When a person last answered one of this station's link tests, and who.
+  std::optional<std::int64_t> link_test_answered_at_ms;
+  std::string link_test_answered_by;
+  std::optional<std::int64_t> link_test_sent_at_ms;
+  std::optional<std::int64_t> next_link_test_at_ms;
 };
 
 struct status_snapshot {
@@ -40,8 +54,10 @@ struct status_snapshot {
 
 // A change the API pushes to WebSocket subscribers.
 struct service_event {
-  enum class kind { message, status } type = kind::message;
-  std::optional<storage::stored_message> msg;  // for kind::message: its new state
+  enum class kind { message, status, escalation } type = kind::message;
+  std::optional<storage::stored_message> msg;  // message and escalation: its current state
+  bool missed_link_test = false;               // escalation: an unanswered link test
+  std::int64_t deadline_ms = 0;                // escalation: when the answer was due
 };
 
 class service {
@@ -53,9 +69,16 @@ class service {
 
   // Validates and commits the message, then calls `done` with it (status queued or sent).
   virtual void post(post_request req, post_callback done) = 0;
+  // Acknowledges a received message: records who and when, and sends the acknowledgement to
+  // the sender as a message of its own. `done` gets the acknowledged message.
+  virtual void acknowledge(ack_request req, post_callback done) = 0;
   virtual result<std::vector<storage::stored_message>> list(const storage::list_query& q) = 0;
   virtual result<std::optional<storage::stored_message>> get(const std::string& id) = 0;
   virtual status_snapshot status() = 0;
+  // The form catalog this station validates and renders with; null when it has none.
+  virtual const forms::catalog* form_catalog() const { return nullptr; }
+  // Maximum words of free text at flash and immediate (the agreement's urgent_words_max).
+  virtual std::size_t urgent_words_max() const { return 200; }
 
   // Registers a subscriber; returns an id for `unsubscribe`.
   virtual std::uint64_t subscribe(event_callback cb) = 0;

@@ -44,8 +44,65 @@ CREATE INDEX messages_channel_cursor ON messages (channel, cursor);
 CREATE INDEX messages_box_cursor ON messages (box, cursor);
 )sql";
 
-constexpr std::array<migration, 1> all_migrations{{
+// Migration 2: the people who use the station (accounts.hpp). Only secrets' derivatives are
+// stored: the Argon2id string of each password and the SHA-256 of each session secret. The audit
+// table is append-only, enforced here by triggers so that no code path (nor an operator's
+// sqlite3 shell, short of dropping the triggers) can rewrite who signed in when. Sessions go
+// with their user. Indexes: sessions_user serves the per-user cap and ending a user's sessions.
+constexpr std::string_view migration_2_sql = R"sql(
+CREATE TABLE users (
+  name            TEXT    NOT NULL PRIMARY KEY
+                  CHECK (length(name) BETWEEN 2 AND 32 AND name NOT GLOB '*[^a-z0-9._-]*'),
+  role            TEXT    NOT NULL
+                  CHECK (role IN ('duty-officer', 'translator', 'supervisor', 'auditor', 'admin')),
+  password_hash   TEXT    NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+  language        TEXT    NOT NULL CHECK (language IN ('ko', 'ru', 'en')),
+  disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+  created_at_ms   INTEGER NOT NULL,
+  failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+  locked_until_ms INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE sessions (
+  id_sha256     TEXT    NOT NULL PRIMARY KEY CHECK (length(id_sha256) = 64),
+  user          TEXT    NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+  csrf_token    TEXT    NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  last_seen_ms  INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  idle_ms       INTEGER NOT NULL CHECK (idle_ms > 0)
+) STRICT;
+CREATE INDEX sessions_user ON sessions (user, created_at_ms);
+CREATE TABLE audit (
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms  INTEGER NOT NULL,
+  actor  TEXT    NOT NULL,
+  action TEXT    NOT NULL,
+  detail TEXT    NOT NULL DEFAULT ''
+) STRICT;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+// Migration 3: people answering. Acknowledgements (who, when, with what answer), escalations
+// of messages that passed their deadline, and the receiver's validation flag. The partial index
+// holds only messages still waiting for an answer: what the deadline watch reads at start.
+constexpr std::string_view migration_3_sql = R"sql(
+ALTER TABLE messages ADD COLUMN acknowledged_at_ms INTEGER;
+ALTER TABLE messages ADD COLUMN acknowledged_by TEXT;
+ALTER TABLE messages ADD COLUMN ack_answer TEXT;
+ALTER TABLE messages ADD COLUMN escalated_at_ms INTEGER;
+ALTER TABLE messages ADD COLUMN flag TEXT;
+CREATE INDEX messages_awaiting_ack ON messages (cursor)
+  WHERE acknowledged_at_ms IS NULL AND escalated_at_ms IS NULL;
+CREATE INDEX messages_channel_form ON messages (channel, form, box, cursor);
+)sql";
+
+constexpr std::array<migration, 3> all_migrations{{
     {1, "messages", migration_1_sql},
+    {2, "accounts", migration_2_sql},
+    {3, "acknowledgements", migration_3_sql},
 }};
 
 constexpr std::string_view create_history_sql =

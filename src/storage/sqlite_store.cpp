@@ -107,6 +107,9 @@ std::string describe(const records::record& rec) {
         if constexpr (std::is_same_v<T, records::delivered>) {
           return "delivered '" + r.channel + "' up to " + std::to_string(r.up_to_seq);
         }
+        if constexpr (std::is_same_v<T, records::acknowledged>) return "acknowledged '" + r.id + "'";
+        if constexpr (std::is_same_v<T, records::escalated>) return "escalated '" + r.id + "'";
+        if constexpr (std::is_same_v<T, records::flagged>) return "flagged '" + r.id + "'";
       },
       rec);
 }
@@ -155,6 +158,13 @@ result<void> sqlite_store::prepare_statements() {
       {&st_.deliver,
        "UPDATE messages SET delivered_at_ms = ?1 WHERE channel = ?2 AND box = 'out'"
        " AND seq > 0 AND seq <= ?3 AND delivered_at_ms IS NULL"},
+      // The first acknowledgement counts; a repeated one changes nothing.
+      {&st_.acknowledge,
+       "UPDATE messages SET acknowledged_at_ms = ?2, acknowledged_by = ?3, ack_answer = ?4"
+       " WHERE id = ?1 AND acknowledged_at_ms IS NULL"},
+      {&st_.escalate,
+       "UPDATE messages SET escalated_at_ms = ?2 WHERE id = ?1 AND escalated_at_ms IS NULL"},
+      {&st_.flag, "UPDATE messages SET flag = ?2 WHERE id = ?1"},
   };
   for (const auto& [target, sql] : writes) {
     auto s = sqlite::statement::prepare(db_.get(), sql);
@@ -205,7 +215,31 @@ result<void> sqlite_store::apply(const records::record& rec, std::int64_t now_ms
     return insert(r->msg, box::in, now_ms);
   }
   if (const auto* s = std::get_if<records::sequenced>(&rec)) return sequence(*s);
-  return deliver(std::get<records::delivered>(rec), now_ms);
+  if (const auto* d = std::get_if<records::delivered>(&rec)) return deliver(*d, now_ms);
+  return annotate(rec, now_ms);
+}
+
+// Acknowledgements, escalations and flags annotate a stored message. An acknowledgement may
+// name a message this station never held (a peer's answer to something unknown): it is kept
+// as a message of its own, and the annotation simply changes nothing.
+result<void> sqlite_store::annotate(const records::record& rec, std::int64_t now_ms) {
+  if (const auto* a = std::get_if<records::acknowledged>(&rec)) {
+    sqlite::query q{st_.acknowledge};
+    q.bind_text(1, a->id)
+        .bind_int(2, a->at_ms != 0 ? a->at_ms : now_ms)
+        .bind_text(3, a->by)
+        .bind_text(4, a->answer);
+    return q.run();
+  }
+  if (const auto* e = std::get_if<records::escalated>(&rec)) {
+    sqlite::query q{st_.escalate};
+    q.bind_text(1, e->id).bind_int(2, now_ms);
+    return q.run();
+  }
+  const auto& f = std::get<records::flagged>(rec);
+  sqlite::query q{st_.flag};
+  q.bind_text(1, f.id).bind_text(2, f.reason);
+  return q.run();
 }
 
 result<void> sqlite_store::insert(const message& m, box direction,

@@ -42,6 +42,11 @@ class sqlite_store final : public store {
   result<std::vector<stored_message>> inbound_range(const std::string& channel,
                                                     std::uint64_t from_seq,
                                                     std::uint64_t to_seq) override;
+  result<std::vector<stored_message>> awaiting_ack(std::size_t limit) override;
+  result<std::optional<stored_message>> last_sent(const std::string& channel,
+                                                  std::string_view form) override;
+  result<std::optional<stored_message>> last_acknowledged(const std::string& channel,
+                                                          std::string_view form) override;
 
   // The connection, for the test hooks below. Owned by the store.
   sqlite3* handle() const { return db_.get(); }
@@ -54,6 +59,8 @@ class sqlite_store final : public store {
   struct statements {
     sqlite::statement begin, commit, rollback;
     sqlite::statement insert, sequence, deliver;
+    sqlite::statement acknowledge, escalate, flag;
+    sqlite::statement awaiting_ack, last_sent, last_acknowledged;
     sqlite::statement get;
     sqlite::statement seq_stats, highest_delivered, undelivered_below;
     sqlite::statement unacked, queued, inbound_range;
@@ -68,6 +75,9 @@ class sqlite_store final : public store {
   result<void> insert(const message& m, box direction, std::optional<std::int64_t> received_at_ms);
   result<void> sequence(const records::sequenced& rec);
   result<void> deliver(const records::delivered& rec, std::int64_t now_ms);
+  result<void> annotate(const records::record& rec, std::int64_t now_ms);
+  result<std::optional<stored_message>> one(sqlite::statement& st, const std::string& channel,
+                                            std::string_view form);
   void rollback_if_open();
 
   result<std::pair<std::uint64_t, std::uint64_t>> seq_count_and_max(const std::string& channel,

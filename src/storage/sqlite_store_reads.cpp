@@ -13,7 +13,8 @@ namespace {
 // Every read selects these columns in this order; decode() reads them by position.
 constexpr std::string_view message_columns =
     "cursor, id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms,"
-    " received_at_ms, delivered_at_ms";
+    " received_at_ms, delivered_at_ms, acknowledged_at_ms, acknowledged_by, ack_answer,"
+    " escalated_at_ms, flag";
 
 constexpr auto seq_db_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
@@ -56,6 +57,11 @@ result<stored_message> decode(const sqlite::query& q) {
   m.msg.created_at_ms = q.column_int(10);
   if (!q.column_is_null(11)) m.received_at_ms = q.column_int(11);
   if (!q.column_is_null(12)) m.delivered_at_ms = q.column_int(12);
+  if (!q.column_is_null(13)) m.acknowledged_at_ms = q.column_int(13);
+  if (!q.column_is_null(14)) m.acknowledged_by = q.column_text(14);
+  if (!q.column_is_null(15)) m.ack_answer = q.column_text(15);
+  if (!q.column_is_null(16)) m.escalated_at_ms = q.column_int(16);
+  if (!q.column_is_null(17)) m.flag = q.column_text(17);
 
   if (box_text != "in" && box_text != "out") {
     return fail(errc::corrupt, "message '" + m.msg.id + "' has box '" + box_text + "'");
@@ -73,6 +79,7 @@ result<stored_message> decode(const sqlite::query& q) {
   } else {
     m.status = m.delivered_at_ms ? delivery_status::delivered : delivery_status::sent;
   }
+  if (m.acknowledged_at_ms) m.status = delivery_status::acknowledged;
   return m;
 }
 
@@ -121,6 +128,17 @@ result<void> sqlite_store::prepare_read_statements() {
        select_messages("WHERE channel = ?1 AND box = 'in' AND seq > 0 AND seq >= ?2"
                        " AND seq <= ?3 ORDER BY seq")},
   };
+  reads.emplace_back(&st_.awaiting_ack,
+                     select_messages("WHERE acknowledged_at_ms IS NULL AND escalated_at_ms IS NULL"
+                                     " AND form NOT IN ('ACK', 'LINK-TEST-REPLY')"
+                                     " ORDER BY cursor LIMIT ?1"));
+  reads.emplace_back(&st_.last_sent,
+                     select_messages("WHERE channel = ?1 AND form = ?2 AND box = 'out'"
+                                     " ORDER BY cursor DESC LIMIT 1"));
+  reads.emplace_back(&st_.last_acknowledged,
+                     select_messages("WHERE channel = ?1 AND form = ?2 AND box = 'out'"
+                                     " AND acknowledged_at_ms IS NOT NULL"
+                                     " ORDER BY acknowledged_at_ms DESC LIMIT 1"));
   for (std::size_t v = 0; v < list_variants; ++v) reads.emplace_back(&st_.list[v], list_sql(v));
   for (const auto& [target, sql] : reads) {
     auto s = sqlite::statement::prepare(db_.get(), sql);
@@ -269,6 +287,33 @@ result<records::channel_recovery> sqlite_store::recover(const std::string& chann
   rec.unacked = std::move(*unacked);
   rec.queued = std::move(*queued);
   return rec;
+}
+
+result<std::vector<stored_message>> sqlite_store::awaiting_ack(std::size_t limit) {
+  sqlite::query q{st_.awaiting_ack};
+  q.bind_int(1, static_cast<std::int64_t>(limit));
+  return read_all(q);
+}
+
+result<std::optional<stored_message>> sqlite_store::one(sqlite::statement& st,
+                                                        const std::string& channel,
+                                                        std::string_view form) {
+  sqlite::query q{st};
+  q.bind_text(1, channel).bind_text(2, form);
+  auto rows = read_all(q);
+  if (!rows) return std::unexpected(std::move(rows.error()));
+  if (rows->empty()) return std::optional<stored_message>{};
+  return std::optional<stored_message>{std::move(rows->front())};
+}
+
+result<std::optional<stored_message>> sqlite_store::last_sent(const std::string& channel,
+                                                              std::string_view form) {
+  return one(st_.last_sent, channel, form);
+}
+
+result<std::optional<stored_message>> sqlite_store::last_acknowledged(const std::string& channel,
+                                                                      std::string_view form) {
+  return one(st_.last_acknowledged, channel, form);
 }
 
 }  // namespace hotline::storage

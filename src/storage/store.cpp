@@ -22,6 +22,8 @@ std::string_view to_string(delivery_status s) {
       return "sent";
     case delivery_status::delivered:
       return "delivered";
+    case delivery_status::acknowledged:
+      return "acknowledged";
   }
   return "queued";
 }

@@ -23,7 +23,7 @@ enum class box { in, out };
 std::string_view to_string(box b);
 
 // Where a message stands, from this station's point of view.
-enum class delivery_status { queued, sent, delivered };
+enum class delivery_status { queued, sent, delivered, acknowledged };
 std::string_view to_string(delivery_status s);
 
 struct stored_message {
@@ -32,6 +32,11 @@ struct stored_message {
   std::int64_t cursor = 0;  // local position, strictly increasing in commit order
   std::optional<std::int64_t> received_at_ms;   // inbound: when it reached this disk
   std::optional<std::int64_t> delivered_at_ms;  // outbound: when the peer confirmed its disk
+  std::optional<std::int64_t> acknowledged_at_ms;  // when a person acknowledged it
+  std::string acknowledged_by;
+  std::string ack_answer;
+  std::optional<std::int64_t> escalated_at_ms;  // when it passed its deadline unanswered
+  std::string flag;  // why the receiver's validation failed; empty when it passed
   delivery_status status = delivery_status::queued;
 };
 
@@ -56,6 +61,15 @@ class store {
 
   virtual result<std::optional<stored_message>> get(std::string_view id) = 0;
   virtual result<std::vector<stored_message>> list(const list_query& q) = 0;
+
+  // Messages still waiting for a person's acknowledgement and not yet escalated, oldest first
+  // (at most `limit`): what the deadline watch tracks after a restart.
+  virtual result<std::vector<stored_message>> awaiting_ack(std::size_t limit) = 0;
+  // The newest outbound message of `form` on `channel`, and the newest one acknowledged.
+  virtual result<std::optional<stored_message>> last_sent(const std::string& channel,
+                                                          std::string_view form) = 0;
+  virtual result<std::optional<stored_message>> last_acknowledged(const std::string& channel,
+                                                                  std::string_view form) = 0;
 
   // Inbound messages on `channel`, ascending seq, with seq in [from_seq, to_seq]. For checks.
   virtual result<std::vector<stored_message>> inbound_range(const std::string& channel,

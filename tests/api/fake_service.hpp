@@ -27,6 +27,22 @@ class fake_service final : public station::service {
   std::optional<error> next_post_error;
   std::set<std::string> channels{"navy", "air"};
 
+  // Acknowledges a stored message by id; enough for the API's routing and error mapping.
+  void acknowledge(station::ack_request req, post_callback done) override {
+    boost::asio::post(ioc_, [this, req = std::move(req), done = std::move(done)] {
+      for (auto& m : messages_) {
+        if (m.msg.id != req.id) continue;
+        if (m.acknowledged_at_ms) return done(fail(errc::conflict, "already acknowledged", "id"));
+        m.acknowledged_at_ms = 1;
+        m.acknowledged_by = req.by;
+        m.ack_answer = req.answer;
+        m.status = storage::delivery_status::acknowledged;
+        return done(m);
+      }
+      done(fail(errc::not_found, "no message '" + req.id + "'", "id"));
+    });
+  }
+
   void post(station::post_request req, post_callback done) override {
     boost::asio::post(ioc_, [this, req = std::move(req), done = std::move(done)] {
       if (next_post_error) {

@@ -147,6 +147,50 @@ class Station:
             self._conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         return self._conn
 
+    def exchange(self, method, path, body=None, headers=None):
+        """One request on a fresh connection, with no token unless `headers` carries one.
+
+        Returns (status, headers as a list of (name, value), parsed JSON or text)."""
+        hdrs = dict(headers or {})
+        data = None
+        if body is not None:
+            data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+            hdrs.setdefault("Content-Type", "application/json")
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request(method, path, body=data, headers=hdrs)
+            resp = conn.getresponse()
+            text = resp.read().decode("utf-8", errors="replace")
+            try:
+                parsed = json.loads(text) if text else None
+            except json.JSONDecodeError:
+                parsed = text
+            return resp.status, resp.getheaders(), parsed
+        finally:
+            conn.close()
+
+    def users(self):
+        """The demo's console users of this station: {name: (role, language, password)}."""
+        out = {}
+        for line in (self.world.dir / f"{self.id}.users").read_text().splitlines():
+            if line and not line.startswith("#"):
+                name, role, language, password = line.split()
+                out[name] = (role, language, password)
+        return out
+
+    def login(self, username, password):
+        """Signs in; returns (status, Set-Cookie header or None, parsed body)."""
+        status, headers, body = self.exchange("POST", "/api/v1/session",
+                                              {"username": username, "password": password})
+        cookie = next((v for k, v in headers if k.lower() == "set-cookie"), None)
+        return status, cookie, body
+
+    def user_command(self, *args, password=None):
+        """Runs `hotline user ARGS --config <this station>`, feeding `password` on stdin."""
+        return subprocess.run([HOTLINE, "user", *args, "--config", str(self.config)],
+                              input=(password + "\n") if password is not None else "",
+                              capture_output=True, text=True, timeout=60)
+
     def post(self, text, channel="navy", precedence="routine"):
         return self.request("POST", "/api/v1/messages",
                             {"channel": channel, "precedence": precedence, "text": text})
@@ -188,17 +232,22 @@ class Station:
 class World:
     """A demo directory with two stations, cleaned up on exit."""
 
-    def __init__(self, name, keep=False):
+    STATIONS = {"navy": ("rok-fleet-command", "ru-pacific-fleet"),
+                "air": ("rokaf-mcrc", "ru-11-aadf-army")}
+
+    def __init__(self, name, keep=False, hotline="navy"):
         self.dir = Path(tempfile.mkdtemp(prefix=f"hotline-{name}-"))
         self.procs = []
         self.keep = keep
+        self.hotline = hotline
         self.port_base = free_port_base()
         out = subprocess.run([HOTLINE, "demo", "--dir", str(self.dir), "--port-base",
-                              str(self.port_base), "--setup-only"],
+                              str(self.port_base), "--setup-only", "--hotline", hotline],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr + out.stdout
-        self.a = Station(self, "rok-fleet-command")
-        self.b = Station(self, "ru-pacific-fleet")
+        a, b = self.STATIONS[hotline]
+        self.a = Station(self, a)
+        self.b = Station(self, b)
 
     def __enter__(self):
         return self

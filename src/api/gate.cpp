@@ -1,0 +1,185 @@
+#include "api/gate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/access.hpp"
+#include "api/console.hpp"
+#include "api/routes.hpp"
+#include "api/session_routes.hpp"
+#include "config/keys.hpp"
+
+namespace hotline::api {
+namespace {
+
+std::optional<std::string_view> presented_session_secret(const http_request& req) {
+  for (auto it = req.find(http::field::cookie);
+       it != req.end() && it->name() == http::field::cookie; ++it) {
+    if (auto v = cookie_value(it->value(), session_cookie_name); v && !v->empty()) return v;
+  }
+  return std::nullopt;
+}
+
+principal token_principal(const config::api_token& token) {
+  principal p;
+  p.kind = principal::via::token;
+  p.name = token.name;
+  // The config parser admits only the five role names.
+  p.who = parse_role(token.role).value_or(role::auditor);
+  return p;
+}
+
+// The signed-in user behind a session secret, or nullopt when the session is unknown, over its
+// idle or absolute limit, or its user is disabled. The session is found by the SHA-256 of the
+// secret, so the lookup's timing can tell an attacker nothing about stored secrets.
+result<std::optional<principal>> session_principal(server_state& state, std::string_view secret) {
+  storage::accounts& accounts = *state.options.accounts;
+  const std::string id = config::sha256_hex(secret);
+  auto found = accounts.find_session(id);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::optional<principal>{};
+  const storage::session_record& s = (*found)->session;
+  const storage::user& u = (*found)->owner;
+  const std::int64_t now = now_ms(state);
+  const auto r = parse_role(u.role);
+  if (now >= s.expires_at_ms || now - s.last_seen_ms >= s.idle_ms || u.disabled || !r) {
+    if (auto gone = accounts.delete_session(id); !gone) {
+      spdlog::warn("api: cannot remove an ended session: {}", gone.error().message);
+    }
+    return std::optional<principal>{};
+  }
+  if (now - s.last_seen_ms >= session_touch_interval_ms) {
+    // A failed touch (a full disk) costs at most an early idle expiry; reads go on.
+    if (auto t = accounts.touch_session(id, now); !t) {
+      spdlog::warn("api: cannot record session activity: {}", t.error().message);
+    }
+  }
+  principal p;
+  p.kind = principal::via::session;
+  p.name = u.name;
+  p.who = *r;
+  p.language = u.language;
+  p.session_id_sha256 = id;
+  p.csrf_token = s.csrf_token;
+  p.expires_at_ms = s.expires_at_ms;
+  return std::optional<principal>{std::move(p)};
+}
+
+// Who sent `req`. An Authorization header, when present, decides alone: a wrong token is not
+// rescued by a cookie. Errors are the accounts store's.
+result<std::optional<principal>> authenticate(server_state& state, const http_request& req) {
+  const auto authorization = req[http::field::authorization];
+  if (!authorization.empty()) {
+    auto token = state.auth.check(authorization);
+    if (!token) return std::optional<principal>{};
+    return std::optional<principal>{token_principal(*token)};
+  }
+  const auto secret = presented_session_secret(req);
+  if (!secret || state.options.accounts == nullptr) return std::optional<principal>{};
+  return session_principal(state, *secret);
+}
+
+http_response unauthorized(const server_state& state, const http_request& req) {
+  auto res = error_response(
+      req.version(), req.keep_alive(), http::status::unauthorized, "unauthorized",
+      "a valid API token is required: Authorization: Bearer <token> (or sign in: POST "
+      "/api/v1/session)");
+  res.set(http::field::www_authenticate, "Bearer realm=\"hotline\"");
+  // A cookie that named no live session is removed, so the console shows its sign-in page.
+  if (presented_session_secret(req)) {
+    res.set(http::field::set_cookie, session_cookie("", state.options.secure_cookies));
+  }
+  return res;
+}
+
+http_response unavailable(const http_request& req, const error& e) {
+  spdlog::error("api: the accounts store failed: {}", e.message);
+  auto res = error_response(req.version(), req.keep_alive(), http::status::service_unavailable,
+                            "unavailable", "the station cannot check credentials now; try again");
+  res.set(http::field::retry_after, "1");
+  return res;
+}
+
+std::optional<http_response> refuse(const http_request& req, http::status status,
+                                    std::string_view code, const std::string& message) {
+  return error_response(req.version(), req.keep_alive(), status, code, message);
+}
+
+// CSRF, then the permission table.
+std::optional<http_response> authorize(const http_request& req, const request_target& target,
+                                       const principal& who) {
+  if (who.kind == principal::via::session && !is_safe_method(req.method())) {
+    const auto presented = req[csrf_header_name];
+    if (presented.empty() || !config::equal_constant_time(presented, who.csrf_token)) {
+      return refuse(req, http::status::forbidden, "csrf",
+                    "a signed-in request that changes something must carry the session's CSRF "
+                    "token in the X-CSRF-Token header");
+    }
+  }
+  const auto check = check_permission(who.who, req.method(), target.path);
+  const std::string method(req.method_string());
+  switch (check.verdict) {
+    case permission::allowed:
+      return std::nullopt;
+    case permission::forbidden:
+      return refuse(
+          req, http::status::forbidden, "forbidden",
+          "the " + std::string(to_string(who.who)) + " role may not " + method + " " + target.path);
+    case permission::wrong_method: {
+      auto res = refuse(req, http::status::method_not_allowed, "method_not_allowed",
+                        method + " is not allowed here; use " + check.allow);
+      res->set(http::field::allow, check.allow);
+      return res;
+    }
+    case permission::no_route:
+      break;
+  }
+  return refuse(req, http::status::not_found, "not_found", "no such route: " + target.path);
+}
+
+// True when the Origin header names the same host and port as the Host header.
+bool same_origin(const http_request& req) {
+  std::string_view origin = req[http::field::origin];
+  const std::string_view host = req[http::field::host];
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (origin.starts_with(scheme)) {
+      origin.remove_prefix(scheme.size());
+      return !host.empty() && beast::iequals(origin, host);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+asio::awaitable<std::variant<http_response, principal>> handle_access(server_state& state,
+                                                                      const http_request& req,
+                                                                      const request_target& target,
+                                                                      const peer_info& peer) {
+  if (!target.path.starts_with("/api/")) co_return serve_console(state, req, target.path);
+  if (target.path == session_path && req.method() == http::verb::post) {
+    co_return co_await sign_in(state, req, peer);
+  }
+  auto who = authenticate(state, req);
+  if (!who) co_return unavailable(req, who.error());
+  if (!*who) co_return unauthorized(state, req);
+  if (auto refusal = authorize(req, target, **who)) co_return std::move(*refusal);
+  if (auto answer = session_route(state, req, target, **who)) co_return std::move(*answer);
+  co_return std::move(**who);
+}
+
+std::optional<http_response> check_upgrade_access(server_state& state, const http_request& req,
+                                                  const request_target& target) {
+  auto who = authenticate(state, req);
+  if (!who) return unavailable(req, who.error());
+  if (!*who) return unauthorized(state, req);
+  if ((*who)->kind == principal::via::session && !same_origin(req)) {
+    return refuse(req, http::status::forbidden, "forbidden",
+                  "a WebSocket opened with a session cookie must come from this station's own "
+                  "page (Origin must match Host)");
+  }
+  const auto check = check_permission((*who)->who, http::verb::get, target.path);
+  if (check.verdict == permission::forbidden) return authorize(req, target, **who);
+  return std::nullopt;
+}
+
+}  // namespace hotline::api

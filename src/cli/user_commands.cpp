@@ -1,0 +1,217 @@
+#include "cli/user_commands.hpp"
+
+#include <pwd.h>
+#include <sodium.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iomanip>
+#include <istream>
+#include <ostream>
+
+#include "cli/cli.hpp"
+#include "config/station_config.hpp"
+#include "storage/passwords.hpp"
+
+namespace hotline::cli {
+namespace {
+
+std::int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The operating-system account running this command, for the audit log.
+std::string os_actor() {
+  const passwd* pw = ::getpwuid(::geteuid());
+  return "os:" + (pw != nullptr ? std::string(pw->pw_name) : std::to_string(::geteuid()));
+}
+
+int report(const std::string& what, const error& e, streams io) {
+  io.err << "hotline user " << what << ": " << e.message << "\n";
+  return e.code == errc::invalid_argument ? exit_usage : exit_station_error;
+}
+
+// Wipes a password from memory when it goes out of scope.
+struct wiped {
+  std::string text;
+  ~wiped() { sodium_memzero(text.data(), text.size()); }
+};
+
+// Reads one line with terminal echo off; restores the terminal whatever happens.
+bool read_hidden_line(std::istream& in, std::string& out) {
+  termios before{};
+  const bool is_tty = ::tcgetattr(STDIN_FILENO, &before) == 0;
+  if (is_tty) {
+    termios quiet = before;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  const bool ok = static_cast<bool>(std::getline(in, out));
+  if (is_tty) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &before);
+  return ok;
+}
+
+result<void> read_new_password(const std::string& name, password_source pw, streams io,
+                               wiped& out) {
+  if (!pw.terminal) {
+    if (!std::getline(pw.in, out.text)) {
+      return fail(errc::invalid_argument, "no password on standard input", "password");
+    }
+    if (!out.text.empty() && out.text.back() == '\r') out.text.pop_back();
+    return storage::check_new_password(out.text);
+  }
+  io.err << "New password for " << name << " (at least " << storage::password_bytes_min
+         << " characters): " << std::flush;
+  const bool first = read_hidden_line(pw.in, out.text);
+  io.err << "\nAgain: " << std::flush;
+  wiped again;
+  const bool second = first && read_hidden_line(pw.in, again.text);
+  io.err << "\n";
+  if (!second) return fail(errc::invalid_argument, "no password given", "password");
+  if (out.text != again.text) {
+    return fail(errc::invalid_argument, "the two passwords differ", "password");
+  }
+  return storage::check_new_password(out.text);
+}
+
+result<void> audit(storage::accounts& accounts, const std::string& actor, std::string action,
+                   std::string detail) {
+  return accounts.append_audit({0, wall_clock_ms(), actor, std::move(action), std::move(detail)});
+}
+
+std::string describe_state(const storage::user& u, std::int64_t now_ms) {
+  if (u.disabled) return "disabled";
+  if (u.locked_until_ms > now_ms) {
+    return "locked " + std::to_string((u.locked_until_ms - now_ms + 59'999) / 60'000) + " min";
+  }
+  return "active";
+}
+
+}  // namespace
+
+result<station_accounts> open_station_accounts(const std::filesystem::path& config) {
+  auto cfg = config::load_station_config(config);
+  if (!cfg) return std::unexpected(cfg.error());
+  std::error_code ec;
+  std::filesystem::create_directories(cfg->database.parent_path(), ec);
+  station_accounts out;
+  auto store = storage::open_sqlite(cfg->database.string());
+  if (!store) return std::unexpected(store.error());
+  out.store = std::move(*store);
+  auto accounts = storage::open_accounts(*out.store);
+  if (!accounts) return std::unexpected(accounts.error());
+  out.accounts = std::move(*accounts);
+  return out;
+}
+
+result<void> provision_user(storage::accounts& accounts, const storage::user& spec,
+                            const std::string& password, const std::string& actor) {
+  if (auto ok = storage::check_new_password(password); !ok) return ok;
+  auto hash = storage::hash_password(password);
+  if (!hash) return std::unexpected(hash.error());
+  auto existing = accounts.find_user(spec.name);
+  if (!existing) return std::unexpected(existing.error());
+  if (!*existing) {
+    storage::user u = spec;
+    u.password_hash = *hash;
+    u.created_at_ms = wall_clock_ms();
+    if (auto r = accounts.add_user(u); !r) return r;
+    return audit(accounts, actor, "user_added", spec.name + " as " + spec.role);
+  }
+  if (auto r = accounts.set_password_hash(spec.name, *hash); !r) return r;
+  if (auto r = accounts.set_disabled(spec.name, false); !r) return r;
+  if (auto r = accounts.set_language(spec.name, spec.language); !r) return r;
+  return audit(accounts, actor, "password_changed", spec.name);
+}
+
+int user_add_command(const user_options& opts, password_source pw, streams io) {
+  storage::user u;
+  u.name = opts.name;
+  u.role = opts.role;
+  u.language = opts.language;
+  // Check the name before asking for a password that would then be thrown away.
+  if (!storage::valid_user_name(u.name)) {
+    io.err << "hotline user add: a user name is 2 to 32 characters from a-z, 0-9, '.', '_' "
+              "and '-'\n";
+    return exit_usage;
+  }
+  auto db = open_station_accounts(opts.config);
+  if (!db) return report("add", db.error(), io);
+  wiped password;
+  if (auto r = read_new_password(u.name, pw, io, password); !r) return report("add", r.error(), io);
+  auto hash = storage::hash_password(password.text);
+  if (!hash) return report("add", hash.error(), io);
+  u.password_hash = std::move(*hash);
+  u.created_at_ms = wall_clock_ms();
+  if (auto r = db->accounts->add_user(u); !r) return report("add", r.error(), io);
+  if (auto r = audit(*db->accounts, os_actor(), "user_added", u.name + " as " + u.role); !r) {
+    return report("add", r.error(), io);
+  }
+  io.out << "Added " << u.name << " (" << u.role << ", " << u.language << ").\n";
+  return exit_ok;
+}
+
+int user_list_command(const std::filesystem::path& config, streams io) {
+  auto db = open_station_accounts(config);
+  if (!db) return report("list", db.error(), io);
+  auto users = db->accounts->list_users();
+  if (!users) return report("list", users.error(), io);
+  if (users->empty()) {
+    io.out << "(no users; add one with hotline user add)\n";
+    return exit_ok;
+  }
+  const std::int64_t now = wall_clock_ms();
+  io.out << std::left << std::setw(34) << "NAME" << std::setw(14) << "ROLE" << std::setw(10)
+         << "LANGUAGE"
+         << "STATE\n";
+  for (const storage::user& u : *users) {
+    io.out << std::left << std::setw(34) << u.name << std::setw(14) << u.role << std::setw(10)
+           << u.language << describe_state(u, now) << "\n";
+  }
+  return exit_ok;
+}
+
+int user_disable_command(const user_options& opts, bool disabled, streams io) {
+  const std::string what = disabled ? "disable" : "enable";
+  auto db = open_station_accounts(opts.config);
+  if (!db) return report(what, db.error(), io);
+  if (auto r = db->accounts->set_disabled(opts.name, disabled); !r) {
+    return report(what, r.error(), io);
+  }
+  if (auto r =
+          audit(*db->accounts, os_actor(), disabled ? "user_disabled" : "user_enabled", opts.name);
+      !r) {
+    return report(what, r.error(), io);
+  }
+  io.out << (disabled ? "Disabled " : "Enabled ") << opts.name
+         << (disabled ? "; their sessions have ended.\n" : ".\n");
+  return exit_ok;
+}
+
+int user_passwd_command(const user_options& opts, password_source pw, streams io) {
+  auto db = open_station_accounts(opts.config);
+  if (!db) return report("passwd", db.error(), io);
+  auto existing = db->accounts->find_user(opts.name);
+  if (!existing) return report("passwd", existing.error(), io);
+  if (!*existing)
+    return report("passwd", error{errc::not_found, "no user named " + opts.name, "name"}, io);
+  wiped password;
+  if (auto r = read_new_password(opts.name, pw, io, password); !r) {
+    return report("passwd", r.error(), io);
+  }
+  auto hash = storage::hash_password(password.text);
+  if (!hash) return report("passwd", hash.error(), io);
+  if (auto r = db->accounts->set_password_hash(opts.name, *hash); !r) {
+    return report("passwd", r.error(), io);
+  }
+  if (auto r = audit(*db->accounts, os_actor(), "password_changed", opts.name); !r) {
+    return report("passwd", r.error(), io);
+  }
+  io.out << "Changed the password of " << opts.name
+         << "; their sessions have ended and any lockout is cleared.\n";
+  return exit_ok;
+}
+
+}  // namespace hotline::cli

@@ -1,0 +1,58 @@
+// User commands: `hotline user add|list|disable|enable|passwd`, which manage the people who sign
+// in to a station's console. They open the station's SQLite database directly (found from its
+// station config), which is safe while the station runs: the database is in WAL mode and waits
+// out a busy lock. Each change is written to the station's audit log with the operating-system
+// account that made it ("os:<login>") as the actor.
+//
+// A new password is read from standard input: prompted for twice with echo off when it is a
+// terminal, otherwise one line is read (so that scripts can pipe it, as with
+// `docker login --password-stdin`). It must meet storage::check_new_password.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "storage/accounts.hpp"
+#include "storage/store.hpp"
+
+namespace hotline::cli {
+
+struct user_options {
+  std::string name;
+  std::string role;
+  std::string language = "en";
+  std::filesystem::path config;  // the station config file
+};
+
+// Where a new password comes from. `terminal`: prompt on `io.err` twice, with echo off.
+struct password_source {
+  std::istream& in;
+  bool terminal = false;
+};
+
+int user_add_command(const user_options& opts, password_source pw, streams io);
+int user_list_command(const std::filesystem::path& config, streams io);
+int user_disable_command(const user_options& opts, bool disabled, streams io);
+int user_passwd_command(const user_options& opts, password_source pw, streams io);
+
+// A station's database opened for account work. Members are destroyed in reverse order, so the
+// accounts (which borrow the store's connection) go first.
+struct station_accounts {
+  std::unique_ptr<storage::store> store;
+  std::unique_ptr<storage::accounts> accounts;
+};
+
+// Opens (creating it and its directory if needed, and migrating it) the database named by the
+// station config at `config`.
+result<station_accounts> open_station_accounts(const std::filesystem::path& config);
+
+// Adds the user, or, when the name exists, sets its password to `password`, enables it and sets
+// its language (the role of an existing user is kept). Audited with `actor`. For the demo.
+result<void> provision_user(storage::accounts& accounts, const storage::user& spec,
+                            const std::string& password, const std::string& actor);
+
+}  // namespace hotline::cli

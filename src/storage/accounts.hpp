@@ -1,0 +1,126 @@
+// Accounts: the people who use a station (duty officers, translators, supervisors, auditors,
+// admins), their console sessions, and the append-only audit log of who signed in and what was
+// changed. A small interface of its own, beside `store`, so that the API and the CLI can manage
+// people without touching the message store's contract.
+//
+// Secrets never reach this interface in clear: a user carries only the Argon2id string from
+// passwords.hpp, and a session only the SHA-256 of its secret. Every write is durable (one
+// transaction, synced) when it returns success.
+//
+// Not thread-safe: one owning thread, like the store whose connection it may share. The schema is
+// migration 2 in migrations.cpp; docs/api.md describes the behaviour built on it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "storage/store.hpp"
+
+namespace hotline::storage {
+
+inline constexpr std::size_t user_name_bytes_min = 2;
+inline constexpr std::size_t user_name_bytes_max = 32;
+inline constexpr std::size_t audit_detail_bytes_max = 512;
+inline constexpr std::size_t audit_page_entries_max = 1000;
+
+// A user name: 2 to 32 characters from [a-z0-9._-].
+bool valid_user_name(std::string_view name);
+// "duty-officer", "translator", "supervisor", "auditor" or "admin".
+bool valid_role(std::string_view role);
+// "ko", "ru" or "en".
+bool valid_language(std::string_view language);
+
+struct user {
+  std::string name;
+  std::string role;
+  std::string language = "en";
+  std::string password_hash;  // crypto_pwhash_str output; never the password
+  bool disabled = false;
+  std::int64_t created_at_ms = 0;
+  std::int64_t failed_attempts = 0;  // consecutive failed logins since the last success
+  std::int64_t locked_until_ms = 0;  // 0: not locked
+};
+
+struct session_record {
+  std::string id_sha256;  // SHA-256 (hex) of the secret in the cookie; the secret is not kept
+  std::string user;
+  std::string csrf_token;  // sent back by the console in X-CSRF-Token; useless without the cookie
+  std::int64_t created_at_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  std::int64_t expires_at_ms = 0;  // absolute end, whatever the activity
+  std::int64_t idle_ms = 0;        // ends earlier when unused this long
+};
+
+// A session together with its user as they are now (role, disabled), read in one query.
+struct session_view {
+  session_record session;
+  user owner;
+};
+
+struct audit_entry {
+  std::int64_t id = 0;  // assigned by append_audit, strictly increasing
+  std::int64_t at_ms = 0;
+  std::string actor;   // a user name, an API token name, or "os:<login>" for the CLI
+  std::string action;  // login, login_failed, logout, locked_out, user_added, ...
+  std::string detail;  // free text for people; never a password or a session secret
+};
+
+// Where a user's login failures stand after one more.
+struct login_failures {
+  std::int64_t failed_attempts = 0;
+  std::int64_t locked_until_ms = 0;
+};
+
+class accounts {
+ public:
+  virtual ~accounts() = default;
+
+  // Adds a user. errc::invalid_argument (field name, role, language or password_hash) when a
+  // value breaks its rule; errc::conflict when the name is taken.
+  virtual result<void> add_user(const user& u) = 0;
+  virtual result<std::optional<user>> find_user(std::string_view name) = 0;
+  virtual result<std::vector<user>> list_users() = 0;  // by name
+
+  // The setters fail with errc::not_found for an unknown name. Disabling a user and changing a
+  // password also end all of that user's sessions, and a new password clears any lockout.
+  virtual result<void> set_disabled(std::string_view name, bool disabled) = 0;
+  virtual result<void> set_password_hash(std::string_view name, std::string_view hash) = 0;
+  virtual result<void> set_language(std::string_view name, std::string_view language) = 0;
+
+  // Counts one more failed login. When the count reaches `failures_max` the user is locked until
+  // now_ms + lockout_ms and the count starts again from zero. Atomic, so logins checked side by
+  // side cannot lose a failure.
+  virtual result<login_failures> note_login_failure(std::string_view name, std::int64_t now_ms,
+                                                    std::int64_t failures_max,
+                                                    std::int64_t lockout_ms) = 0;
+  virtual result<void> note_login_success(std::string_view name) = 0;
+
+  // Stores a new session, first removing that user's oldest sessions so that at most
+  // `per_user_max` remain, counting the new one.
+  virtual result<void> create_session(const session_record& s, std::size_t per_user_max) = 0;
+  // The session and its user, or nullopt. Expiry is the caller's to judge.
+  virtual result<std::optional<session_view>> find_session(std::string_view id_sha256) = 0;
+  virtual result<void> touch_session(std::string_view id_sha256, std::int64_t now_ms) = 0;
+  virtual result<void> delete_session(std::string_view id_sha256) = 0;
+  // Removes every session past its absolute or idle end at `now_ms`; returns how many.
+  virtual result<std::int64_t> delete_expired_sessions(std::int64_t now_ms) = 0;
+
+  // Appends one entry (its id is ignored); the table refuses updates and deletes. Details over
+  // audit_detail_bytes_max are cut, never refused: the event must be recorded.
+  virtual result<void> append_audit(const audit_entry& e) = 0;
+  // Entries with id > after_id, oldest first, at most `limit` (clamped to
+  // audit_page_entries_max).
+  virtual result<std::vector<audit_entry>> list_audit(std::int64_t after_id, std::size_t limit) = 0;
+};
+
+// Accounts on the same SQLite connection as `s`, which must come from open_sqlite() (else
+// errc::invalid_argument) and must outlive the returned object. Statements are prepared here.
+result<std::unique_ptr<accounts>> open_accounts(store& s);
+
+}  // namespace hotline::storage

@@ -1,0 +1,141 @@
+// `hotline user add|list|disable|enable|passwd` against a real station database.
+#include "cli/user_commands.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/cli.hpp"
+#include "storage/passwords.hpp"
+
+namespace hotline::cli {
+namespace {
+
+struct cli_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class user_commands_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "hotline-users-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    config_ = dir_ / "station.toml";
+    std::ofstream(config_) << "station = \"rok-fleet-command\"\nagreement = \"agreement.toml\"\n"
+                              "data_dir = \"data\"\n";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Runs `hotline user ...` with `input` as its (non-terminal) standard input.
+  cli_result run(std::vector<std::string> args, const std::string& input = {}) {
+    args.insert(args.begin(), {"hotline", "user"});
+    std::ostringstream out, err;
+    std::istringstream in(input);
+    context ctx;
+    ctx.getenv = [](const char*) { return std::optional<std::string>{}; };
+    ctx.out = &out;
+    ctx.err = &err;
+    ctx.in = &in;
+    ctx.in_is_terminal = false;
+    ctx.run_station = [](const std::filesystem::path&) { return 0; };
+    ctx.run_demo = [](const station::demo_options&) { return 0; };
+    const int code = cli::run(args, ctx);
+    return {code, out.str(), err.str()};
+  }
+
+  std::optional<storage::user> find(const std::string& name) {
+    auto db = open_station_accounts(config_);
+    EXPECT_TRUE(db) << db.error().message;
+    return db->accounts->find_user(name).value();
+  }
+
+  std::vector<storage::audit_entry> audit() {
+    auto db = open_station_accounts(config_);
+    return db->accounts->list_audit(0, 1000).value();
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path config_;
+};
+
+TEST_F(user_commands_test, add_reads_the_password_from_standard_input_and_stores_its_hash) {
+  const auto r = run({"add", "officer-kim", "--role", "duty-officer", "--lang", "ko", "--config",
+                      config_.string()},
+                     "twelve-chars-or-more\n");
+  ASSERT_EQ(r.code, exit_ok) << r.err;
+  EXPECT_NE(r.out.find("Added officer-kim"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "data" / "hotline.db"));
+  const auto u = find("officer-kim");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->role, "duty-officer");
+  EXPECT_EQ(u->language, "ko");
+  EXPECT_TRUE(storage::verify_password(u->password_hash, "twelve-chars-or-more"));
+  EXPECT_EQ(u->password_hash.find("twelve"), std::string::npos);
+  const auto entries = audit();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].action, "user_added");
+  EXPECT_TRUE(entries[0].actor.starts_with("os:")) << entries[0].actor;
+}
+
+TEST_F(user_commands_test, add_refuses_short_passwords_bad_names_roles_and_duplicates) {
+  const std::string cfg = config_.string();
+  EXPECT_EQ(
+      run({"add", "officer-kim", "--role", "duty-officer", "--config", cfg}, "elevenchars\n").code,
+      exit_usage);
+  EXPECT_FALSE(find("officer-kim"));
+  EXPECT_EQ(run({"add", "officer-kim", "--role", "duty-officer", "--config", cfg}, "").code,
+            exit_usage);  // no password at all
+  EXPECT_EQ(
+      run({"add", "Officer Kim", "--role", "duty-officer", "--config", cfg}, "a-good-passphrase\n")
+          .code,
+      exit_usage);
+  EXPECT_EQ(
+      run({"add", "officer-kim", "--role", "root", "--config", cfg}, "a-good-passphrase\n").code,
+      exit_usage);
+  EXPECT_EQ(
+      run({"add", "officer-kim", "--role", "auditor", "--config", cfg}, "twelve-chars\n").code,
+      exit_ok);
+  const auto again =
+      run({"add", "officer-kim", "--role", "auditor", "--config", cfg}, "twelve-chars\n");
+  EXPECT_EQ(again.code, exit_station_error);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+}
+
+TEST_F(user_commands_test, list_disable_enable_and_passwd) {
+  const std::string cfg = config_.string();
+  ASSERT_EQ(
+      run({"add", "auditor-rok", "--role", "auditor", "--config", cfg}, "first-passphrase\n").code,
+      exit_ok);
+  ASSERT_EQ(run({"disable", "auditor-rok", "--config", cfg}).code, exit_ok);
+  EXPECT_TRUE(find("auditor-rok")->disabled);
+  auto list = run({"list", "--config", cfg});
+  ASSERT_EQ(list.code, exit_ok);
+  EXPECT_NE(list.out.find("auditor-rok"), std::string::npos);
+  EXPECT_NE(list.out.find("disabled"), std::string::npos) << list.out;
+  ASSERT_EQ(run({"enable", "auditor-rok", "--config", cfg}).code, exit_ok);
+  EXPECT_FALSE(find("auditor-rok")->disabled);
+
+  ASSERT_EQ(run({"passwd", "auditor-rok", "--config", cfg}, "second-passphrase\r\n").code, exit_ok);
+  const auto u = find("auditor-rok");
+  EXPECT_TRUE(storage::verify_password(u->password_hash, "second-passphrase"));
+  EXPECT_FALSE(storage::verify_password(u->password_hash, "first-passphrase"));
+  std::vector<std::string> actions;
+  for (const auto& e : audit()) actions.push_back(e.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"user_added", "user_disabled", "user_enabled",
+                                               "password_changed"}));
+  EXPECT_EQ(run({"disable", "nobody", "--config", cfg}).code, exit_station_error);
+  EXPECT_EQ(run({"passwd", "nobody", "--config", cfg}, "third-passphrase\n").code,
+            exit_station_error);
+}
+
+}  // namespace
+}  // namespace hotline::cli

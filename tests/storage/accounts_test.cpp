@@ -1,0 +1,266 @@
+// The accounts store (migration 2): users, login failures and lockout, sessions, the append-only
+// audit log; and Argon2id passwords.
+#include "storage/accounts.hpp"
+
+#include <gtest/gtest.h>
+
+#include "storage/migrations.hpp"
+#include "storage/passwords.hpp"
+#include "storage/sqlite_store.hpp"
+#include "storage/store_fixtures.hpp"
+
+namespace hotline::storage {
+namespace {
+
+using namespace fixtures;
+
+// One hash for every test: each costs about 100 ms.
+const std::string& some_hash() {
+  static const std::string hash = hash_password("correct horse battery").value();
+  return hash;
+}
+
+user make_user(std::string name, std::string role = "duty-officer") {
+  user u;
+  u.name = std::move(name);
+  u.role = std::move(role);
+  u.language = "ko";
+  u.password_hash = some_hash();
+  u.created_at_ms = 1'000;
+  return u;
+}
+
+session_record make_session(char fill, std::string user_name, std::int64_t created_ms) {
+  return {std::string(64, fill),
+          std::move(user_name),
+          "csrf-" + std::string(1, fill),
+          created_ms,
+          created_ms,
+          created_ms + 12 * 3600'000,
+          15 * 60'000};
+}
+
+class accounts_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_ok(":memory:");
+    ASSERT_NE(store_, nullptr);
+    auto a = open_accounts(*store_);
+    ASSERT_TRUE(a) << a.error().message;
+    accounts_ = std::move(*a);
+    ASSERT_TRUE(accounts_->add_user(make_user("officer-kim")));
+  }
+
+  // Runs raw SQL on the store's own connection; returns the SQLite result code.
+  int raw(const std::string& sql) {
+    return sqlite3_exec(static_cast<sqlite_store&>(*store_).handle(), sql.c_str(), nullptr, nullptr,
+                        nullptr);
+  }
+
+  std::unique_ptr<store> store_;
+  std::unique_ptr<accounts> accounts_;
+};
+
+TEST(accounts_schema, migration_2_is_the_accounts_migration) {
+  ASSERT_GE(schema_migrations().size(), 2u);
+  EXPECT_EQ(schema_migrations()[1].version, 2);
+  EXPECT_EQ(schema_migrations()[1].name, "accounts");
+}
+
+TEST(accounts_open, refuses_a_store_that_is_not_sqlite) {
+  struct other_store final : store {
+    result<void> commit(std::span<const records::record>, std::int64_t) override { return {}; }
+    result<records::channel_recovery> recover(const std::string&) override { return {}; }
+    result<std::optional<stored_message>> get(std::string_view) override { return {}; }
+    result<std::vector<stored_message>> list(const list_query&) override { return {}; }
+    result<std::vector<stored_message>> inbound_range(const std::string&, std::uint64_t,
+                                                      std::uint64_t) override {
+      return {};
+    }
+    result<std::vector<stored_message>> awaiting_ack(std::size_t) override { return {}; }
+    result<std::optional<stored_message>> last_sent(const std::string&, std::string_view) override {
+      return {};
+    }
+    result<std::optional<stored_message>> last_acknowledged(const std::string&,
+                                                            std::string_view) override {
+      return {};
+    }
+  } other;
+  auto a = open_accounts(other);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, errc::invalid_argument);
+}
+
+TEST_F(accounts_test, a_user_is_stored_and_found_with_every_field) {
+  auto found = accounts_->find_user("officer-kim");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->role, "duty-officer");
+  EXPECT_EQ((*found)->language, "ko");
+  EXPECT_EQ((*found)->password_hash, some_hash());
+  EXPECT_FALSE((*found)->disabled);
+  EXPECT_EQ((*found)->created_at_ms, 1'000);
+  EXPECT_EQ((*found)->failed_attempts, 0);
+  auto missing = accounts_->find_user("nobody");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_F(accounts_test, names_roles_languages_and_hashes_are_checked) {
+  auto dup = accounts_->add_user(make_user("officer-kim"));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, errc::conflict);
+  for (const std::string& name :
+       std::vector<std::string>{"a", std::string(33, 'a'), "Officer", "kim lee", "kim/lee"}) {
+    auto r = accounts_->add_user(make_user(name));
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().field, "name") << name;
+  }
+  EXPECT_TRUE(accounts_->add_user(make_user("ab")));
+  EXPECT_TRUE(accounts_->add_user(make_user(std::string(32, 'z'))));
+  EXPECT_TRUE(accounts_->add_user(make_user("a.b_c-9")));
+  EXPECT_EQ(accounts_->add_user(make_user("x1", "root")).error().field, "role");
+  user bad_lang = make_user("x2");
+  bad_lang.language = "de";
+  EXPECT_EQ(accounts_->add_user(bad_lang).error().field, "language");
+  user clear = make_user("x3");
+  clear.password_hash = "hunter2hunter2";
+  EXPECT_EQ(accounts_->add_user(clear).error().field, "password_hash");
+  // The schema refuses what the code would, for anyone writing the table directly.
+  EXPECT_NE(raw("INSERT INTO users (name, role, password_hash, language, created_at_ms) VALUES "
+                "('BAD', 'admin', '$argon2id$x', 'en', 0)"),
+            SQLITE_OK);
+}
+
+TEST_F(accounts_test, users_are_listed_by_name) {
+  ASSERT_TRUE(accounts_->add_user(make_user("auditor-rok", "auditor")));
+  auto all = accounts_->list_users();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "auditor-rok");
+  EXPECT_EQ((*all)[1].name, "officer-kim");
+}
+
+TEST_F(accounts_test, five_failures_lock_the_user_and_start_the_count_again) {
+  for (int i = 1; i <= 4; ++i) {
+    auto n = accounts_->note_login_failure("officer-kim", 10'000, 5, 900'000);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->failed_attempts, i);
+    EXPECT_EQ(n->locked_until_ms, 0);
+  }
+  auto fifth = accounts_->note_login_failure("officer-kim", 20'000, 5, 900'000);
+  ASSERT_TRUE(fifth);
+  EXPECT_EQ(fifth->locked_until_ms, 920'000);
+  EXPECT_EQ(fifth->failed_attempts, 0);
+  EXPECT_EQ(accounts_->note_login_failure("nobody", 0, 5, 1).error().code, errc::not_found);
+}
+
+TEST_F(accounts_test, a_success_clears_the_failure_count) {
+  ASSERT_TRUE(accounts_->note_login_failure("officer-kim", 10'000, 5, 900'000));
+  ASSERT_TRUE(accounts_->note_login_failure("officer-kim", 10'000, 5, 900'000));
+  ASSERT_TRUE(accounts_->note_login_success("officer-kim"));
+  EXPECT_EQ(accounts_->note_login_failure("officer-kim", 10'000, 5, 900'000)->failed_attempts, 1);
+}
+
+TEST_F(accounts_test, a_session_is_found_with_its_user_touched_and_deleted) {
+  ASSERT_TRUE(accounts_->create_session(make_session('a', "officer-kim", 5'000), 16));
+  auto found = accounts_->find_session(std::string(64, 'a'));
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->session.csrf_token, "csrf-a");
+  EXPECT_EQ((*found)->owner.name, "officer-kim");
+  EXPECT_EQ((*found)->owner.role, "duty-officer");
+  ASSERT_TRUE(accounts_->touch_session(std::string(64, 'a'), 7'000));
+  EXPECT_EQ((*accounts_->find_session(std::string(64, 'a')))->session.last_seen_ms, 7'000);
+  ASSERT_TRUE(accounts_->delete_session(std::string(64, 'a')));
+  EXPECT_FALSE(accounts_->find_session(std::string(64, 'a'))->has_value());
+}
+
+TEST_F(accounts_test, the_oldest_sessions_give_way_beyond_the_per_user_cap) {
+  ASSERT_TRUE(accounts_->create_session(make_session('a', "officer-kim", 1'000), 2));
+  ASSERT_TRUE(accounts_->create_session(make_session('b', "officer-kim", 2'000), 2));
+  ASSERT_TRUE(accounts_->create_session(make_session('c', "officer-kim", 3'000), 2));
+  EXPECT_FALSE(accounts_->find_session(std::string(64, 'a'))->has_value());
+  EXPECT_TRUE(accounts_->find_session(std::string(64, 'b'))->has_value());
+  EXPECT_TRUE(accounts_->find_session(std::string(64, 'c'))->has_value());
+}
+
+TEST_F(accounts_test, expired_sessions_are_removed_by_idle_and_by_absolute_limit) {
+  session_record idle = make_session('a', "officer-kim", 0);
+  session_record old = make_session('b', "officer-kim", 0);
+  old.idle_ms = 100 * 3600'000;  // never idle, but past its absolute end below
+  old.expires_at_ms = 1'000'000;
+  session_record live = make_session('c', "officer-kim", 0);
+  live.last_seen_ms = 999'000;
+  for (const auto& s : {idle, old, live}) ASSERT_TRUE(accounts_->create_session(s, 16));
+  auto removed = accounts_->delete_expired_sessions(1'000'000);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, 2);
+  EXPECT_TRUE(accounts_->find_session(std::string(64, 'c'))->has_value());
+}
+
+TEST_F(accounts_test, disabling_a_user_or_changing_its_password_ends_its_sessions) {
+  ASSERT_TRUE(accounts_->create_session(make_session('a', "officer-kim", 0), 16));
+  ASSERT_TRUE(accounts_->set_disabled("officer-kim", true));
+  EXPECT_FALSE(accounts_->find_session(std::string(64, 'a'))->has_value());
+  EXPECT_TRUE((*accounts_->find_user("officer-kim"))->disabled);
+
+  ASSERT_TRUE(accounts_->set_disabled("officer-kim", false));
+  ASSERT_TRUE(accounts_->create_session(make_session('b', "officer-kim", 0), 16));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(accounts_->note_login_failure("officer-kim", 0, 5, 99));
+  const std::string other = hash_password("another passphrase").value();
+  ASSERT_TRUE(accounts_->set_password_hash("officer-kim", other));
+  EXPECT_FALSE(accounts_->find_session(std::string(64, 'b'))->has_value());
+  const auto u = *accounts_->find_user("officer-kim");
+  EXPECT_EQ(u->password_hash, other);
+  EXPECT_EQ(u->locked_until_ms, 0);  // a new password clears the lockout
+  EXPECT_EQ(accounts_->set_disabled("nobody", true).error().code, errc::not_found);
+  EXPECT_EQ(accounts_->set_language("officer-kim", "fr").error().field, "language");
+  ASSERT_TRUE(accounts_->set_language("officer-kim", "en"));
+  EXPECT_EQ((*accounts_->find_user("officer-kim"))->language, "en");
+}
+
+TEST_F(accounts_test, the_audit_log_pages_in_order_and_refuses_changes) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(accounts_->append_audit({0, 100 + i, "officer-kim", "login", std::to_string(i)}));
+  }
+  ASSERT_TRUE(accounts_->append_audit({0, 200, "-", "login_failed", std::string(2000, 'x')}));
+  auto first = accounts_->list_audit(0, 2);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].detail, "0");
+  EXPECT_EQ((*first)[1].at_ms, 101);
+  auto rest = accounts_->list_audit((*first)[1].id, 100);
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->size(), 4u);
+  EXPECT_EQ(rest->back().action, "login_failed");
+  EXPECT_EQ(rest->back().detail.size(), audit_detail_bytes_max);
+  EXPECT_NE(raw("UPDATE audit SET actor = 'someone-else'"), SQLITE_OK);
+  EXPECT_NE(raw("DELETE FROM audit"), SQLITE_OK);
+  EXPECT_EQ(accounts_->list_audit(0, 100)->size(), 6u);
+}
+
+TEST(passwords, argon2id_hashes_verify_only_the_right_password) {
+  const std::string& h = some_hash();
+  EXPECT_TRUE(h.starts_with("$argon2id$v=19$m=65536,t=2,p=1$")) << h;
+  EXPECT_TRUE(verify_password(h, "correct horse battery"));
+  EXPECT_FALSE(verify_password(h, "correct horse batterY"));
+  EXPECT_FALSE(verify_password("not a hash", "correct horse battery"));
+  EXPECT_NE(hash_password("correct horse battery").value(), h);  // salted
+}
+
+TEST(passwords, new_passwords_need_twelve_characters_and_no_control_characters) {
+  EXPECT_EQ(check_new_password(std::string(11, 'a')).error().field, "password");
+  EXPECT_TRUE(check_new_password(std::string(12, 'a')));
+  EXPECT_TRUE(check_new_password(std::string(password_bytes_max, 'a')));
+  EXPECT_FALSE(check_new_password(std::string(password_bytes_max + 1, 'a')));
+  EXPECT_FALSE(check_new_password("twelve chars\n"));
+}
+
+TEST(passwords, random_passwords_have_the_length_asked_and_differ) {
+  const std::string a = random_password(16);
+  EXPECT_EQ(a.size(), 16u);
+  EXPECT_NE(a, random_password(16));
+  EXPECT_EQ(a.find_first_of("0O1lI"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hotline::storage

@@ -1,0 +1,72 @@
+// The console's one way to talk to its station: same-origin fetch with the session cookie, the
+// CSRF token on every unsafe request, the officer's language in Accept-Language, and errors as
+// `api_error` values carrying the API's code and field.
+import type { language } from './types';
+
+export class api_error extends Error {
+  constructor(readonly status: number, readonly code: string, message: string,
+              readonly field?: string) {
+    super(message);
+  }
+
+  // The route does not exist on this station (yet): the caller hides the feature.
+  get missing_route(): boolean {
+    return this.status === 404 && this.field === undefined ||
+           this.status === 405 || this.status === 501;
+  }
+}
+
+let csrf_token = '';
+let accept_language: language = 'en';
+
+export function set_csrf(token: string | undefined) {
+  csrf_token = token ?? '';
+}
+
+export function set_language(lang: language) {
+  accept_language = lang;
+}
+
+// A request times out rather than hanging a control forever.
+const request_timeout_ms = 15_000;
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': accept_language };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrf_token) headers['X-CSRF-Token'] = csrf_token;
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method, headers, credentials: 'same-origin', cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(request_timeout_ms),
+    });
+  } catch (e) {
+    throw new api_error(0, 'unreachable', e instanceof Error ? e.message : String(e));
+  }
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!res.ok) {
+    const err = (parsed as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+    throw new api_error(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText,
+                        err?.field);
+  }
+  return parsed as T;
+}
+
+export const get = <T>(path: string) => call<T>('GET', path);
+export const post = <T>(path: string, body: unknown) => call<T>('POST', path, body);
+export const patch = <T>(path: string, body: unknown) => call<T>('PATCH', path, body);
+export const del = <T>(path: string) => call<T>('DELETE', path);
+
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? '?' + s : '';
+}

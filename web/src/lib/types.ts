@@ -1,0 +1,117 @@
+// The station API's objects, as docs/api.md describes them. Fields marked optional are ones the
+// API is still growing (forms, acknowledgements, link tests, evidence); the console checks for
+// them and shows a note rather than failing when a station does not send them yet.
+
+export type precedence = 'flash' | 'immediate' | 'priority' | 'routine';
+export const precedences: precedence[] = ['flash', 'immediate', 'priority', 'routine'];
+export type language = 'ko' | 'ru' | 'en';
+export const languages: language[] = ['ko', 'ru', 'en'];
+export type role = 'duty-officer' | 'translator' | 'supervisor' | 'auditor' | 'admin';
+
+export interface user {
+  name: string;
+  role: role;
+  language: language | null;
+}
+
+export interface session_info {
+  user: user;
+  csrf_token?: string;
+}
+
+export interface translation {
+  lang: string;
+  text: string;
+  by?: string;
+  reviewed_by?: string | null;
+}
+
+export interface escalation {
+  at: string;
+  to?: string;
+  reason?: string;
+}
+
+export interface message {
+  id: string;
+  channel: string;
+  seq: number | null;
+  box: 'in' | 'out';
+  precedence: precedence;
+  form: string;
+  text?: string | null;
+  fields?: Record<string, unknown> | null;
+  rendered?: string | null;
+  summary?: string | null;
+  title?: string | null;
+  from: string;
+  created_at: string;
+  status: 'queued' | 'sent' | 'delivered' | 'acknowledged';
+  delivered_at: string | null;
+  received_at: string | null;
+  acknowledged_at?: string | null;
+  acknowledged_by?: string | null;
+  answer?: string | null;
+  escalated_at?: string | null;
+  escalations?: escalation[];
+  translations?: translation[];
+  evidence_url?: string | null;
+  cursor: number;
+}
+
+export interface path_status {
+  path: string;
+  up: boolean;
+  active: boolean;
+  rtt_ms: number | null;
+}
+
+export interface channel_status {
+  channel: string;
+  peer: string;
+  peer_language?: language;
+  link_up: boolean;
+  active_path: string | null;
+  rtt_ms: number | null;
+  last_heard_ms_ago: number | null;
+  peer_alive?: boolean;
+  queued: number;
+  unacked: number;
+  paths: path_status[];
+  last_link_test?: { answered_at: string | null; answered_by: string | null } | null;
+  next_link_test_at?: string | null;
+}
+
+export interface station_status {
+  station: string;
+  station_name: string;
+  agreement: string;
+  channels: channel_status[];
+}
+
+export type field_type =
+  | 'datetime' | 'time_window' | 'position' | 'area' | 'route' | 'altitude' | 'heading'
+  | 'speed' | 'callsign' | 'text' | 'count' | 'enum' | 'reference';
+
+export interface form_field {
+  name: string;
+  type: field_type;
+  required: boolean;
+  label: string;
+  options?: { value: string; label: string }[];
+  min?: number;
+  max?: number;
+  max_length?: number;
+}
+
+export interface form_def {
+  id: string;
+  title: string;
+  category?: string;
+  fields: form_field[];
+  example?: Record<string, unknown>;
+}
+
+export interface api_error_body {
+  error: { code: string; message: string; field?: string };
+}

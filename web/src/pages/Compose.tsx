@@ -1,0 +1,286 @@
+// Compose: a formatted notification from the catalog (typed inputs, checked as the officer
+// types, with a preview of exactly what the other side will read), or free text.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api_error, post } from '../lib/api';
+import { check_field, raw_from_values, type raw_values } from '../lib/fields';
+import { shapes_of } from '../lib/geo';
+import { language_names, type key } from '../lib/i18n';
+import { can_send, merge_messages, update, use_store } from '../lib/store';
+import { languages, precedences, type channel_status, type form_def, type form_field, type language, type message, type precedence } from '../lib/types';
+import { local_text, local_zone, parse_utc_input } from '../lib/time';
+import { MapView } from '../components/MapView';
+import { Note, go, use_t } from '../components/common';
+
+const free_text = 'FREE-TEXT';
+const urgent_words_max = 200;
+const preview_debounce_ms = 350;
+
+function peer_language(c: channel_status | undefined, own: language): language {
+  if (c?.peer_language) return c.peer_language;
+  if (c?.peer.startsWith('ru')) return 'ru';
+  if (c?.peer.startsWith('rok') || c?.peer.startsWith('kr')) return 'ko';
+  return own === 'ru' ? 'ko' : 'ru';
+}
+
+function FieldInput({ f, raw, set, error }: {
+  f: form_field; raw: raw_values; set: (k: string, v: string) => void; error?: string;
+}) {
+  const t = use_t();
+  const s = use_store();
+  const id = `f-${f.name}`;
+  const v = (k = f.name) => raw[k] ?? '';
+  const hint_id = `${id}-hint`;
+  const common = { id, name: f.name, 'aria-invalid': error ? true : undefined, 'aria-describedby': hint_id };
+  let input;
+  let hint = '';
+  switch (f.type) {
+    case 'datetime': {
+      const ms = parse_utc_input(v());
+      hint = ms !== null ? `${t('utc_hint')} → ${local_text(ms, local_zone(s.lang))}` : t('utc_hint');
+      input = <input {...common} class="mono" placeholder="2026-11-22 06:00" value={v()} onInput={(e) => set(f.name, e.currentTarget.value)} />;
+      break;
+    }
+    case 'time_window':
+      hint = t('utc_hint');
+      input = (
+        <div class="pair">
+          <input id={id} aria-label={`${f.label} — ${t('window_start')}`} class="mono" placeholder="2026-11-22 06:00"
+                 value={v(`${f.name}.start`)} onInput={(e) => set(`${f.name}.start`, e.currentTarget.value)} />
+          <span aria-hidden="true">→</span>
+          <input aria-label={`${f.label} — ${t('window_end')}`} class="mono" placeholder="2026-11-22 09:00"
+                 value={v(`${f.name}.end`)} onInput={(e) => set(`${f.name}.end`, e.currentTarget.value)} />
+        </div>
+      );
+      break;
+    case 'position':
+      hint = t('position_hint');
+      input = <input {...common} class="mono" value={v()} onInput={(e) => set(f.name, e.currentTarget.value)} />;
+      break;
+    case 'route':
+      hint = `${t('route_hint')} — ${t('position_hint')}`;
+      input = <textarea {...common} class="mono" rows={4} value={v()} onInput={(e) => set(f.name, e.currentTarget.value)} />;
+      break;
+    case 'area': {
+      const kind = v(`${f.name}.kind`) || 'polygon';
+      hint = kind === 'polygon' ? `${t('route_hint')} — ${t('position_hint')}` : t('position_hint');
+      input = (
+        <div class="area-input">
+          <select aria-label={`${f.label} — ${t('area_kind')}`} value={kind} onChange={(e) => set(`${f.name}.kind`, e.currentTarget.value)}>
+            <option value="polygon">{t('polygon')}</option>
+            <option value="circle">{t('circle')}</option>
+          </select>
+          {kind === 'polygon'
+            ? <textarea id={id} aria-label={f.label} class="mono" rows={4} value={v(`${f.name}.points`)}
+                        onInput={(e) => set(`${f.name}.points`, e.currentTarget.value)} />
+            : <div class="pair">
+                <input id={id} aria-label={`${f.label} — ${t('centre')}`} class="mono" value={v(`${f.name}.centre`)}
+                       onInput={(e) => set(`${f.name}.centre`, e.currentTarget.value)} />
+                <input aria-label={t('radius_nm')} type="number" min="0" max="1000" step="0.1" class="short"
+                       value={v(`${f.name}.radius`)} onInput={(e) => set(`${f.name}.radius`, e.currentTarget.value)} />
+              </div>}
+        </div>
+      );
+      break;
+    }
+    case 'enum':
+      input = (
+        <select {...common} value={v()} onChange={(e) => set(f.name, e.currentTarget.value)}>
+          <option value="">—</option>
+          {(f.options ?? []).map((o) => <option value={o.value}>{o.label}</option>)}
+        </select>
+      );
+      break;
+    case 'count':
+    case 'speed':
+    case 'heading':
+      input = <input {...common} type="number" min={f.min ?? 0} max={f.max ?? (f.type === 'heading' ? 359 : undefined)}
+                     class="short" value={v()} onInput={(e) => set(f.name, e.currentTarget.value)} />;
+      break;
+    case 'text':
+      hint = f.max_length ? `${v().length} / ${f.max_length} ${t('chars')}` : '';
+      input = (f.max_length ?? 0) > 80
+        ? <textarea {...common} rows={3} maxLength={f.max_length} value={v()} onInput={(e) => set(f.name, e.currentTarget.value)} />
+        : <input {...common} maxLength={f.max_length} value={v()} onInput={(e) => set(f.name, e.currentTarget.value)} />;
+      break;
+    default:
+      input = <input {...common} class="mono" value={v()} onInput={(e) => set(f.name, e.currentTarget.value)} />;
+  }
+  return (
+    <div class={`field ${error ? 'has-error' : ''}`} data-field={f.name}>
+      <label for={id}>{f.label} <span class="muted">({f.required ? t('required') : t('optional')})</span></label>
+      {input}
+      <div id={hint_id} class="hint">
+        {error ? <span class="field-error" role="alert">{error}</span> : hint}
+      </div>
+    </div>
+  );
+}
+
+export function Compose() {
+  const s = use_store();
+  const t = use_t();
+  const channels = s.status?.channels ?? [];
+  const [channel, set_channel] = useState('');
+  const [prec, set_prec] = useState<precedence>('routine');
+  const [form_id, set_form_id] = useState(free_text);
+  const [raw, set_raw] = useState<raw_values>({});
+  const [text, set_text] = useState('');
+  const [server_errors, set_server_errors] = useState<Record<string, string>>({});
+  const [preview, set_preview] = useState<string | null>(null);
+  const [preview_lang, set_preview_lang] = useState<language | null>(null);
+  const [busy, set_busy] = useState(false);
+  const [result, set_result] = useState<{ ok: boolean; text: string; id?: string } | null>(null);
+  const timer = useRef<number | undefined>(undefined);
+
+  const ch = channel || channels[0]?.channel || '';
+  const chan = channels.find((c) => c.channel === ch);
+  const plang = preview_lang ?? peer_language(chan, s.lang);
+  const form: form_def | undefined = s.forms?.find((f) => f.id === form_id && f.id !== free_text);
+  const checks = form ? Object.fromEntries(form.fields.map((f) => [f.name, check_field(f, raw)])) : {};
+  const fields: Record<string, unknown> = {};
+  for (const [k, c] of Object.entries(checks)) if (c.value !== undefined) fields[k] = c.value;
+  const client_errors: Record<string, string> = {};
+  for (const [k, c] of Object.entries(checks)) if (c.error) client_errors[k] = t(c.error as key);
+  const missing = form ? form.fields.filter((f) => f.required && checks[f.name].value === undefined && !checks[f.name].error) : [];
+  const words = text.trim() ? text.trim().split(/\s+/).length : 0;
+  const urgent = prec === 'flash' || prec === 'immediate';
+
+  const complete = !!form && Object.keys(client_errors).length === 0 && missing.length === 0;
+
+  // Preview: once the form is complete, ask the station to render exactly what the other side
+  // will read; its validation errors land on the fields they name.
+  useEffect(() => {
+    window.clearTimeout(timer.current);
+    if (!form || !complete || s.caps.preview === false) {
+      set_preview(null);
+      return;
+    }
+    timer.current = window.setTimeout(async () => {
+      try {
+        const r = await post<{ rendered: string }>(`/api/v1/forms/${encodeURIComponent(form.id)}/preview`,
+                                                   { fields, lang: plang, precedence: prec });
+        set_preview(r.rendered);
+        set_server_errors({});
+        update((st) => ({ caps: { ...st.caps, preview: true } }));
+      } catch (e) {
+        if (e instanceof api_error && e.missing_route) {
+          update((st) => ({ caps: { ...st.caps, preview: false } }));
+        } else if (e instanceof api_error && e.field) {
+          set_preview(null);
+          set_server_errors({ [e.field.replace(/^fields\./, '').split(/[.[]/)[0]]: e.message });
+        }
+      }
+    }, preview_debounce_ms);
+    return () => window.clearTimeout(timer.current);
+  }, [form?.id, complete, JSON.stringify(fields), plang, prec, s.caps.preview]);
+
+  if (!can_send(s.user)) return <main class="page"><Note kind="warn">{t('cannot_send_role')}</Note></main>;
+
+  const errors = { ...server_errors, ...client_errors };
+  const ready = form ? complete : text.trim().length > 0;
+
+  const set = (k: string, v: string) => {
+    set_raw((r) => ({ ...r, [k]: v }));
+    set_result(null);
+  };
+
+  const send = async (e: Event) => {
+    e.preventDefault();
+    if (!ready || busy) return;
+    set_busy(true);
+    set_result(null);
+    try {
+      const body = form ? { channel: ch, precedence: prec, form: form.id, fields } : { channel: ch, precedence: prec, text };
+      const m = await post<message>('/api/v1/messages', body);
+      merge_messages([m]);
+      set_result({ ok: true, text: t('sent_ok'), id: m.id });
+      set_text('');
+      set_raw({});
+      set_preview(null);
+    } catch (err) {
+      const ae = err instanceof api_error ? err : null;
+      if (ae?.field?.startsWith('fields.')) set_server_errors({ [ae.field.slice(7).split(/[.[]/)[0]]: ae.message });
+      set_result({ ok: false, text: `${t('error')}: ${ae ? ae.message : String(err)}${ae?.field ? ` (${ae.field})` : ''}` });
+    } finally {
+      set_busy(false);
+    }
+  };
+
+  const shapes = form ? shapes_of(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v]))
+    , (n) => form.fields.find((f) => f.name === n)?.label ?? n) : [];
+
+  return (
+    <main class="page compose" aria-labelledby="compose-title">
+      <h1 id="compose-title">{t('compose_title')}</h1>
+      {s.caps.forms === false && <Note kind="warn">{t('forms_unavailable')}</Note>}
+      <form class="compose-grid" onSubmit={send} aria-label={t('compose_title')}>
+        <div class="compose-left">
+          <div class="row-fields">
+            <label><span>{t('channel')}</span>
+              <select name="channel" value={ch} onChange={(e) => set_channel(e.currentTarget.value)}>
+                {channels.map((c) => <option value={c.channel}>{c.channel} ↔ {c.peer}</option>)}
+              </select>
+            </label>
+            <label><span>{t('precedence')}</span>
+              <select name="precedence" value={prec} class={`prec-select prec-${prec}`}
+                      onChange={(e) => set_prec(e.currentTarget.value as precedence)}>
+                {precedences.map((p) => <option value={p}>{t(`p_${p}` as key)}</option>)}
+              </select>
+            </label>
+            <label class="grow"><span>{t('form')}</span>
+              <select name="form" value={form_id} onChange={(e) => {
+                set_form_id(e.currentTarget.value);
+                set_raw({});
+                set_server_errors({});
+                set_result(null);
+              }}>
+                <option value={free_text}>{t('free_text')}</option>
+                {(s.forms ?? []).filter((f) => f.id !== free_text).map((f) => <option value={f.id}>{f.id} — {f.title}</option>)}
+              </select>
+            </label>
+          </div>
+          {form ? (
+            <fieldset class="form-fields">
+              <legend>{form.title}</legend>
+              {form.example && (
+                <button type="button" class="small" onClick={() => set_raw(raw_from_values(form, form.example!))}>{t('example')}</button>
+              )}
+              {form.fields.map((f) => <FieldInput f={f} raw={raw} set={set} error={errors[f.name]} />)}
+            </fieldset>
+          ) : (
+            <div class="field">
+              <label for="free-text">{t('text')}</label>
+              <textarea id="free-text" name="text" rows={8} value={text}
+                        onInput={(e) => { set_text(e.currentTarget.value); set_result(null); }} />
+              <div class={`hint ${urgent && words > urgent_words_max ? 'field-error' : ''}`}>
+                {words} {t('words')}{urgent ? ` · ${t('urgent_short')} (≤ ${urgent_words_max})` : ''}
+              </div>
+            </div>
+          )}
+          {form && Object.keys(errors).length > 0 && <Note kind="warn">{t('fix_fields')}</Note>}
+          {result && <Note kind={result.ok ? 'info' : 'error'}>{result.text}{result.id &&
+            <> <a href={`#/message/${result.id}`} onClick={() => go(`#/message/${result.id}`)}>{t('open')}</a></>}</Note>}
+          <button type="submit" class={`primary big send-${prec}`} disabled={!ready || busy}>
+            {busy ? t('sending') : `${t('send')} — ${t(`p_${prec}` as key)}`}
+          </button>
+        </div>
+        <div class="compose-right">
+          <section class="card preview" aria-label={t('preview')}>
+            <h2>{t('preview')}</h2>
+            {form && (
+              <label class="inline"><span>{t('preview_in')}</span>
+                <select value={plang} onChange={(e) => set_preview_lang(e.currentTarget.value as language)}>
+                  {languages.map((l) => <option value={l}>{language_names[l]}</option>)}
+                </select>
+              </label>
+            )}
+            {form ? (s.caps.preview === false ? <Note kind="warn">{t('preview_unavailable')}</Note>
+              : <pre class="message-text" data-testid="preview">{preview ?? '…'}</pre>)
+              : <pre class="message-text" data-testid="preview">{text}</pre>}
+          </section>
+          {shapes.length > 0 && <MapView shapes={shapes} title={t('map_title')} compact />}
+        </div>
+      </form>
+    </main>
+  );
+}
