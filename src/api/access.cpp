@@ -27,7 +27,7 @@ struct rule {
 // The permission table. docs/api.md ("Roles") must match it.
 // POST /api/v1/session is signing in: it is answered before authentication, so its roles are
 // never consulted; it is listed so that the table knows the path's methods.
-constexpr std::array<rule, 13> rules{{
+constexpr std::array<rule, 16> rules{{
     {http::verb::get, "/api/v1/messages", every_role},
     {http::verb::post, "/api/v1/messages", senders},
     {http::verb::get, "/api/v1/messages/*", every_role},
@@ -43,6 +43,10 @@ constexpr std::array<rule, 13> rules{{
     {http::verb::delete_, "/api/v1/session", every_role},
     {http::verb::patch, "/api/v1/me", every_role},
     {http::verb::get, "/api/v1/audit", overseers},
+    // The journal and evidence are for those who check the station, not those who speak for it.
+    {http::verb::get, "/api/v1/journal", overseers},
+    {http::verb::post, "/api/v1/journal/verify", overseers},
+    {http::verb::get, "/api/v1/messages/*/evidence", overseers},
 }};
 
 bool path_matches(std::string_view pattern, std::string_view path) {

@@ -1,6 +1,7 @@
 #include "api/routes.hpp"
 
 #include "api/form_routes.hpp"
+#include "api/journal_routes.hpp"
 
 #include <charconv>
 
@@ -152,6 +153,21 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
     const std::string id = t.path.substr(messages_path.size() + 1,
                                          t.path.size() - messages_path.size() - 5);
     co_return co_await acknowledge_message(state.service, req, id, who);
+  }
+  if (t.path.starts_with(messages_path) && t.path.ends_with("/evidence") &&
+      t.path.size() > messages_path.size() + 10) {
+    if (verb != http::verb::get) co_return not_allowed(req, "GET");
+    co_return message_evidence(state.service, req,
+                               t.path.substr(messages_path.size() + 1,
+                                             t.path.size() - messages_path.size() - 10));
+  }
+  if (t.path == "/api/v1/journal") {
+    if (verb != http::verb::get) co_return not_allowed(req, "GET");
+    co_return list_journal(state.service, req, t);
+  }
+  if (t.path == "/api/v1/journal/verify") {
+    if (verb != http::verb::post) co_return not_allowed(req, "POST");
+    co_return verify_journal(state.service, req);
   }
   if (t.path == messages_path) {
     if (verb == http::verb::get) co_return list_messages(state, req, t);

@@ -60,6 +60,9 @@ std::string render(station::service& service, const station::service_event& e) {
                  {"deadline", format_rfc3339_ms(e.deadline_ms)},
                  {"message", to_json(*e.msg)}});
   }
+  if (e.type == station::service_event::kind::alarm) {
+    return dump({{"type", "alarm"}, {"kind", "attestation_mismatch"}, {"detail", e.detail}});
+  }
   return dump({{"type", "status"}, {"status", to_json(service.status())}});
 }
 

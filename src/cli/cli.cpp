@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/journal_commands.hpp"
 #include "cli/user_commands.hpp"
 
 namespace hotline::cli {
@@ -34,7 +35,45 @@ struct parsed_args {
   std::filesystem::path station_config;
   station::demo_options demo;
   user_options user;
+  journal_options journal;
+  evidence_options evidence;
 };
+
+void add_journal_commands(CLI::App& app, parsed_args& a) {
+  CLI::App* journal = app.add_subcommand("journal", "Check the station's signed journal");
+  journal->require_subcommand(1);
+  CLI::App* verify = journal->add_subcommand(
+      "verify", "Check the whole journal: chain, signatures, sequences, the peer's checkpoints");
+  verify->add_option("--db", a.journal.db, "Check this database file offline")
+      ->check(CLI::ExistingFile);
+  verify->add_option("--agreement", a.journal.agreement,
+                     "Agreement with the public keys (default: the one the store kept)")
+      ->check(CLI::ExistingFile);
+  verify->add_flag("--json", a.journal.json, "Print the report as JSON");
+
+  CLI::App* evidence = app.add_subcommand("evidence", "Export or check a message's evidence");
+  evidence->require_subcommand(1);
+  CLI::App* ex = evidence->add_subcommand("export", "Write one message's evidence bundle");
+  ex->add_option("id", a.evidence.message_id, "Message id")->required();
+  ex->add_option("--out", a.evidence.out, "Bundle file to write")->required();
+  ex->add_option("--db", a.evidence.db, "Export offline from this database file")
+      ->check(CLI::ExistingFile);
+  CLI::App* check = evidence->add_subcommand("verify", "Check a bundle with only the agreement");
+  check->add_option("bundle", a.evidence.bundle, "Bundle file")->required()->check(CLI::ExistingFile);
+  check->add_option("--agreement", a.evidence.agreement, "Agreement with the public keys")
+      ->required()
+      ->check(CLI::ExistingFile);
+}
+
+int journal_dispatch(const CLI::App& app, const parsed_args& a, const context& ctx, streams io) {
+  auto settings = resolve_client_settings(a.addr, a.token, ctx.getenv);
+  std::optional<client_settings> s;
+  if (settings) s = *settings;
+  if (app.got_subcommand("journal")) return journal_verify_command(s, a.journal, io);
+  const CLI::App* ev = app.get_subcommand("evidence");
+  if (ev->got_subcommand("export")) return evidence_export_command(s, a.evidence, io);
+  return evidence_verify_command(a.evidence, io);
+}
 
 void add_client_commands(CLI::App& app, parsed_args& a) {
   CLI::App* send = app.add_subcommand("send", "Post a message to the other station");
@@ -138,6 +177,9 @@ int dispatch(const CLI::App& app, parsed_args& a, const context& ctx) {
   if (app.got_subcommand("keygen")) return keygen_command(a.keygen_dir, a.keygen_station, io);
   if (app.got_subcommand("station")) return ctx.run_station(a.station_config);
   if (app.got_subcommand("user")) return user_dispatch(*app.get_subcommand("user"), a, ctx, io);
+  if (app.got_subcommand("journal") || app.got_subcommand("evidence")) {
+    return journal_dispatch(app, a, ctx, io);
+  }
   if (app.got_subcommand("demo")) {
     a.demo.self_exe = ctx.self_exe;
     return ctx.run_demo(a.demo);
@@ -165,6 +207,7 @@ int run(const std::vector<std::string>& args, const context& ctx) {
   add_client_commands(app, a);
   add_local_commands(app, a);
   add_user_commands(app, a);
+  add_journal_commands(app, a);
   std::vector<std::string> storage;
   std::vector<char*> argv = argv_of(args, storage);
   try {

@@ -19,8 +19,8 @@ int report(const error& e, streams io) {
   return e.code == errc::unavailable ? exit_unreachable : exit_station_error;
 }
 
-// Calls the station and hands back the parsed JSON of a 2xx answer; otherwise reports the
-// problem and sets `code` to the exit code.
+}  // namespace
+
 std::optional<json> call(http_client& client, std::string_view method, const std::string& target,
                          const std::string& body, streams io, int& code) {
   auto reply = client.request(method, target, body);
@@ -43,6 +43,8 @@ std::optional<json> call(http_client& client, std::string_view method, const std
   code = exit_ok;
   return parsed;
 }
+
+namespace {
 
 std::string list_target(const inbox_options& opts, std::optional<std::int64_t> after) {
   std::string target = "/api/v1/messages?box=in";
@@ -124,11 +126,18 @@ int keygen_command(const std::filesystem::path& dir, const std::string& station,
     io.err << "hotline keygen: " << identity.error().message << "\n";
     return exit_station_error;
   }
-  io.out << "Wrote " << identity->private_key.string() << " (keep it secret) and "
-         << identity->certificate.string() << ".\n"
-         << "Give this line to both sides for station " << station
+  auto signing_key = config::generate_signing_key(dir);
+  if (!signing_key) {
+    io.err << "hotline keygen: " << signing_key.error().message << "\n";
+    return exit_station_error;
+  }
+  io.out << "Wrote " << identity->private_key.string() << " and " << (dir / "signing.key").string()
+         << " (keep both secret), and " << identity->certificate.string() << ".\n"
+         << "Give these lines to both sides for station " << station
          << "'s entry in the agreement:\n\n"
-         << "tls_fingerprint = \"" << identity->fingerprint << "\"\n";
+         << "tls_fingerprint = \"" << identity->fingerprint << "\"\n"
+         << "signing_key = \"" << signing::encode_public_key(signing_key->public_half())
+         << "\"\n";
   return exit_ok;
 }
 

@@ -10,9 +10,13 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/settings.hpp"
 
 namespace hotline::cli {
+
+class http_client;
 
 struct streams {
   std::ostream& out;
@@ -39,5 +43,11 @@ int send_command(const client_settings& settings, const send_options& opts, stre
 int inbox_command(const client_settings& settings, const inbox_options& opts, streams io);
 int status_command(const client_settings& settings, bool json, streams io);
 int keygen_command(const std::filesystem::path& dir, const std::string& station, streams io);
+
+// Calls the station and hands back the parsed JSON of a 2xx answer; otherwise reports the
+// problem on `io.err` and sets `code` to the exit code.
+std::optional<nlohmann::json> call(http_client& client, std::string_view method,
+                                   const std::string& target, const std::string& body, streams io,
+                                   int& code);
 
 }  // namespace hotline::cli

@@ -49,6 +49,7 @@ struct demo_station {
   std::string fingerprint;
   std::string token;
   std::array<demo_user, 2> users;  // a duty officer and an auditor
+  std::string signing_key = {};     // the public half, "ed25519:..."
 };
 
 bool write_file(const std::filesystem::path& p, const std::string& text, mode_t mode) {
@@ -66,6 +67,14 @@ result<std::string> ensure_identity(const std::filesystem::path& dir, const std:
   auto id = config::generate_tls_identity(dir, station);
   if (!id) return std::unexpected(id.error());
   return id->fingerprint;
+}
+
+result<std::string> ensure_signing_key(const std::filesystem::path& dir) {
+  auto key = std::filesystem::exists(dir / "signing.key")
+                 ? config::load_signing_key(dir / "signing.key")
+                 : config::generate_signing_key(dir);
+  if (!key) return std::unexpected(key.error());
+  return signing::encode_public_key(key->public_half());
 }
 
 std::string agreement_toml(const std::array<demo_station, 2>& s, const std::string& hotline) {
@@ -86,7 +95,8 @@ std::string agreement_toml(const std::array<demo_station, 2>& s, const std::stri
   for (const auto& st : s) {
     o << "\n[[stations]]\nid = \"" << st.id << "\"\nname = \"" << st.name << "\"\nlanguage = \""
       << st.language << "\"\ntimezone = \"" << st.timezone << "\"\ntls_fingerprint = \""
-      << st.fingerprint << "\"\n[stations.addresses]\nprimary = \"127.0.0.1:" << st.peer_port
+      << st.fingerprint << "\"\nsigning_key = \"" << st.signing_key
+      << "\"\n[stations.addresses]\nprimary = \"127.0.0.1:" << st.peer_port
       << "\"\n";
   }
   o << "\n[[channels]]\nid = \"" << hotline << "\"\ntitle = \"" << s[0].name << " - " << s[1].name
@@ -160,6 +170,12 @@ int setup(const demo_options& opts, std::array<demo_station, 2>& stations) {
       return 1;
     }
     st.fingerprint = *fp;
+    auto sk = ensure_signing_key(dir);
+    if (!sk) {
+      std::cerr << "hotline demo: " << st.id << ": " << sk.error().message << "\n";
+      return 1;
+    }
+    st.signing_key = *sk;
     st.token = config::new_token_secret();
   }
   const auto console_dir = source_dir_for(opts.self_exe, "web/dist");

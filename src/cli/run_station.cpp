@@ -11,6 +11,7 @@
 #include "forms/catalog.hpp"
 #include "station/entry.hpp"
 #include "station/runtime.hpp"
+#include "station/station_store.hpp"
 #include "storage/accounts.hpp"
 #include "storage/store.hpp"
 
@@ -47,10 +48,15 @@ int run_station(const std::filesystem::path& config_file) {
   setup_logging(cfg->station, cfg->log_level);
   std::error_code fs_ec;
   std::filesystem::create_directories(cfg->data_dir, fs_ec);
-  auto store = storage::open_sqlite(cfg->database.string());
-  if (!store) {
-    spdlog::critical("cannot open the store {}: {}", cfg->database.string(), store.error().message);
+  auto opened = open_station_store(*cfg);
+  if (!opened) {
+    spdlog::critical("cannot open the store {}: {}", cfg->database.string(),
+                     opened.error().message);
     return 1;
+  }
+  auto* store = &opened->store;
+  if (!cfg->journal_enabled) {
+    spdlog::warn("the journal is off: this station signs nothing and can prove nothing");
   }
   boost::asio::io_context io;
   // The form catalog both sides agreed on; without one the station carries free text only.
@@ -68,7 +74,8 @@ int run_station(const std::filesystem::path& config_file) {
   }
   // Escalation hooks are not waited for; the kernel reaps them.
   ::signal(SIGCHLD, SIG_IGN);
-  auto rt = runtime::create(io, *cfg, *agreement, **store, catalog ? &*catalog : nullptr);
+  auto rt = runtime::create(io, *cfg, *agreement, **store, opened->key,
+                            catalog ? &*catalog : nullptr);
   if (!rt) {
     spdlog::critical("cannot start: {}", describe(rt.error()));
     return 1;

@@ -12,6 +12,7 @@
 
 #include "cli/cli.hpp"
 #include "config/station_config.hpp"
+#include "station/station_store.hpp"
 #include "storage/passwords.hpp"
 
 namespace hotline::cli {
@@ -94,12 +95,10 @@ std::string describe_state(const storage::user& u, std::int64_t now_ms) {
 result<station_accounts> open_station_accounts(const std::filesystem::path& config) {
   auto cfg = config::load_station_config(config);
   if (!cfg) return std::unexpected(cfg.error());
-  std::error_code ec;
-  std::filesystem::create_directories(cfg->database.parent_path(), ec);
   station_accounts out;
-  auto store = storage::open_sqlite(cfg->database.string());
-  if (!store) return std::unexpected(store.error());
-  out.store = std::move(*store);
+  auto opened = station::open_station_store(*cfg);
+  if (!opened) return std::unexpected(opened.error());
+  out.store = std::move(opened->store);
   auto accounts = storage::open_accounts(*out.store);
   if (!accounts) return std::unexpected(accounts.error());
   out.accounts = std::move(*accounts);

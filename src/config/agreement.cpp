@@ -9,6 +9,7 @@
 #include "config/keys.hpp"
 #include "config/toml_util.hpp"
 #include "core/limits.hpp"
+#include "core/signing.hpp"
 
 namespace hotline::config {
 
@@ -177,7 +178,8 @@ result<void> parse_addresses(const toml::table& t, const std::string& prefix, st
 
 result<station_entry> parse_station(const toml::table& t, const std::string& prefix) {
   if (auto ok = detail::check_keys(
-          t, prefix, {"id", "name", "language", "timezone", "tls_fingerprint", "addresses"});
+          t, prefix,
+          {"id", "name", "language", "timezone", "tls_fingerprint", "signing_key", "addresses"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -202,6 +204,12 @@ result<station_entry> parse_station(const toml::table& t, const std::string& pre
     return invalid(field_name(prefix, "tls_fingerprint"),
                    "must be \"sha256:\" and 64 lowercase hex digits");
   }
+  auto sk = detail::required_string(t, prefix, "signing_key");
+  if (!sk) return std::unexpected(sk.error());
+  if (!signing::parse_public_key(*sk)) {
+    return invalid(field_name(prefix, "signing_key"), "must be \"ed25519:\" and a base64 public key");
+  }
+  s.signing_key = std::move(*sk);
   s.id = std::move(*id);
   s.name = std::move(*name);
   s.language = std::move(*language);
@@ -232,6 +240,9 @@ result<void> parse_stations(const toml::table& root, agreement& out) {
     // A fingerprint identifies the station at the handshake, so two stations may not share a key.
     if (!fingerprints.insert(s->tls_fingerprint).second) {
       return invalid(prefix + ".tls_fingerprint", "is already the key of another station");
+    }
+    if (!fingerprints.insert(s->signing_key).second) {
+      return invalid(prefix + ".signing_key", "is already the key of another station");
     }
     out.stations.push_back(std::move(*s));
   }
@@ -415,6 +426,7 @@ result<agreement> parse_agreement(std::string_view toml_text) {
   // The hash covers the exact bytes, comments and layout included: two stations agree only if
   // they hold the same file, not merely files that parse to the same values.
   sha256(toml_text, a.hash.data());
+  a.text = std::string{toml_text};
   return a;
 }
 

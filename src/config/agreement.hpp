@@ -32,6 +32,7 @@ struct station_entry {
   std::string language;  // "ko" | "ru" | "en"
   std::string timezone;  // IANA name, e.g. "Asia/Seoul"
   std::string tls_fingerprint;  // "sha256:<64 hex>" of the DER SubjectPublicKeyInfo
+  std::string signing_key;      // "ed25519:<base64>": signs messages, receipts and the journal
   std::map<std::string, endpoint> addresses;  // path id -> where this station listens on it
 };
 
@@ -77,6 +78,7 @@ struct agreement {
   link_test_entry link_tests;
   forms_entry forms;
   wire::hash256 hash{};  // SHA-256 of the file bytes
+  std::string text;      // the file bytes, as hashed
 
   const station_entry* find_station(std::string_view id) const;
   const channel_entry* find_channel(std::string_view id) const;

@@ -202,6 +202,41 @@ result<void> publish_certificate(const std::filesystem::path& cert_file, std::st
 
 }  // namespace
 
+namespace {
+constexpr std::string_view signing_key_prefix = "ed25519-seed:";
+}  // namespace
+
+result<signing::secret_key> generate_signing_key(const std::filesystem::path& dir) {
+  signing::secret_key key = signing::secret_key::generate();
+  const auto seed = key.seed();
+  std::string text = std::string{signing_key_prefix} + signing::to_base64(seed) + "\n";
+  auto published = publish_key(dir / "signing.key", text);
+  std::fill(text.begin(), text.end(), '\0');
+  if (!published) return std::unexpected(published.error());
+  if (auto r = sync_directory(dir); !r) return std::unexpected(r.error());
+  return key;
+}
+
+result<signing::secret_key> load_signing_key(const std::filesystem::path& file) {
+  auto text = detail::read_file(file);
+  if (!text) return std::unexpected(text.error());
+  std::string_view t = *text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.remove_suffix(1);
+  std::optional<std::string> seed;
+  if (t.starts_with(signing_key_prefix)) seed = signing::from_base64(t.substr(signing_key_prefix.size()));
+  if (!seed || seed->size() != signing::seed_bytes) {
+    return fail(errc::invalid_argument,
+                file.string() + " is not a signing key (\"ed25519-seed:\" and 32 bytes in base64)",
+                "signing_key");
+  }
+  std::array<std::uint8_t, signing::seed_bytes> raw{};
+  std::copy(seed->begin(), seed->end(), raw.begin());
+  std::fill(seed->begin(), seed->end(), '\0');
+  auto key = signing::secret_key::from_seed(raw);
+  std::fill(raw.begin(), raw.end(), 0);
+  return key;
+}
+
 result<tls_identity> generate_tls_identity(const std::filesystem::path& dir,
                                            std::string_view station) {
   if (!detail::valid_id(station, limits::station_id_bytes_max)) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/signing.hpp"
 
 namespace hotline::config {
 
@@ -24,6 +25,12 @@ struct tls_identity {
 // writing `<dir>/tls.key` and `<dir>/tls.crt`. Refuses to overwrite an existing key.
 result<tls_identity> generate_tls_identity(const std::filesystem::path& dir,
                                            std::string_view station);
+
+// The station's signing key: "ed25519-seed:<base64 of 32 bytes>" in `<dir>/signing.key`, mode
+// 0600. generate_signing_key refuses to overwrite one, and returns it; its public half goes in
+// the agreement (signing::encode_public_key).
+result<signing::secret_key> generate_signing_key(const std::filesystem::path& dir);
+result<signing::secret_key> load_signing_key(const std::filesystem::path& file);
 
 // Fingerprint of the public key in a PEM certificate file, or of a DER SubjectPublicKeyInfo.
 result<std::string> certificate_fingerprint(const std::filesystem::path& certificate_pem);

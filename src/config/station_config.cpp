@@ -68,6 +68,23 @@ result<void> parse_tls(const toml::table& root, const std::filesystem::path& bas
   return {};
 }
 
+result<void> parse_journal(const toml::table& root, const std::filesystem::path& base,
+                           station_config& out) {
+  auto table = detail::optional_table(root, "", "journal");
+  if (!table) return std::unexpected(table.error());
+  const toml::table empty;
+  const toml::table& t = *table ? **table : empty;
+  if (auto ok = detail::check_keys(t, "journal", {"signing_key", "enabled"}); !ok) return ok;
+  auto key = path_field(t, "journal", "signing_key", base, out.data_dir / "signing.key");
+  if (!key) return std::unexpected(key.error());
+  out.signing_key = std::move(*key);
+  if (const toml::node* n = t.get("enabled")) {
+    if (!n->is_boolean()) return fail(errc::invalid_argument, "must be true or false", "journal.enabled");
+    out.journal_enabled = n->as_boolean()->get();
+  }
+  return {};
+}
+
 result<void> parse_listen(const toml::table& root, station_config& out) {
   auto table = detail::optional_table(root, "", "listen");
   if (!table) return std::unexpected(table.error());
@@ -228,7 +245,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = detail::check_keys(
           *root, "",
           {"station", "agreement", "data_dir", "database", "tls", "listen", "api", "console",
-           "escalation", "forms", "log"});
+           "escalation", "forms", "log", "journal"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -240,6 +257,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   const std::filesystem::path base = cfg.config_file.parent_path();
   if (auto ok = parse_top(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_tls(*root, base, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_journal(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_listen(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_api(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_console(*root, base, cfg); !ok) return std::unexpected(ok.error());

@@ -28,6 +28,8 @@ struct station_config {
   std::filesystem::path database;  // default: data_dir / "hotline.db"
   std::filesystem::path tls_certificate;
   std::filesystem::path tls_private_key;
+  std::filesystem::path signing_key;  // [journal] signing_key; default data_dir / "signing.key"
+  bool journal_enabled = true;        // [journal] enabled; false only to measure its cost
   std::vector<endpoint> peer_listen;  // default: this station's addresses in the agreement
   endpoint api_listen;                // default 127.0.0.1:8080
   std::vector<api_token> api_tokens;

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <climits>
 
+#include <nlohmann/json.hpp>
+
 namespace hotline::core {
 
 struct engine::link {
@@ -36,8 +38,14 @@ std::string hex_prefix(const wire::hash256& h) {
 }  // namespace
 
 engine::engine(engine_config cfg) : cfg_(std::move(cfg)), rng_state_(cfg_.seed ^ 0x9E3779B97F4A7C15ULL) {
+  if (!cfg_.wall_ms) cfg_.wall_ms = [] { return std::int64_t{0}; };
+  auto seal = [this](message& m) {
+    return cfg_.signing_key.empty() ? signing::message_digest(m)
+                                    : signing::seal(cfg_.signing_key, m);
+  };
   for (const auto& [channel, peer] : cfg_.channel_peer) {
-    outboxes_.emplace(channel, outbox(channel, cfg_.window_messages_max, cfg_.window_bytes_max));
+    outboxes_.emplace(channel,
+                      outbox(channel, cfg_.window_messages_max, cfg_.window_bytes_max, seal));
     inboxes_.emplace(channel, inbox_state{});
   }
   for (const auto& p : cfg_.peers) {
@@ -54,6 +62,7 @@ void engine::restore(const std::vector<records::channel_recovery>& channels) {
     ob->second.restore(r);
     auto& ib = inboxes_[r.channel];
     ib.durable_next = ib.accept_next = r.in_next_expected;
+    ib.durable_chain = ib.accept_chain = r.in_chain;
   }
 }
 
@@ -263,8 +272,16 @@ void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
   l.peer_boot_id = h.boot_id;
   dials_[{l.peer, l.path}].attempts = 0;
   out_.events.push_back({event_kind::link_up, l.peer, l.path, {}, 0, {}});
+  note("link_up", {}, nlohmann::json{{"peer", l.peer}, {"path", l.path}}.dump());
   for (const auto& r : h.resume) {
     if (!apply_ack(l, outboxes_.at(r.channel), r.next_expected - 1)) return;
+  }
+  // Cross-attestation at every reconnect: each side signs where it stands on the other's
+  // traffic, and each keeps the first such receipt it gets on the new link.
+  for (const auto& [channel, peer] : cfg_.channel_peer) {
+    if (peer != l.peer) continue;
+    attest_[channel].stored_us = -1;
+    if (inboxes_[channel].durable_next > 1) send_ack(channel, l.id);
   }
   pump(l.peer);
 }
@@ -278,10 +295,20 @@ void engine::handle_data(link& l, wire::data&& d) {
   }
   auto& ib = inboxes_[m.channel];
   if (m.seq == ib.accept_next) {
+    if (!cfg_.signing_key.empty()) {
+      auto key = cfg_.peer_keys.find(l.peer);
+      if (key == cfg_.peer_keys.end() || !signing::verify_message(key->second, m)) {
+        return refuse(l, m.channel,
+                      "bad signature on " + m.channel + " seq " + std::to_string(m.seq) +
+                          " from " + l.peer + " (message " + m.id + ")");
+      }
+    }
     ib.accept_next++;
+    ib.accept_chain = signing::chain_next(ib.accept_chain, signing::message_digest(m));
     inbound_batch_up_to_[m.channel] = m.seq;
+    inbound_batch_chain_[m.channel] = ib.accept_chain;
     inbound_batch_conn_[m.channel] = l.id;
-    inbound_batch_.push_back(records::received{std::move(d.msg)});
+    inbound_batch_.push_back(records::received{std::move(d.msg), ib.accept_chain});
     return;
   }
   // A duplicate (already held) or a gap (an earlier frame was lost): either way the sender needs
@@ -294,21 +321,33 @@ void engine::flush_inbound() {
     pending p;
     p.kind = token_kind::inbound;
     p.inbound_up_to = std::move(inbound_batch_up_to_);
+    p.inbound_chain = std::move(inbound_batch_chain_);
     for (const auto& [channel, conn] : inbound_batch_conn_) inboxes_[channel].ack_conn = conn;
     persist(std::move(inbound_batch_), std::move(p));
     inbound_batch_.clear();
     inbound_batch_up_to_.clear();
+    inbound_batch_chain_.clear();
     inbound_batch_conn_.clear();
   }
   for (const auto& [channel, conn] : ack_due_) send_ack(channel, conn);
   ack_due_.clear();
 }
 
+// An ack is this station's signed receipt: it holds the peer's messages up to the seq, with the
+// chain that commits it to their exact bytes.
 void engine::send_ack(const std::string& channel, conn_id preferred) {
-  const auto& ib = inboxes_[channel];
+  auto& ib = inboxes_[channel];
+  const std::string& peer = cfg_.channel_peer.at(channel);
   link* l = find_link(preferred);
-  if (!l || !l->established) l = best_link(cfg_.channel_peer.at(channel));
-  if (l) send_frame(l->id, wire::ack{channel, ib.durable_next - 1});
+  if (!l || !l->established) l = best_link(peer);
+  if (!l) return;
+  wire::ack a{channel, ib.durable_next - 1, ib.durable_chain, cfg_.wall_ms(), {}};
+  if (!cfg_.signing_key.empty()) {
+    a.signature = cfg_.signing_key.sign(wire::canonical_receipt_bytes(
+        {channel, peer, cfg_.station, a.up_to_seq, a.chain, a.at_ms, {}}));
+  }
+  ib.receipt_sent_us = now_us_;
+  send_frame(l->id, a);
 }
 
 void engine::handle_ack(link& l, const wire::ack& a) {
@@ -316,7 +355,73 @@ void engine::handle_ack(link& l, const wire::ack& a) {
   if (peer == cfg_.channel_peer.end() || peer->second != l.peer) {
     return close_link(now_us_, l.id, "ack for channel '" + a.channel + "' not on this link");
   }
-  apply_ack(l, outboxes_.at(a.channel), a.up_to_seq);
+  outbox& ob = outboxes_.at(a.channel);
+  if (!check_receipt(l, a, ob)) return;
+  apply_ack(l, ob, a.up_to_seq);
+}
+
+// Checks the receipt's signature (a bad one closes the link: refused), then its chain against
+// what this station sent. A contradiction raises the alarm and is kept as evidence; traffic goes
+// on, since the peer does hold messages up to that seq. Keeps the receipt when it covers new
+// messages, is the first on a link, or the last one kept is a checkpoint interval old.
+bool engine::check_receipt(link& l, const wire::ack& a, outbox& ob) {
+  wire::receipt rc{a.channel, cfg_.station, l.peer, a.up_to_seq, a.chain, a.at_ms, a.signature};
+  if (!cfg_.signing_key.empty()) {
+    auto key = cfg_.peer_keys.find(l.peer);
+    if (key == cfg_.peer_keys.end() ||
+        !signing::verify(key->second, wire::canonical_receipt_bytes(rc), a.signature)) {
+      refuse(l, a.channel, "bad signature on " + l.peer + "'s receipt for " + a.channel +
+                               " up to seq " + std::to_string(a.up_to_seq));
+      return false;
+    }
+  }
+  if (a.up_to_seq == 0) return true;
+  const std::optional<signing::digest> ours = ob.chain_at(a.up_to_seq);
+  if (!ours) return true;  // older than what this station still holds in memory: nothing new
+  auto& at = attest_[a.channel];
+  std::string mismatch;
+  if (*ours != a.chain) {
+    mismatch = l.peer + " holds a different history of " + a.channel + " up to seq " +
+               std::to_string(a.up_to_seq) + ": its chain " + signing::to_hex(a.chain) +
+               ", ours " + signing::to_hex(*ours);
+  }
+  const bool keep = mismatch.empty()
+                        ? (a.up_to_seq > ob.acked() || at.stored_us < 0 || at.mismatch ||
+                           now_us_ - at.stored_us >= cfg_.checkpoint_interval_us)
+                        : !at.mismatch;
+  if (!mismatch.empty() && !at.mismatch) {
+    out_.events.push_back(
+        {event_kind::attestation_mismatch, l.peer, l.path, a.channel, a.up_to_seq, mismatch});
+  }
+  at.mismatch = !mismatch.empty();
+  if (keep) {
+    at.stored_us = now_us_;
+    persist({records::attested{std::move(rc), std::move(mismatch)}}, pending{});
+  }
+  return true;
+}
+
+void engine::note(std::string kind, std::string channel, std::string detail) {
+  persist({records::noted{std::move(kind), std::move(channel), {}, std::move(detail)}}, pending{});
+}
+
+void engine::refuse(link& l, const std::string& channel, const std::string& why) {
+  out_.events.push_back({event_kind::refused, l.peer, l.path, channel, 0, why});
+  note("refused", channel,
+       nlohmann::json{{"peer", l.peer}, {"path", l.path}, {"reason", why}}.dump());
+  close_link(now_us_, l.id, why);
+}
+
+// Now and then, besides every delivery and reconnect, each inbound channel's receipt goes out
+// again, so that the peer holds a fresh signed statement of where this station stands.
+void engine::send_checkpoints(std::int64_t now_us) {
+  for (auto& [channel, ib] : inboxes_) {
+    if (ib.durable_next <= 1) continue;
+    if (ib.receipt_sent_us >= 0 && now_us - ib.receipt_sent_us < cfg_.checkpoint_interval_us) {
+      continue;
+    }
+    if (best_link(cfg_.channel_peer.at(channel))) send_ack(channel, 0);
+  }
 }
 
 bool engine::apply_ack(link& l, outbox& ob, std::uint64_t up_to_seq) {
@@ -393,7 +498,8 @@ result<std::uint64_t> engine::post(std::int64_t now_us, message m) {
     p.msg = m;
     queued_pending_[m.channel]++;
   }
-  return persist({records::posted{std::move(m)}}, std::move(p));
+  const signing::digest chain = p.kind == token_kind::post_fast ? ob.last_chain() : signing::digest{};
+  return persist({records::posted{std::move(m), chain}}, std::move(p));
 }
 
 void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
@@ -428,7 +534,10 @@ void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
     case token_kind::inbound:
       for (const auto& [channel, seq] : p.inbound_up_to) {
         auto& ib = inboxes_[channel];
-        ib.durable_next = std::max(ib.durable_next, seq + 1);
+        if (seq + 1 > ib.durable_next) {
+          ib.durable_next = seq + 1;
+          ib.durable_chain = p.inbound_chain.at(channel);
+        }
         send_ack(channel, ib.ack_conn);
       }
       break;
@@ -461,6 +570,10 @@ void engine::drop_link(std::int64_t now_us, conn_id conn, const std::string& rea
   }
   out_.events.push_back({l->established ? event_kind::link_down : event_kind::refused, l->peer,
                          l->path, {}, 0, reason});
+  if (l->established) {
+    note("link_down", {},
+         nlohmann::json{{"peer", l->peer}, {"path", l->path}, {"reason", reason}}.dump());
+  }
   if (auto a = active_.find(l->peer); a != active_.end() && a->second == conn) {
     active_.erase(a);
   }
@@ -540,6 +653,7 @@ void engine::on_tick(std::int64_t now_us) {
   check_links(now_us);
   if (failed_) return;
   check_retransmits(now_us);
+  send_checkpoints(now_us);
   schedule_dials(now_us);
   for (const auto& p : cfg_.peers) pump(p.station);
 }

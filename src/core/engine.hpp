@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "core/message.hpp"
 #include "core/outbox.hpp"
 #include "core/records.hpp"
+#include "core/signing.hpp"
 #include "core/wire.hpp"
 
 namespace hotline::core {
@@ -50,6 +52,14 @@ struct engine_config {
   std::int64_t heartbeat_misses_max = limits::heartbeat_misses_max_default;
   std::size_t window_messages_max = limits::window_messages_max;
   std::size_t window_bytes_max = limits::window_bytes_max;
+  // This station's signing key, and its peers' public keys. Every message and receipt is signed
+  // and every one received is checked. An empty key turns signing off on both counts: for
+  // measuring its cost only; such a station refuses nothing and proves nothing.
+  signing::secret_key signing_key;
+  std::map<std::string, signing::public_key> peer_keys;
+  // UTC wall clock in ms, stamped on receipts. The simulator gives its own.
+  std::function<std::int64_t()> wall_ms;
+  std::int64_t checkpoint_interval_us = limits::checkpoint_interval_us;
 };
 
 struct send_action {
@@ -69,7 +79,16 @@ struct persist_action {
   std::vector<records::record> records;
 };
 
-enum class event_kind { link_up, link_down, delivered, storage_failed, refused };
+// `attestation_mismatch`: the peer's signed receipt contradicts what this station sent. One of
+// the two histories was rewritten; the driver must raise an alarm, not just log it.
+enum class event_kind {
+  link_up,
+  link_down,
+  delivered,
+  storage_failed,
+  refused,
+  attestation_mismatch
+};
 struct event {
   event_kind kind = event_kind::link_up;
   std::string peer;
@@ -151,6 +170,13 @@ class engine {
     std::uint64_t durable_next = 1;
     std::uint64_t accept_next = 1;
     conn_id ack_conn = 0;
+    signing::digest durable_chain{};
+    signing::digest accept_chain{};
+    std::int64_t receipt_sent_us = -1;
+  };
+  struct attest_state {
+    std::int64_t stored_us = -1;  // when a receipt was last kept
+    bool mismatch = false;        // an alarm is raised and not yet cleared by a match
   };
   struct dial_state {
     bool in_progress = false;
@@ -164,12 +190,17 @@ class engine {
     std::uint64_t up_to_seq = 0;
     std::optional<message> msg;
     std::map<std::string, std::uint64_t> inbound_up_to;  // channel -> highest seq in batch
+    std::map<std::string, signing::digest> inbound_chain;  // channel -> chain at that seq
   };
 
   void handle_frame(std::int64_t now_us, link& l, wire::frame&& f);
   void handle_hello(std::int64_t now_us, link& l, wire::hello&& h);
   void handle_data(link& l, wire::data&& d);
   void handle_ack(link& l, const wire::ack& a);
+  bool check_receipt(link& l, const wire::ack& a, outbox& ob);
+  void note(std::string kind, std::string channel, std::string detail);
+  void refuse(link& l, const std::string& channel, const std::string& why);
+  void send_checkpoints(std::int64_t now_us);
   bool apply_ack(link& l, outbox& ob, std::uint64_t up_to_seq);
   void send_ack(const std::string& channel, conn_id preferred);
   void close_link(std::int64_t now_us, conn_id conn, const std::string& reason);
@@ -203,6 +234,8 @@ class engine {
   std::map<std::uint64_t, pending> pending_;
   std::vector<records::record> inbound_batch_;
   std::map<std::string, std::uint64_t> inbound_batch_up_to_;
+  std::map<std::string, signing::digest> inbound_batch_chain_;
+  std::map<std::string, attest_state> attest_;  // by channel
   std::map<std::string, conn_id> inbound_batch_conn_;
   effects out_;
   std::map<conn_id, std::size_t> send_index_;  // conn -> index in out_.sends

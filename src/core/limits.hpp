@@ -20,7 +20,7 @@ inline constexpr std::size_t message_body_bytes_max = 64 * 1024;
 inline constexpr std::size_t signature_bytes_max = 256;
 inline constexpr std::size_t close_reason_bytes_max = 512;
 inline constexpr std::size_t hello_channels_max = 256;
-inline constexpr std::uint16_t protocol_version = 1;
+inline constexpr std::uint16_t protocol_version = 2;
 
 // Delivery.
 inline constexpr std::size_t window_messages_max = 4096;        // sequenced, unacknowledged
@@ -36,6 +36,9 @@ inline constexpr std::int64_t retransmit_timeout_us_min = 1'000'000;
 inline constexpr std::int64_t retransmit_timeout_us_max = 60'000'000;
 inline constexpr std::int64_t reconnect_backoff_us_min = 100'000;
 inline constexpr std::int64_t reconnect_backoff_us_max = 5'000'000;
+// Cross-attestation: each station re-sends its signed receipt for every inbound channel at
+// least this often while a link is up, and the sender keeps one at least this often.
+inline constexpr std::int64_t checkpoint_interval_us = 60'000'000;
 // A better path must have been up this many heartbeat intervals (and at least
 // path_return_us_min) before traffic returns to it, so a flapping path cannot cause thrashing.
 inline constexpr std::int64_t path_return_heartbeats = 8;

@@ -5,10 +5,13 @@
 namespace hotline::core {
 
 outbox::outbox(std::string channel, std::size_t window_messages_max,
-               std::size_t window_bytes_max)
+               std::size_t window_bytes_max, sealer seal)
     : channel_(std::move(channel)),
       window_messages_max_(window_messages_max),
-      window_bytes_max_(window_bytes_max) {}
+      window_bytes_max_(window_bytes_max),
+      seal_(std::move(seal)) {
+  if (!seal_) seal_ = [](message& m) { return signing::message_digest(m); };
+}
 
 void outbox::restore(const records::channel_recovery& r) {
   window_.clear();
@@ -16,11 +19,13 @@ void outbox::restore(const records::channel_recovery& r) {
   window_bytes_ = 0;
   acked_ = r.unacked.empty() ? r.next_out_seq - 1 : r.unacked.front().seq - 1;
   next_seq_ = r.next_out_seq;
+  acked_chain_ = chain_ = r.out_chain_base;
   for (const auto& m : r.unacked) {
     // Invariant: the store returns unacked messages contiguous and ending at next_out_seq - 1.
     assert(m.seq == acked_ + 1 + window_.size());
     window_bytes_ += message_weight_bytes(m);
-    window_.push_back({m, true});
+    chain_ = signing::chain_next(chain_, signing::message_digest(m));
+    window_.push_back({m, true, chain_});
   }
   assert(acked_ + 1 + window_.size() == next_seq_);
   for (const auto& m : r.queued) queue_[static_cast<std::size_t>(m.prec)].push_back(m);
@@ -37,12 +42,24 @@ bool outbox::window_full() const {
   return window_.size() >= window_messages_max_ || window_bytes_ >= window_bytes_max_;
 }
 
+void outbox::admit(message m) {
+  chain_ = signing::chain_next(chain_, seal_(m));
+  window_bytes_ += message_weight_bytes(m);
+  window_.push_back({std::move(m), false, chain_});
+}
+
 bool outbox::try_sequence_now(message& m) {
   if (queued() > 0 || window_full()) return false;
   m.seq = next_seq_++;
-  window_bytes_ += message_weight_bytes(m);
-  window_.push_back({m, false});
+  admit(m);
+  m.signature = window_.back().msg.signature;
   return true;
+}
+
+std::optional<signing::digest> outbox::chain_at(std::uint64_t seq) const {
+  if (seq == acked_) return acked_chain_;
+  if (seq < acked_ || seq >= next_seq_) return std::nullopt;
+  return window_[static_cast<std::size_t>(seq - acked_ - 1)].chain;
 }
 
 void outbox::enqueue(message m) {
@@ -57,9 +74,9 @@ std::vector<records::sequenced> outbox::sequence_queued() {
       message m = std::move(q.front());
       q.pop_front();
       m.seq = next_seq_++;
-      out.push_back({channel_, m.id, m.seq});
-      window_bytes_ += message_weight_bytes(m);
-      window_.push_back({std::move(m), false});
+      const std::string id = m.id;
+      admit(std::move(m));
+      out.push_back({channel_, id, window_.back().msg.seq, window_.back().msg.signature, chain_});
     }
   }
   return out;
@@ -82,6 +99,7 @@ result<bool> outbox::on_ack(std::uint64_t up_to_seq) {
     // A peer can only hold what we sent, and we send only what is durable.
     if (!window_.front().durable) return fail(errc::protocol, "ack for a message not yet sent");
     window_bytes_ -= message_weight_bytes(window_.front().msg);
+    acked_chain_ = window_.front().chain;
     window_.pop_front();
   }
   acked_ = up_to_seq;

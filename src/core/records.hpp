@@ -11,24 +11,31 @@
 #include <vector>
 
 #include "core/message.hpp"
+#include "core/wire.hpp"
 
 namespace hotline::records {
 
-// An outbound message was posted here. `msg.seq` is 0 when it waits in the queue.
+// An outbound message was posted here. `msg.seq` is 0 when it waits in the queue; otherwise it
+// is sequenced and signed already, and `chain` is the channel's chain up to it.
 struct posted {
   message msg;
+  wire::hash256 chain{};
 };
 
-// A queued outbound message was given its sequence number.
+// A queued outbound message was given its sequence number, signed, and chained.
 struct sequenced {
   std::string channel;
   std::string id;
   std::uint64_t seq = 0;
+  std::string signature;
+  wire::hash256 chain{};
 };
 
-// An inbound message arrived; the driver stamps the arrival time.
+// An inbound message arrived, its signature checked; the driver stamps the arrival time.
+// `chain` is the inbound chain up to it.
 struct received {
   message msg;
+  wire::hash256 chain{};
 };
 
 // The peer confirmed every outbound message on `channel` up to `up_to_seq` is on its disk.
@@ -60,8 +67,24 @@ struct flagged {
   std::string reason;
 };
 
-using record =
-    std::variant<posted, sequenced, received, delivered, acknowledged, escalated, flagged>;
+// The peer's signed receipt for our messages on a channel (a checkpoint of our traffic). When
+// its chain contradicts ours, `mismatch` says how: a loud alarm, kept as evidence.
+struct attested {
+  wire::receipt receipt;
+  std::string mismatch;
+};
+
+// Something that happened at the station and belongs in its journal only: a link up or down, a
+// refused frame, a sign-in, the configuration loaded. `detail` is a JSON object, or empty.
+struct noted {
+  std::string kind;
+  std::string channel;
+  std::string message_id;
+  std::string detail;
+};
+
+using record = std::variant<posted, sequenced, received, delivered, acknowledged, escalated,
+                            flagged, attested, noted>;
 
 // Everything the core needs to resume one channel exactly where it stopped.
 struct channel_recovery {
@@ -71,6 +94,10 @@ struct channel_recovery {
   std::vector<message> unacked;    // sequenced, not known delivered; ascending seq
   std::vector<message> queued;     // posted, not sequenced; post order
   std::uint64_t in_next_expected = 1;  // next inbound seq not on disk
+  // The outbound chain up to the last message known delivered (unacked.front().seq - 1, or
+  // next_out_seq - 1 when nothing is unacked), and the inbound chain up to in_next_expected - 1.
+  wire::hash256 out_chain_base{};
+  wire::hash256 in_chain{};
 };
 
 }  // namespace hotline::records

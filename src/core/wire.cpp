@@ -155,6 +155,9 @@ struct body_encoder {
     w.u8(static_cast<std::uint8_t>(frame_type::ack));
     w.str(a.channel);
     w.u64(a.up_to_seq);
+    w.raw(a.chain);
+    w.i64(a.at_ms);
+    w.str(a.signature);
   }
   void operator()(const ping& p) const {
     w.u8(static_cast<std::uint8_t>(frame_type::ping));
@@ -220,6 +223,19 @@ bytes canonical_message_bytes(const message& m) {
   return out;
 }
 
+bytes canonical_receipt_bytes(const receipt& rc) {
+  bytes out;
+  writer w(out);
+  w.str("hotline-receipt-v1");
+  w.str(rc.channel);
+  w.str(rc.from);
+  w.str(rc.by);
+  w.u64(rc.up_to_seq);
+  w.raw(rc.chain);
+  w.i64(rc.at_ms);
+  return out;
+}
+
 result<frame> decode_body(std::span<const std::uint8_t> type_and_body) {
   if (type_and_body.empty()) return fail(errc::protocol, "empty frame");
   reader r(type_and_body.subspan(1));
@@ -231,6 +247,9 @@ result<frame> decode_body(std::span<const std::uint8_t> type_and_body) {
       ack a;
       a.channel = r.str(limits::channel_id_bytes_max, "channel");
       a.up_to_seq = r.u64();
+      r.raw(a.chain);
+      a.at_ms = r.i64();
+      a.signature = r.str(limits::signature_bytes_max, "receipt signature");
       f = a;
       break;
     }

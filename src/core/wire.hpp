@@ -60,10 +60,29 @@ struct data {
 };
 
 // Cumulative: every message on `channel` up to and including `up_to_seq` is on the receiver's disk.
+// It is also the receiver's signed receipt: `chain` is the hash chain over those messages (see
+// core/signing.hpp), `at_ms` the receiver's UTC clock when it signed, `signature` its Ed25519
+// signature over canonical_receipt_bytes (the receiver and the sender are the link's stations).
 struct ack {
   std::string channel;
   std::uint64_t up_to_seq = 0;
+  hash256 chain{};
+  std::int64_t at_ms = 0;
+  std::string signature;
   bool operator==(const ack&) const = default;
+};
+
+// A receipt as a statement anyone can check: station `by` holds the messages of station `from`
+// on `channel` from seq 1 to `up_to_seq`, whose chain is `chain`, as of `at_ms`.
+struct receipt {
+  std::string channel;
+  std::string from;
+  std::string by;
+  std::uint64_t up_to_seq = 0;
+  hash256 chain{};
+  std::int64_t at_ms = 0;
+  std::string signature;
+  bool operator==(const receipt&) const = default;
 };
 
 struct ping {
@@ -89,6 +108,8 @@ bytes encode(const frame& f);
 
 // Canonical bytes of a message, the part a signature covers: everything but the signature.
 bytes canonical_message_bytes(const message& m);
+// Canonical bytes of a receipt, the part its signature covers: everything but the signature.
+bytes canonical_receipt_bytes(const receipt& r);
 
 class frame_decoder {
  public:

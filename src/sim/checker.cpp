@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/limits.hpp"
+#include "storage/journal_verify.hpp"
 
 namespace hotline::sim {
 namespace {
@@ -101,6 +102,18 @@ result<void> check_direction(station& from, station& to) {
     if (auto r = check_outbox(from, channel, inbox->size()); !r) return r;
     if (auto r = check_status(from, to, channel, inbox->size()); !r) return r;
   }
+  return {};
+}
+
+result<void> check_journal(station& s) {
+  storage::journal_keys keys{s.id(), s.setup().key.public_half(), s.setup().peer_keys};
+  auto report = storage::verify_journal(s.storage().store(), keys);
+  if (!report) return broken(s.id() + "'s journal cannot be read: " + report.error().message);
+  if (!report->ok()) {
+    return broken(s.id() + "'s journal fails verification at entry #" +
+                  std::to_string(report->first_bad->seq) + ": " + report->first_bad->what);
+  }
+  if (report->messages == 0 && report->entries == 0) return broken(s.id() + " has an empty journal");
   return {};
 }
 

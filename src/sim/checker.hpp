@@ -15,6 +15,10 @@ namespace hotline::sim {
 // Checks the direction `from` -> `to`. The error names the first broken invariant.
 result<void> check_direction(station& from, station& to);
 
+// Checks `s`'s journal as `hotline journal verify` would: chain, signatures, sequences and the
+// peer's checkpoints.
+result<void> check_journal(station& s);
+
 // True when `s` has nothing left to do: up, no write pending, nothing queued or unacknowledged.
 bool station_quiet(station& s);
 

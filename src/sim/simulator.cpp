@@ -23,6 +23,11 @@ sim_config random_config(std::uint64_t seed) {
   return c;
 }
 
+signing::secret_key sim_signing_key(std::string_view station) {
+  const signing::digest seed = signing::sha256("hotline-sim-key:" + std::string{station});
+  return signing::secret_key::from_seed(seed);
+}
+
 simulator::simulator(sim_config cfg)
     : cfg_(std::move(cfg)), rng_(cfg_.seed), net_(sched_, rng_, trace_) {}
 
@@ -31,10 +36,13 @@ result<std::unique_ptr<simulator>> simulator::create(sim_config cfg) {
   wire::hash256 agreement;
   agreement.fill(0x5a);
   const char* ids[2] = {station_a_id, station_b_id};
+  signing::secret_key keys[2];
+  for (int i = 0; i < 2; ++i) keys[i] = sim_signing_key(ids[i]);
   for (int i = 0; i < 2; ++i) {
-    auto store = storage::open_sqlite(":memory:");
+    auto store = storage::open_sqlite(":memory:", storage::journal_options{keys[i], true});
     if (!store) return std::unexpected(store.error());
-    station_setup setup{i, ids[i], ids[1 - i], s->cfg_.channels, s->cfg_.paths, agreement};
+    station_setup setup{i,         ids[i], ids[1 - i], s->cfg_.channels, s->cfg_.paths,
+                        agreement, keys[i], {{ids[1 - i], keys[1 - i].public_half()}}};
     s->stations_.push_back(std::make_unique<station>(std::move(setup), s->sched_, s->rng_,
                                                      s->trace_, s->net_, std::move(*store)));
   }
@@ -139,7 +147,9 @@ result<void> simulator::settle() {
 
 result<void> simulator::check() {
   if (auto r = check_direction(a(), b()); !r) return r;
-  return check_direction(b(), a());
+  if (auto r = check_direction(b(), a()); !r) return r;
+  if (auto r = check_journal(a()); !r) return r;
+  return check_journal(b());
 }
 
 seed_outcome run_seed(std::uint64_t seed) {

@@ -41,6 +41,9 @@ struct sim_config {
   std::int64_t delivery_deadline_us = 60'000'000;
 };
 
+// The signing key a simulated station uses, derived from its id (runs are reproducible).
+signing::secret_key sim_signing_key(std::string_view station);
+
 // A config whose every knob is drawn from `seed`.
 sim_config random_config(std::uint64_t seed);
 

@@ -27,6 +27,9 @@ void station::start() {
   cfg.seed = rng_.next();
   for (const auto& c : setup_.channels) cfg.channel_peer[c] = setup_.peer;
   cfg.peers = {{setup_.peer, setup_.paths}};
+  cfg.signing_key = setup_.key;
+  cfg.peer_keys = setup_.peer_keys;
+  cfg.wall_ms = [this] { return epoch_ms + sched_.now_us() / 1000; };
   std::vector<records::channel_recovery> recovered;
   for (const auto& c : setup_.channels) {
     auto r = disk_.store().recover(c);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/engine.hpp"
+#include "core/signing.hpp"
 #include "sim/disk.hpp"
 #include "sim/network.hpp"
 #include "sim/rng.hpp"
@@ -33,6 +34,8 @@ struct station_setup {
   std::vector<std::string> channels;
   std::vector<std::string> paths;
   wire::hash256 agreement{};
+  signing::secret_key key;  // signs this station's messages, receipts and journal
+  std::map<std::string, signing::public_key> peer_keys;
 };
 
 class station {

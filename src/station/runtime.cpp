@@ -24,6 +24,11 @@ core::engine_config make_engine_config(const config::station_config& cfg,
                                        const config::agreement& agreement) {
   core::engine_config e;
   e.station = cfg.station;
+  e.wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
   e.agreement_hash = agreement.hash;
   e.channel_peer = agreement.channel_peers(cfg.station);
   e.heartbeat_interval_us = agreement.heartbeat_interval_ms * 1000;
@@ -124,9 +129,25 @@ result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
                                                  const config::station_config& cfg,
                                                  const config::agreement& agreement,
                                                  storage::store& store,
+                                                 const signing::secret_key& key,
                                                  const forms::catalog* catalog) {
   std::unique_ptr<runtime> rt(new runtime(io, cfg, agreement, store));
   rt->catalog_ = catalog;
+  rt->engine_cfg_.signing_key = key;
+  for (const auto& [channel, peer] : rt->engine_cfg_.channel_peer) {
+    const auto* s = agreement.find_station(peer);
+    auto pk = s ? signing::parse_public_key(s->signing_key) : std::nullopt;
+    if (!pk) return fail(errc::invalid_argument, "no signing key for station '" + peer + "'");
+    rt->engine_cfg_.peer_keys[peer] = *pk;
+  }
+  if (!key.empty()) {
+    const auto* self = agreement.find_station(cfg.station);
+    if (!self || self->signing_key != signing::encode_public_key(key.public_half())) {
+      return fail(errc::refused, "the signing key in " + cfg.signing_key.string() +
+                                     " is not the one the agreement pins for " + cfg.station);
+    }
+  }
+  if (auto r = rt->keep_agreement(); !r) return std::unexpected(r.error());
   if (catalog && !agreement.forms.sha256.empty() && catalog->hash() != agreement.forms.sha256) {
     return fail(errc::refused, "the form catalog (sha256 " + catalog->hash() +
                                    ") is not the one the agreement names (" +
@@ -147,6 +168,16 @@ result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
   if (auto r = rt->rebuild_engine(); !r) return std::unexpected(r.error());
   if (auto r = rt->restore_watch(); !r) return std::unexpected(r.error());
   return rt;
+}
+
+// The journal records which agreement (and so which keys) the station runs under, and keeps its
+// text, so that the journal can be verified offline from the store alone.
+result<void> runtime::keep_agreement() {
+  nlohmann::json detail{{"station", cfg_.station},
+                        {"agreement", agreement_.id},
+                        {"agreement_hash", agreement_.hash_hex()},
+                        {"journal_signed", !engine_cfg_.signing_key.empty()}};
+  return store_.keep_agreement(agreement_.hash_hex(), agreement_.text, detail.dump(), wall_ms());
 }
 
 result<void> runtime::restore_watch() {
@@ -227,20 +258,35 @@ void runtime::escalate(const core::escalation& e) {
   run_hook(e);
 }
 
+// The peer's signed checkpoint contradicts this station's history: one of the two was
+// rewritten. Every console hears it, and the supervisor's hook is called, as for an escalation.
+void runtime::raise_alarm(const core::event& e) {
+  spdlog::critical("ALARM: attestation mismatch with {} on {}: {}", e.peer, e.channel, e.detail);
+  service_event ev{service_event::kind::alarm, std::nullopt};
+  ev.detail = e.detail;
+  publish(ev);
+  spawn_hook({"HOTLINE_EVENT=alarm", "HOTLINE_KIND=attestation_mismatch",
+              "HOTLINE_STATION=" + cfg_.station, "HOTLINE_CHANNEL=" + e.channel,
+              "HOTLINE_PEER=" + e.peer});
+}
+
 void runtime::run_hook(const core::escalation& e) {
+  spawn_hook({"HOTLINE_EVENT=escalation",
+              "HOTLINE_KIND=" + std::string(e.missed_link_test ? "missed_link_test" : "overdue"),
+              "HOTLINE_STATION=" + cfg_.station, "HOTLINE_CHANNEL=" + e.msg.channel,
+              "HOTLINE_MESSAGE_ID=" + e.msg.id,
+              "HOTLINE_PRECEDENCE=" + std::string(to_string(e.msg.prec)),
+              "HOTLINE_DIRECTION=" + std::string(e.msg.outbound ? "out" : "in"),
+              "HOTLINE_DEADLINE=" + forms::format_rfc3339(e.deadline_ms)});
+}
+
+void runtime::spawn_hook(std::vector<std::string> vars) {
   if (cfg_.escalation_hook.empty()) return;
   // The hook runs without a shell, with what it needs in its environment; the station does not
   // wait for it (SIGCHLD is ignored, so it is reaped by the kernel).
   std::vector<std::string> env_strings;
   for (char** p = environ; p && *p; ++p) env_strings.emplace_back(*p);
-  env_strings.push_back("HOTLINE_EVENT=escalation");
-  env_strings.push_back("HOTLINE_KIND=" + std::string(e.missed_link_test ? "missed_link_test" : "overdue"));
-  env_strings.push_back("HOTLINE_STATION=" + cfg_.station);
-  env_strings.push_back("HOTLINE_CHANNEL=" + e.msg.channel);
-  env_strings.push_back("HOTLINE_MESSAGE_ID=" + e.msg.id);
-  env_strings.push_back("HOTLINE_PRECEDENCE=" + std::string(to_string(e.msg.prec)));
-  env_strings.push_back("HOTLINE_DIRECTION=" + std::string(e.msg.outbound ? "out" : "in"));
-  env_strings.push_back("HOTLINE_DEADLINE=" + forms::format_rfc3339(e.deadline_ms));
+  for (auto& v : vars) env_strings.push_back(std::move(v));
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -449,6 +495,9 @@ void runtime::log_event(const core::event& e) {
     case core::event_kind::delivered:
       spdlog::trace("{} delivered up to seq {}", e.channel, e.seq);
       break;
+    case core::event_kind::attestation_mismatch:
+      raise_alarm(e);
+      break;
   }
 }
 
@@ -619,6 +668,31 @@ status_snapshot runtime::status() {
     s.channels.push_back(std::move(v));
   }
   return s;
+}
+
+result<std::vector<storage::journal_entry>> runtime::journal(const storage::journal_query& q) {
+  return store_.journal(q);
+}
+
+// Runs on the station's thread: a journal of a few hundred thousand entries takes seconds, during
+// which the station waits. Operators verify large journals offline (`--db`).
+result<storage::verify_report> runtime::verify_journal() {
+  storage::journal_keys keys;
+  keys.station = cfg_.station;
+  for (const auto& s : agreement_.stations) {
+    auto k = signing::parse_public_key(s.signing_key);
+    if (!k) continue;
+    if (s.id == cfg_.station) {
+      keys.station_key = *k;
+    } else {
+      keys.peer_keys[s.id] = *k;
+    }
+  }
+  return storage::verify_journal(store_, keys);
+}
+
+result<storage::evidence_material> runtime::evidence(const std::string& id) {
+  return storage::gather_evidence(store_, id);
 }
 
 std::uint64_t runtime::subscribe(event_callback cb) {

@@ -38,6 +38,7 @@ class runtime final : public service,
                                                  const config::station_config& cfg,
                                                  const config::agreement& agreement,
                                                  storage::store& store,
+                                                 const signing::secret_key& key,
                                                  const forms::catalog* catalog = nullptr);
   ~runtime() override;
 
@@ -55,6 +56,9 @@ class runtime final : public service,
   result<std::vector<storage::stored_message>> list(const storage::list_query& q) override;
   result<std::optional<storage::stored_message>> get(const std::string& id) override;
   status_snapshot status() override;
+  result<std::vector<storage::journal_entry>> journal(const storage::journal_query& q) override;
+  result<storage::verify_report> verify_journal() override;
+  result<storage::evidence_material> evidence(const std::string& id) override;
   std::uint64_t subscribe(event_callback cb) override;
   void unsubscribe(std::uint64_t id) override;
 
@@ -73,6 +77,7 @@ class runtime final : public service,
 
   result<void> rebuild_engine();
   result<void> restore_watch();
+  result<void> keep_agreement();
   result<message> prepare(post_request& req);
   void submit(message m, std::vector<records::record> extra, post_callback done);
   void annotate_inbound(std::vector<records::record>& recs);
@@ -81,6 +86,8 @@ class runtime final : public service,
   void send_link_test(const std::string& channel);
   void escalate(const core::escalation& e);
   void run_hook(const core::escalation& e);
+  void raise_alarm(const core::event& e);
+  void spawn_hook(std::vector<std::string> vars);
   void apply(core::effects e);
   void drive();
   void schedule_flush();

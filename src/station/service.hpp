@@ -15,6 +15,8 @@
 #include "core/error.hpp"
 #include "core/message.hpp"
 #include "forms/catalog.hpp"
+#include "storage/evidence_source.hpp"
+#include "storage/journal_verify.hpp"
 #include "storage/store.hpp"
 
 namespace hotline::station {
@@ -54,10 +56,13 @@ struct status_snapshot {
 
 // A change the API pushes to WebSocket subscribers.
 struct service_event {
-  enum class kind { message, status, escalation } type = kind::message;
+  // `alarm`: the peer's signed checkpoint contradicts this station's history (`detail` says
+  // how). Raised loudly on every console; an auditor must look.
+  enum class kind { message, status, escalation, alarm } type = kind::message;
   std::optional<storage::stored_message> msg;  // message and escalation: its current state
   bool missed_link_test = false;               // escalation: an unanswered link test
   std::int64_t deadline_ms = 0;                // escalation: when the answer was due
+  std::string detail{};                        // alarm: what contradicts what
 };
 
 class service {
@@ -79,6 +84,19 @@ class service {
   virtual const forms::catalog* form_catalog() const { return nullptr; }
   // Maximum words of free text at flash and immediate (the agreement's urgent_words_max).
   virtual std::size_t urgent_words_max() const { return 200; }
+
+  // The station's journal, newest first; its verification (chain, signatures, sequences and the
+  // peer's checkpoints, as `hotline journal verify`); and the material of one message's
+  // evidence bundle. Stations without a journal answer errc::unavailable.
+  virtual result<std::vector<storage::journal_entry>> journal(const storage::journal_query&) {
+    return fail(errc::unavailable, "this station keeps no journal");
+  }
+  virtual result<storage::verify_report> verify_journal() {
+    return fail(errc::unavailable, "this station keeps no journal");
+  }
+  virtual result<storage::evidence_material> evidence(const std::string&) {
+    return fail(errc::unavailable, "this station keeps no journal");
+  }
 
   // Registers a subscriber; returns an id for `unsubscribe`.
   virtual std::uint64_t subscribe(event_callback cb) = 0;

@@ -99,10 +99,44 @@ CREATE INDEX messages_awaiting_ack ON messages (cursor)
 CREATE INDEX messages_channel_form ON messages (channel, form, box, cursor);
 )sql";
 
-constexpr std::array<migration, 3> all_migrations{{
+// Migration 4: the signed journal (journal.hpp, docs/journal.md). `chain` is each sequenced
+// message's place in its channel's hash chain, what recovery resumes the chain from. The
+// journal is append-only, enforced by triggers as the audit table is. `agreements` keeps every
+// agreement the station has run under, so that its journal can be checked offline.
+//   journal_message   a message's entries (evidence);
+//   journal_receipts  the first receipt covering a seq (evidence).
+constexpr std::string_view migration_4_sql = R"sql(
+ALTER TABLE messages ADD COLUMN chain BLOB;
+CREATE TABLE journal (
+  seq        INTEGER PRIMARY KEY CHECK (seq > 0),
+  at_ms      INTEGER NOT NULL,
+  kind       TEXT    NOT NULL,
+  channel    TEXT    NOT NULL DEFAULT '',
+  message_id TEXT    NOT NULL DEFAULT '',
+  msg_seq    INTEGER NOT NULL DEFAULT 0,
+  detail     TEXT    NOT NULL DEFAULT '',
+  prev_hash  BLOB    NOT NULL,
+  hash       BLOB    NOT NULL,
+  signature  BLOB    NOT NULL DEFAULT x''
+) STRICT;
+CREATE INDEX journal_message ON journal (message_id) WHERE message_id <> '';
+CREATE INDEX journal_receipts ON journal (channel, msg_seq) WHERE kind = 'receipt';
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TABLE agreements (
+  hash         TEXT    NOT NULL PRIMARY KEY,
+  text         TEXT    NOT NULL,
+  loaded_at_ms INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<migration, 4> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
+    {4, "journal", migration_4_sql},
 }};
 
 constexpr std::string_view create_history_sql =

@@ -8,6 +8,8 @@
 #include <functional>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "storage/accounts.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -130,7 +132,7 @@ result<void> check_user(const user& u) {
 
 class sqlite_accounts final : public accounts {
  public:
-  explicit sqlite_accounts(sqlite3* db) : db_(db) {}
+  sqlite_accounts(sqlite3* db, journal_writer& journal) : db_(db), journal_(journal) {}
 
   result<void> prepare() {
     const auto sql = statement_sql();
@@ -257,14 +259,28 @@ class sqlite_accounts final : public accounts {
     return static_cast<std::int64_t>(sqlite3_changes64(db_));
   }
 
+  // The audit row and its journal entry go in one transaction.
   result<void> append_audit(const audit_entry& e) override {
     const std::string_view detail = std::string_view(e.detail).substr(0, audit_detail_bytes_max);
-    sqlite::query q{st_[append_audit_st]};
-    return q.bind_int(1, e.at_ms)
-        .bind_text(2, e.actor)
-        .bind_text(3, e.action)
-        .bind_text(4, detail)
-        .run();
+    if (auto r = sqlite::query{st_[begin_st]}.run(); !r) return r;
+    auto r = [&]() -> result<void> {
+      sqlite::query q{st_[append_audit_st]};
+      q.bind_int(1, e.at_ms).bind_text(2, e.actor).bind_text(3, e.action).bind_text(4, detail);
+      if (auto w = q.run(); !w) return w;
+      if (!journal_.enabled()) return {};
+      if (auto w = journal_.begin(); !w) return w;
+      journal_entry j;
+      j.at_ms = e.at_ms;
+      j.kind = e.action;
+      j.detail = nlohmann::json{{"actor", e.actor}, {"detail", detail}}.dump();
+      if (auto w = journal_.append(std::move(j)); !w) return w;
+      return journal_.seal();
+    }();
+    if (!r) {
+      (void)sqlite::query{st_[rollback_st]}.run();
+      return r;
+    }
+    return sqlite::query{st_[commit_st]}.run();
   }
 
   result<std::vector<audit_entry>> list_audit(std::int64_t after_id, std::size_t limit) override;
@@ -277,6 +293,7 @@ class sqlite_accounts final : public accounts {
   result<void> in_transaction(const std::function<result<void>()>& body);
 
   sqlite3* db_;  // borrowed from the store, which outlives this object
+  journal_writer& journal_;
   std::array<sqlite::statement, statement_count> st_;
 };
 
@@ -383,7 +400,7 @@ result<std::unique_ptr<accounts>> open_accounts(store& s) {
   if (sqlite == nullptr) {
     return fail(errc::invalid_argument, "accounts need a store made by open_sqlite()");
   }
-  auto a = std::make_unique<sqlite_accounts>(sqlite->handle());
+  auto a = std::make_unique<sqlite_accounts>(sqlite->handle(), sqlite->journal_log());
   if (auto r = a->prepare(); !r) return std::unexpected(r.error());
   return std::unique_ptr<accounts>(std::move(a));
 }

@@ -110,20 +110,30 @@ std::string describe(const records::record& rec) {
         if constexpr (std::is_same_v<T, records::acknowledged>) return "acknowledged '" + r.id + "'";
         if constexpr (std::is_same_v<T, records::escalated>) return "escalated '" + r.id + "'";
         if constexpr (std::is_same_v<T, records::flagged>) return "flagged '" + r.id + "'";
+        if constexpr (std::is_same_v<T, records::attested>) {
+          return "receipt for '" + r.receipt.channel + "' up to " +
+                 std::to_string(r.receipt.up_to_seq);
+        }
+        if constexpr (std::is_same_v<T, records::noted>) return "noted '" + r.kind + "'";
       },
       rec);
 }
 
+std::string_view as_blob(const wire::hash256& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
 }  // namespace
 
-result<std::unique_ptr<store>> open_sqlite(const std::string& path) {
-  auto s = sqlite_store::create(path, wall_clock_ms());
+result<std::unique_ptr<store>> open_sqlite(const std::string& path, journal_options journal) {
+  auto s = sqlite_store::create(path, wall_clock_ms(), std::move(journal));
   if (!s) return std::unexpected(std::move(s.error()));
   return std::unique_ptr<store>(std::move(*s));
 }
 
 result<std::unique_ptr<sqlite_store>> sqlite_store::create(const std::string& path,
-                                                           std::int64_t now_ms) {
+                                                           std::int64_t now_ms,
+                                                           journal_options journal) {
   sqlite3* raw = nullptr;
   // NOMUTEX: the store has one owning thread, so SQLite's own locking would only cost time.
   const int flags =
@@ -138,7 +148,7 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::create(const std::string& pa
   };
   if (auto r = configure(db.get()); !r) return with_path(r.error());
   if (auto r = migrate(db.get(), now_ms); !r) return with_path(r.error());
-  std::unique_ptr<sqlite_store> s{new sqlite_store(std::move(db))};
+  std::unique_ptr<sqlite_store> s{new sqlite_store(std::move(db), std::move(journal))};
   if (auto r = s->prepare_statements(); !r) return with_path(r.error());
   return s;
 }
@@ -150,9 +160,14 @@ result<void> sqlite_store::prepare_statements() {
       {&st_.rollback, "ROLLBACK"},
       {&st_.insert,
        "INSERT INTO messages (id, channel, box, sender, seq, precedence, form, body, signature,"
-       " created_at_ms, received_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+       " created_at_ms, received_at_ms, chain)"
+       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
       {&st_.sequence,
-       "UPDATE messages SET seq = ?1 WHERE id = ?2 AND channel = ?3 AND box = 'out' AND seq = 0"},
+       "UPDATE messages SET seq = ?1, signature = ?4, chain = ?5"
+       " WHERE id = ?2 AND channel = ?3 AND box = 'out' AND seq = 0"},
+      {&st_.keep_agreement,
+       "INSERT INTO agreements (hash, text, loaded_at_ms) VALUES (?1, ?2, ?3)"
+       " ON CONFLICT (hash) DO NOTHING"},
       // The literal `seq > 0` and `delivered_at_ms IS NULL` terms let SQLite use the small
       // messages_out_undelivered index.
       {&st_.deliver,
@@ -171,6 +186,7 @@ result<void> sqlite_store::prepare_statements() {
     if (!s) return std::unexpected(s.error());
     *target = std::move(*s);
   }
+  if (auto r = journal_.prepare(); !r) return r;
   return prepare_read_statements();
 }
 
@@ -183,6 +199,10 @@ result<void> sqlite_store::commit(std::span<const records::record> recs, std::in
   // Invariant: no transaction is open between calls; every path below closes the one it opens.
   assert(sqlite3_get_autocommit(db_.get()) != 0);
   if (auto r = sqlite::query{st_.begin}.run(); !r) return r;
+  if (auto r = journal_.begin(); !r) {
+    rollback_if_open();
+    return r;
+  }
   for (std::size_t i = 0; i < recs.size(); ++i) {
     if (auto r = apply(recs[i], now_ms); !r) {
       rollback_if_open();
@@ -190,6 +210,10 @@ result<void> sqlite_store::commit(std::span<const records::record> recs, std::in
       e.message = "record " + std::to_string(i) + " (" + describe(recs[i]) + "): " + e.message;
       return std::unexpected(std::move(e));
     }
+  }
+  if (auto r = journal_.seal(); !r) {
+    rollback_if_open();
+    return r;
   }
   if (auto r = sqlite::query{st_.commit}.run(); !r) {
     rollback_if_open();
@@ -205,18 +229,45 @@ void sqlite_store::rollback_if_open() {
 }
 
 result<void> sqlite_store::apply(const records::record& rec, std::int64_t now_ms) {
+  if (auto r = apply_row(rec, now_ms); !r) return r;
+  if (!journal_.enabled()) return {};
+  for (auto& e : journal_entries_for(rec, now_ms)) {
+    if (auto r = journal_.append(std::move(e)); !r) return r;
+  }
+  return {};
+}
+
+result<void> sqlite_store::apply_row(const records::record& rec, std::int64_t now_ms) {
   if (const auto* p = std::get_if<records::posted>(&rec)) {
-    return insert(p->msg, box::out, std::nullopt);
+    return insert(p->msg, box::out, std::nullopt,
+                  p->msg.seq > 0 ? std::optional(p->chain) : std::nullopt);
   }
   if (const auto* r = std::get_if<records::received>(&rec)) {
     if (r->msg.seq == 0) {
       return fail(errc::invalid_argument, "inbound message without a seq", "seq");
     }
-    return insert(r->msg, box::in, now_ms);
+    return insert(r->msg, box::in, now_ms, r->chain);
   }
   if (const auto* s = std::get_if<records::sequenced>(&rec)) return sequence(*s);
   if (const auto* d = std::get_if<records::delivered>(&rec)) return deliver(*d, now_ms);
+  // Receipts and notes live in the journal alone.
+  if (std::holds_alternative<records::attested>(rec) || std::holds_alternative<records::noted>(rec)) {
+    return {};
+  }
   return annotate(rec, now_ms);
+}
+
+result<std::vector<journal_entry>> sqlite_store::journal(const journal_query& q) {
+  return read_journal(db_.get(), q);
+}
+
+result<void> sqlite_store::keep_agreement(const std::string& hash, const std::string& text,
+                                          const std::string& detail, std::int64_t now_ms) {
+  sqlite::query q{st_.keep_agreement};
+  q.bind_text(1, hash).bind_text(2, text).bind_int(3, now_ms);
+  if (auto r = q.run(); !r) return r;
+  const records::record note = records::noted{"config_loaded", {}, {}, detail};
+  return commit(std::span(&note, 1), now_ms);
 }
 
 // Acknowledgements, escalations and flags annotate a stored message. An acknowledgement may
@@ -243,7 +294,8 @@ result<void> sqlite_store::annotate(const records::record& rec, std::int64_t now
 }
 
 result<void> sqlite_store::insert(const message& m, box direction,
-                                  std::optional<std::int64_t> received_at_ms) {
+                                  std::optional<std::int64_t> received_at_ms,
+                                  std::optional<wire::hash256> chain) {
   if (auto r = check_message(m); !r) return r;
   sqlite::query q{st_.insert};
   q.bind_text(1, m.id)
@@ -261,6 +313,11 @@ result<void> sqlite_store::insert(const message& m, box direction,
   } else {
     q.bind_null(11);
   }
+  if (chain) {
+    q.bind_blob(12, as_blob(*chain));
+  } else {
+    q.bind_null(12);
+  }
   // A duplicate id or (channel, box, seq) comes back as a constraint failure: errc::conflict.
   return q.run();
 }
@@ -270,7 +327,11 @@ result<void> sqlite_store::sequence(const records::sequenced& rec) {
     return fail(errc::invalid_argument, "seq out of range", "seq");
   }
   sqlite::query q{st_.sequence};
-  q.bind_int(1, static_cast<std::int64_t>(rec.seq)).bind_text(2, rec.id).bind_text(3, rec.channel);
+  q.bind_int(1, static_cast<std::int64_t>(rec.seq))
+      .bind_text(2, rec.id)
+      .bind_text(3, rec.channel)
+      .bind_blob(4, rec.signature)
+      .bind_blob(5, as_blob(rec.chain));
   if (auto r = q.run(); !r) {
     // The seq is already taken on this channel: the store and the core disagree.
     error e = std::move(r.error());

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "storage/sqlite_db.hpp"
+#include "storage/sqlite_journal.hpp"
 #include "storage/store.hpp"
 
 namespace hotline::storage {
@@ -33,7 +34,8 @@ class sqlite_store final : public store {
  public:
   // Opens `path` (":memory:" for a private in-memory database), sets and verifies the pragmas,
   // applies pending migrations stamped with `now_ms`, and prepares the cached statements.
-  static result<std::unique_ptr<sqlite_store>> create(const std::string& path, std::int64_t now_ms);
+  static result<std::unique_ptr<sqlite_store>> create(const std::string& path, std::int64_t now_ms,
+                                                      journal_options journal = {});
 
   result<void> commit(std::span<const records::record> recs, std::int64_t now_ms) override;
   result<records::channel_recovery> recover(const std::string& channel) override;
@@ -48,8 +50,14 @@ class sqlite_store final : public store {
   result<std::optional<stored_message>> last_acknowledged(const std::string& channel,
                                                           std::string_view form) override;
 
-  // The connection, for the test hooks below. Owned by the store.
+  result<std::vector<journal_entry>> journal(const journal_query& q) override;
+  result<void> keep_agreement(const std::string& hash, const std::string& text,
+                              const std::string& detail, std::int64_t now_ms) override;
+
+  // The connection, for the accounts and the test hooks below. Owned by the store.
   sqlite3* handle() const { return db_.get(); }
+  // The journal writer, for the accounts that share this connection.
+  journal_writer& journal_log() { return journal_; }
 
  private:
   // One variant of the list statement per combination of filters: bit 0 channel, bit 1 box,
@@ -58,21 +66,24 @@ class sqlite_store final : public store {
 
   struct statements {
     sqlite::statement begin, commit, rollback;
-    sqlite::statement insert, sequence, deliver;
+    sqlite::statement insert, sequence, deliver, keep_agreement;
     sqlite::statement acknowledge, escalate, flag;
     sqlite::statement awaiting_ack, last_sent, last_acknowledged;
     sqlite::statement get;
     sqlite::statement seq_stats, highest_delivered, undelivered_below;
-    sqlite::statement unacked, queued, inbound_range;
+    sqlite::statement unacked, queued, inbound_range, chain_at;
     std::array<sqlite::statement, list_variants> list;
   };
 
-  explicit sqlite_store(sqlite::connection db) : db_(std::move(db)) {}
+  sqlite_store(sqlite::connection db, journal_options j)
+      : db_(std::move(db)), journal_(db_.get(), std::move(j.key), j.enabled) {}
 
   result<void> prepare_statements();
   result<void> prepare_read_statements();  // in sqlite_store_reads.cpp, beside the reads
   result<void> apply(const records::record& rec, std::int64_t now_ms);
-  result<void> insert(const message& m, box direction, std::optional<std::int64_t> received_at_ms);
+  result<void> apply_row(const records::record& rec, std::int64_t now_ms);
+  result<void> insert(const message& m, box direction, std::optional<std::int64_t> received_at_ms,
+                      std::optional<wire::hash256> chain);
   result<void> sequence(const records::sequenced& rec);
   result<void> deliver(const records::delivered& rec, std::int64_t now_ms);
   result<void> annotate(const records::record& rec, std::int64_t now_ms);
@@ -86,10 +97,12 @@ class sqlite_store final : public store {
   result<std::vector<message>> load_unacked(const std::string& channel, std::uint64_t after_seq,
                                             std::uint64_t next_out_seq);
   result<std::vector<message>> load_queued(const std::string& channel);
+  result<wire::hash256> chain_at(const std::string& channel, box direction, std::uint64_t seq);
 
   // Declared first so it is destroyed last: statements must be finalized before the close.
   sqlite::connection db_;
   statements st_;
+  journal_writer journal_;
 };
 
 // Hooks for tests. They reach into a store made by open_sqlite() and fail with

@@ -124,6 +124,8 @@ result<void> sqlite_store::prepare_read_statements() {
        select_messages("WHERE channel = ?1 AND box = 'out' AND seq > 0 AND seq > ?2 ORDER BY seq")},
       {&st_.queued,
        select_messages("WHERE channel = ?1 AND box = 'out' AND seq = 0 ORDER BY cursor")},
+      {&st_.chain_at,
+       "SELECT chain FROM messages WHERE channel = ?1 AND box = ?2 AND seq = ?3"},
       {&st_.inbound_range,
        select_messages("WHERE channel = ?1 AND box = 'in' AND seq > 0 AND seq >= ?2"
                        " AND seq <= ?3 ORDER BY seq")},
@@ -253,6 +255,24 @@ result<std::vector<message>> sqlite_store::load_queued(const std::string& channe
   return messages_of(std::move(*rows));
 }
 
+// The chain up to `seq` (zeros for seq 0). A sequenced message without one predates the journal
+// and starts a fresh chain.
+result<wire::hash256> sqlite_store::chain_at(const std::string& channel, box direction,
+                                             std::uint64_t seq) {
+  wire::hash256 chain{};
+  if (seq == 0) return chain;
+  sqlite::query q{st_.chain_at};
+  q.bind_text(1, channel)
+      .bind_text(2, to_string(direction))
+      .bind_int(3, static_cast<std::int64_t>(seq));
+  auto row = q.step();
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::unexpected(corrupt(channel, "no message at seq " + std::to_string(seq)));
+  const std::string blob = q.column_blob(0);
+  if (blob.size() == chain.size()) std::copy(blob.begin(), blob.end(), chain.begin());
+  return chain;
+}
+
 result<records::channel_recovery> sqlite_store::recover(const std::string& channel) {
   auto out = seq_count_and_max(channel, box::out);
   if (!out) return std::unexpected(std::move(out.error()));
@@ -284,6 +304,12 @@ result<records::channel_recovery> sqlite_store::recover(const std::string& chann
   }
   auto queued = load_queued(channel);
   if (!queued) return std::unexpected(std::move(queued.error()));
+  auto out_base = chain_at(channel, box::out, rec.out_delivered);
+  if (!out_base) return std::unexpected(std::move(out_base.error()));
+  auto in_chain = chain_at(channel, box::in, in->second);
+  if (!in_chain) return std::unexpected(std::move(in_chain.error()));
+  rec.out_chain_base = *out_base;
+  rec.in_chain = *in_chain;
   rec.unacked = std::move(*unacked);
   rec.queued = std::move(*queued);
   return rec;

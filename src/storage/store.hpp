@@ -16,6 +16,8 @@
 #include "core/error.hpp"
 #include "core/message.hpp"
 #include "core/records.hpp"
+#include "core/signing.hpp"
+#include "storage/journal.hpp"
 
 namespace hotline::storage {
 
@@ -75,10 +77,24 @@ class store {
   virtual result<std::vector<stored_message>> inbound_range(const std::string& channel,
                                                             std::uint64_t from_seq,
                                                             std::uint64_t to_seq) = 0;
+
+  // The journal, newest first (journal.hpp). Every commit appends to it in the same transaction.
+  virtual result<std::vector<journal_entry>> journal(const journal_query& q) = 0;
+  // Keeps the text of the agreement the station runs under, and journals `config_loaded` with
+  // `detail`, so that the journal can be checked offline against the keys it pinned.
+  virtual result<void> keep_agreement(const std::string& hash, const std::string& text,
+                                      const std::string& detail, std::int64_t now_ms) = 0;
+};
+
+// How the store keeps its journal. `key` signs the last entry of every transaction (without it
+// the chain is kept, unsigned). `enabled` false keeps no journal: for measuring its cost only.
+struct journal_options {
+  std::optional<signing::secret_key> key;
+  bool enabled = true;
 };
 
 // Opens (creating if needed) a SQLite store at `path` in WAL mode with synchronous=FULL, and
 // runs any pending schema migrations. ":memory:" gives a private in-memory store for tests.
-result<std::unique_ptr<store>> open_sqlite(const std::string& path);
+result<std::unique_ptr<store>> open_sqlite(const std::string& path, journal_options journal = {});
 
 }  // namespace hotline::storage

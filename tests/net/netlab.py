@@ -410,14 +410,17 @@ class Lab:
     # ----- stations -----
 
     def _write_configs(self):
-        fps = {}
+        fps, keys = {}, {}
         for i, sid in enumerate(STATION_IDS):
             d = self.dir / sid
             d.mkdir()
             out = run(HOTLINE, "keygen", "--dir", str(d), "--station", sid, timeout=60)
             m = re.search(r'tls_fingerprint = "(sha256:[0-9a-f]{64})"', out.stdout)
             assert m, f"no fingerprint in keygen output:\n{out.stdout}"
+            k = re.search(r'signing_key = "(ed25519:[A-Za-z0-9+/=]+)"', out.stdout)
+            assert k, f"no signing key in keygen output:\n{out.stdout}"
             fps[sid] = m.group(1)
+            keys[sid] = k.group(1)
         lines = [
             "# Written by tests/net/netlab.py for one lab run.",
             "[agreement]", f'id = "netlab-{self.pid}"',
@@ -430,6 +433,7 @@ class Lab:
             name, lang, tz = names[sid]
             lines += ["[[stations]]", f'id = "{sid}"', f'name = "{name}"', f'language = "{lang}"',
                       f'timezone = "{tz}"', f'tls_fingerprint = "{fps[sid]}"',
+                      f'signing_key = "{keys[sid]}"',
                       "[stations.addresses]"]
             lines += [f'{path} = "{self.subnet[path]}.{i + 1}:{PEER_PORT}"' for path in PATHS]
             lines.append("")

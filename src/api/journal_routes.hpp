@@ -1,0 +1,25 @@
+// Journal routes: the station's journal for auditors, its verification, and evidence bundles.
+// Internal to src/api; runs on the server's io_context thread.
+#pragma once
+
+#include <string>
+
+#include "api/json.hpp"
+#include "api/session.hpp"
+#include "api/target.hpp"
+#include "station/service.hpp"
+
+namespace hotline::api {
+
+// GET /api/v1/journal?kind=&q=&before_seq=&limit=: entries newest first, and the head's seq.
+http_response list_journal(station::service& service, const http_request& req,
+                           const request_target& t);
+
+// POST /api/v1/journal/verify: checks the whole journal now; the report says what it found.
+http_response verify_journal(station::service& service, const http_request& req);
+
+// GET /api/v1/messages/{id}/evidence: the message's evidence bundle, as a download.
+http_response message_evidence(station::service& service, const http_request& req,
+                               const std::string& id);
+
+}  // namespace hotline::api

@@ -1,0 +1,305 @@
+#include "evidence/bundle.hpp"
+
+#include "forms/utc_time.hpp"
+#include "storage/journal.hpp"
+
+namespace hotline::evidence {
+namespace {
+
+using nlohmann::json;
+
+std::string b64(std::string_view bytes) {
+  return signing::to_base64(
+      std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+}
+
+std::string hex(const signing::digest& d) { return signing::to_hex(d); }
+
+json message_json(const message& m) {
+  return {{"id", m.id},
+          {"channel", m.channel},
+          {"from", m.from},
+          {"seq", m.seq},
+          {"precedence", to_string(m.prec)},
+          {"created_at_ms", m.created_at_ms},
+          {"form", m.form},
+          {"body", m.body},
+          {"signature", b64(m.signature)}};
+}
+
+json entry_json(const storage::journal_entry& e) {
+  return {{"seq", e.seq},          {"at_ms", e.at_ms},
+          {"kind", e.kind},        {"channel", e.channel},
+          {"message_id", e.message_id}, {"msg_seq", e.msg_seq},
+          {"detail", e.detail},    {"prev_hash", hex(e.prev_hash)},
+          {"hash", hex(e.hash)},   {"signature", b64(e.signature)}};
+}
+
+// Reading a bundle: any missing or ill-typed field throws, and the verdict names it.
+struct bad_bundle : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const json& field(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) throw bad_bundle(std::string("missing field '") + key + "'");
+  return j.at(key);
+}
+std::string text(const json& j, const char* key) {
+  const json& v = field(j, key);
+  if (!v.is_string()) throw bad_bundle(std::string("field '") + key + "' is not text");
+  return v.get<std::string>();
+}
+template <class T>
+T number(const json& j, const char* key) {
+  const json& v = field(j, key);
+  if (!v.is_number_integer()) throw bad_bundle(std::string("field '") + key + "' is not a whole number");
+  return v.get<T>();
+}
+std::string unb64(const json& j, const char* key) {
+  auto raw = signing::from_base64(text(j, key));
+  if (!raw) throw bad_bundle(std::string("field '") + key + "' is not base64");
+  return *raw;
+}
+signing::digest unhex(const json& j, const char* key) {
+  auto d = signing::digest_from_hex(text(j, key));
+  if (!d) throw bad_bundle(std::string("field '") + key + "' is not a 64-digit hex digest");
+  return *d;
+}
+
+message read_message(const json& j) {
+  message m;
+  m.id = text(j, "id");
+  m.channel = text(j, "channel");
+  m.from = text(j, "from");
+  m.seq = number<std::uint64_t>(j, "seq");
+  auto p = parse_precedence(text(j, "precedence"));
+  if (!p) throw bad_bundle("unknown precedence");
+  m.prec = *p;
+  m.created_at_ms = number<std::int64_t>(j, "created_at_ms");
+  m.form = text(j, "form");
+  m.body = text(j, "body");
+  m.signature = unb64(j, "signature");
+  return m;
+}
+
+storage::journal_entry read_entry(const json& j) {
+  storage::journal_entry e;
+  e.seq = number<std::int64_t>(j, "seq");
+  e.at_ms = number<std::int64_t>(j, "at_ms");
+  e.kind = text(j, "kind");
+  e.channel = text(j, "channel");
+  e.message_id = text(j, "message_id");
+  e.msg_seq = number<std::uint64_t>(j, "msg_seq");
+  e.detail = text(j, "detail");
+  e.prev_hash = unhex(j, "prev_hash");
+  e.hash = unhex(j, "hash");
+  e.signature = unb64(j, "signature");
+  return e;
+}
+
+std::string when(std::int64_t ms) { return forms::format_rfc3339(ms); }
+
+class checker {
+ public:
+  checker(const json& b, const config::agreement& a) : b_(b), a_(a) {}
+
+  verdict run() {
+    try {
+      check_header();
+      check_message();
+      check_receipt();
+      check_acknowledgement();
+      check_journal();
+      v_.ok = true;
+    } catch (const bad_bundle& e) {
+      v_.ok = false;
+      v_.failure = e.what();
+    }
+    return v_;
+  }
+
+ private:
+  const config::station_entry& station(const std::string& id) {
+    const auto* s = a_.find_station(id);
+    if (!s) throw bad_bundle("station '" + id + "' is not in the agreement");
+    return *s;
+  }
+  signing::public_key key_of(const std::string& id) {
+    auto k = signing::parse_public_key(station(id).signing_key);
+    if (!k) throw bad_bundle("the agreement pins no valid signing key for '" + id + "'");
+    return *k;
+  }
+  std::string who(const std::string& id) { return id + " (" + station(id).name + ")"; }
+
+  void check_header() {
+    if (text(b_, "format") != bundle_format) {
+      throw bad_bundle("not a Hotline evidence bundle (format '" + text(b_, "format") + "')");
+    }
+    const std::string made_under = text(b_, "agreement_hash");
+    if (made_under != a_.hash_hex()) {
+      throw bad_bundle("the bundle was made under agreement " + made_under +
+                       ", but the agreement given is " + a_.hash_hex());
+    }
+    exporter_ = text(b_, "exported_by");
+    (void)station(exporter_);
+  }
+
+  void check_message() {
+    msg_ = read_message(field(b_, "message"));
+    if (!signing::verify_message(key_of(msg_.from), msg_)) {
+      throw bad_bundle("the message's signature is not valid for " + msg_.from +
+                       "'s key: the message in the bundle is not what " + msg_.from + " signed");
+    }
+    digest_ = signing::message_digest(msg_);
+    v_.proven.push_back(who(msg_.from) + " sent message " + msg_.id + " on channel " + msg_.channel +
+                        " (seq " + std::to_string(msg_.seq) + ", " + std::string(to_string(msg_.prec)) +
+                        ", form " + msg_.form + "), written at " + when(msg_.created_at_ms) +
+                        ". Its signature is valid for " + msg_.from + "'s key " +
+                        station(msg_.from).signing_key + ".");
+  }
+
+  void check_receipt() {
+    const json& r = field(b_, "receipt");
+    if (r.is_null()) {
+      if (!received_entry_expected()) v_.not_shown.push_back("The bundle holds no receipt from the receiving station.");
+      return;
+    }
+    wire::receipt rc{text(r, "channel"), text(r, "from"), text(r, "by"), number<std::uint64_t>(r, "up_to_seq"),
+                     unhex(r, "chain"), number<std::int64_t>(r, "at_ms"), unb64(r, "signature")};
+    if (rc.from != msg_.from || rc.channel != msg_.channel || rc.by == msg_.from) {
+      throw bad_bundle("the receipt is not about this message's channel and sender");
+    }
+    if (!signing::verify(key_of(rc.by), wire::canonical_receipt_bytes(rc), rc.signature)) {
+      throw bad_bundle("the receipt's signature is not valid for " + rc.by + "'s key");
+    }
+    if (rc.up_to_seq < msg_.seq) throw bad_bundle("the receipt stops before this message's seq");
+    const json& links = field(b_, "chain_links");
+    if (!links.is_array() || links.size() != rc.up_to_seq - msg_.seq) {
+      throw bad_bundle("the chain from the message to the receipt is incomplete");
+    }
+    signing::digest c = signing::chain_next(unhex(b_, "chain_before"), digest_);
+    for (const auto& l : links) {
+      auto d = l.is_string() ? signing::digest_from_hex(l.get<std::string>()) : std::nullopt;
+      if (!d) throw bad_bundle("a chain link is not a hex digest");
+      c = signing::chain_next(c, *d);
+    }
+    if (c != rc.chain) {
+      throw bad_bundle("the receipt's hash chain does not include this message as it is in the bundle");
+    }
+    v_.proven.push_back("It reached " + who(rc.by) + "'s disk by " + when(rc.at_ms) + ": " + rc.by +
+                        " signed a receipt for " + rc.channel + " up to seq " +
+                        std::to_string(rc.up_to_seq) + " whose hash chain includes this message, byte for byte.");
+  }
+
+  bool received_entry_expected() const { return exporter_ != msg_.from; }
+
+  void check_acknowledgement() {
+    const json& a = field(b_, "acknowledgement");
+    if (a.is_null()) {
+      v_.not_shown.push_back("No acknowledgement is in the bundle: nobody has acknowledged it, or not yet.");
+      return;
+    }
+    const message ack = read_message(a);
+    if (ack.from == msg_.from || ack.channel != msg_.channel) {
+      throw bad_bundle("the acknowledgement does not come from the other side of this channel");
+    }
+    if (!signing::verify_message(key_of(ack.from), ack)) {
+      throw bad_bundle("the acknowledgement's signature is not valid for " + ack.from + "'s key");
+    }
+    auto body = json::parse(ack.body, nullptr, false);
+    if (!body.is_object() || body.value("reference", std::string{}) != msg_.id) {
+      throw bad_bundle("the acknowledgement answers another message");
+    }
+    std::string line = "It was acknowledged by " + body.value("answered_by", std::string{"(unnamed)"}) +
+                       " at " + who(ack.from) + " at " + when(ack.created_at_ms) +
+                       " (message " + ack.id + ", signed by " + ack.from + ")";
+    if (auto ans = body.value("answer", std::string{}); !ans.empty()) line += ", answering: \"" + ans + "\"";
+    v_.proven.push_back(line + ".");
+  }
+
+  void check_journal() {
+    const json& j = field(b_, "journal");
+    if (!j.is_array() || j.empty()) {
+      v_.not_shown.push_back("No journal entries are in the bundle.");
+      return;
+    }
+    const signing::public_key key = key_of(exporter_);
+    std::optional<storage::journal_entry> prev;
+    bool open_segment = false;
+    std::int64_t first = 0;
+    for (const auto& item : j) {
+      storage::journal_entry e = read_entry(item);
+      if (storage::journal_entry_hash(e) != e.hash) {
+        throw bad_bundle("journal entry #" + std::to_string(e.seq) + " does not match its hash: it was changed");
+      }
+      if (prev && e.seq <= prev->seq) throw bad_bundle("journal entries are out of order");
+      if (prev && e.seq == prev->seq + 1 && e.prev_hash != prev->hash) {
+        throw bad_bundle("journal entry #" + std::to_string(e.seq) + " does not follow #" + std::to_string(prev->seq));
+      }
+      if (prev && e.seq != prev->seq + 1 && open_segment) {
+        throw bad_bundle("journal entries #" + std::to_string(first) + "..#" + std::to_string(prev->seq) + " end unsigned");
+      }
+      if (!open_segment) first = e.seq;
+      open_segment = e.signature.empty();
+      if (!open_segment && !signing::verify(key, storage::journal_signed_bytes(e.hash), e.signature)) {
+        throw bad_bundle("journal entry #" + std::to_string(e.seq) + "'s signature is not " + exporter_ + "'s");
+      }
+      note_entry(e);
+      prev = std::move(e);
+    }
+    if (open_segment) throw bad_bundle("the last journal entries in the bundle are not signed");
+    v_.proven.push_back("The " + std::to_string(j.size()) + " entries of " + exporter_ +
+                        "'s journal in the bundle are intact, linked and signed by " + exporter_ + ".");
+  }
+
+  void note_entry(const storage::journal_entry& e) {
+    if (e.message_id != msg_.id) return;
+    auto d = json::parse(e.detail.empty() ? "{}" : e.detail, nullptr, false);
+    if (d.is_object() && d.contains("digest") && d["digest"] != hex(digest_)) {
+      throw bad_bundle("journal entry #" + std::to_string(e.seq) + " names another version of the message");
+    }
+    if (e.kind == "received" && exporter_ != msg_.from) {
+      v_.proven.push_back("It reached " + who(exporter_) + "'s disk at " + when(e.at_ms) +
+                          " (journal entry #" + std::to_string(e.seq) + ", signed by " + exporter_ + ").");
+    }
+  }
+
+  const json& b_;
+  const config::agreement& a_;
+  verdict v_;
+  message msg_;
+  signing::digest digest_{};
+  std::string exporter_;
+};
+
+}  // namespace
+
+json make_bundle(const storage::evidence_material& m, std::int64_t exported_at_ms) {
+  json journal = json::array();
+  for (const auto& e : m.journal) journal.push_back(entry_json(e));
+  json links = json::array();
+  for (const auto& d : m.chain_links) links.push_back(hex(d));
+  json receipt = nullptr;
+  if (m.receipt) {
+    const auto& r = *m.receipt;
+    receipt = {{"channel", r.channel}, {"from", r.from},         {"by", r.by},
+               {"up_to_seq", r.up_to_seq}, {"chain", hex(r.chain)}, {"at_ms", r.at_ms},
+               {"signature", b64(r.signature)}};
+  }
+  return {{"format", bundle_format},
+          {"exported_by", m.station},
+          {"exported_at", forms::format_rfc3339(exported_at_ms)},
+          {"agreement_hash", m.agreement_hash},
+          {"message", message_json(m.msg)},
+          {"chain_before", hex(m.chain_before)},
+          {"receipt", receipt},
+          {"chain_links", links},
+          {"acknowledgement", m.acknowledgement ? message_json(*m.acknowledgement) : json(nullptr)},
+          {"journal", journal}};
+}
+
+verdict verify_bundle(const json& bundle, const config::agreement& agreement) {
+  return checker(bundle, agreement).run();
+}
+
+}  // namespace hotline::evidence

@@ -1,0 +1,23 @@
+// Station store: opens a station's store the way every command that writes to it must, with the
+// station's signing key, so that whatever it journals is signed (storage/journal.hpp).
+#pragma once
+
+#include <memory>
+
+#include "config/station_config.hpp"
+#include "core/error.hpp"
+#include "core/signing.hpp"
+#include "storage/store.hpp"
+
+namespace hotline::station {
+
+struct opened_store {
+  std::unique_ptr<storage::store> store;
+  signing::secret_key key;
+};
+
+// Loads `cfg.signing_key` and opens `cfg.database` (creating its directory). Fails when the
+// key cannot be read: a station does not write an unsigned journal.
+result<opened_store> open_station_store(const config::station_config& cfg);
+
+}  // namespace hotline::station

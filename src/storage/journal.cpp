@@ -1,0 +1,240 @@
+#include "storage/sqlite_journal.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+namespace hotline::storage {
+namespace {
+
+void put_u64(wire::bytes& out, std::uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+void put_str(wire::bytes& out, std::string_view s) {
+  put_u64(out, s.size());
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+std::string hex(const signing::digest& d) { return signing::to_hex(d); }
+
+std::string_view as_view(const signing::digest& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
+
+signing::digest digest_from_blob(const std::string& blob) {
+  signing::digest d{};
+  if (blob.size() == d.size()) std::memcpy(d.data(), blob.data(), d.size());
+  return d;
+}
+
+journal_entry entry(std::string kind, std::string channel, std::string id, std::uint64_t seq,
+                    nlohmann::json detail, std::int64_t at_ms) {
+  journal_entry e;
+  e.kind = std::move(kind);
+  e.channel = std::move(channel);
+  e.message_id = std::move(id);
+  e.msg_seq = seq;
+  e.detail = detail.is_null() ? std::string{} : detail.dump();
+  e.at_ms = at_ms;
+  return e;
+}
+
+journal_entry message_entry(std::string kind, const message& m, const signing::digest& chain,
+                            std::int64_t now_ms) {
+  nlohmann::json d{{"from", m.from},
+                   {"precedence", to_string(m.prec)},
+                   {"form", m.form},
+                   {"digest", hex(signing::message_digest(m))},
+                   {"chain", hex(chain)}};
+  return entry(std::move(kind), m.channel, m.id, m.seq, std::move(d), now_ms);
+}
+
+constexpr const char* select_columns =
+    "SELECT seq, at_ms, kind, channel, message_id, msg_seq, detail, prev_hash, hash, signature"
+    " FROM journal ";
+
+journal_entry read_entry(sqlite::query& q) {
+  journal_entry e;
+  e.seq = q.column_int(0);
+  e.at_ms = q.column_int(1);
+  e.kind = q.column_text(2);
+  e.channel = q.column_text(3);
+  e.message_id = q.column_text(4);
+  e.msg_seq = static_cast<std::uint64_t>(q.column_int(5));
+  e.detail = q.column_text(6);
+  e.prev_hash = digest_from_blob(q.column_blob(7));
+  e.hash = digest_from_blob(q.column_blob(8));
+  e.signature = q.column_blob(9);
+  return e;
+}
+
+result<std::vector<journal_entry>> read_all(sqlite::query& q) {
+  std::vector<journal_entry> out;
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back(read_entry(q));
+  }
+}
+
+}  // namespace
+
+signing::digest journal_entry_hash(const journal_entry& e) {
+  wire::bytes b;
+  put_str(b, "hotline-journal-v1");
+  put_u64(b, static_cast<std::uint64_t>(e.seq));
+  put_u64(b, static_cast<std::uint64_t>(e.at_ms));
+  put_str(b, e.kind);
+  put_str(b, e.channel);
+  put_str(b, e.message_id);
+  put_u64(b, e.msg_seq);
+  put_str(b, e.detail);
+  b.insert(b.end(), e.prev_hash.begin(), e.prev_hash.end());
+  return signing::sha256(b);
+}
+
+wire::bytes journal_signed_bytes(const signing::digest& hash) {
+  wire::bytes b;
+  put_str(b, "hotline-journal-head-v1");
+  b.insert(b.end(), hash.begin(), hash.end());
+  return b;
+}
+
+std::vector<journal_entry> journal_entries_for(const records::record& rec, std::int64_t now_ms) {
+  return std::visit(
+      [now_ms](const auto& r) -> std::vector<journal_entry> {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, records::posted>) {
+          if (r.msg.seq > 0) return {message_entry("sent", r.msg, r.chain, now_ms)};
+          return {entry("queued", r.msg.channel, r.msg.id, 0,
+                        {{"precedence", to_string(r.msg.prec)}, {"form", r.msg.form}}, now_ms)};
+        } else if constexpr (std::is_same_v<T, records::sequenced>) {
+          // The row holds the rest of the message; the digest is checked against it on verify.
+          return {entry("sent", r.channel, r.id, r.seq, {{"chain", hex(r.chain)}}, now_ms)};
+        } else if constexpr (std::is_same_v<T, records::received>) {
+          return {message_entry("received", r.msg, r.chain, now_ms)};
+        } else if constexpr (std::is_same_v<T, records::delivered>) {
+          return {entry("delivered", r.channel, {}, r.up_to_seq, nullptr, now_ms)};
+        } else if constexpr (std::is_same_v<T, records::acknowledged>) {
+          return {entry("acknowledged", {}, r.id, 0,
+                        {{"by", r.by}, {"answer", r.answer}, {"at_ms", r.at_ms ? r.at_ms : now_ms}},
+                        now_ms)};
+        } else if constexpr (std::is_same_v<T, records::escalated>) {
+          return {entry(r.missed_link_test ? "test_missed" : "escalated", {}, r.id, 0,
+                        {{"deadline_ms", r.deadline_ms}}, now_ms)};
+        } else if constexpr (std::is_same_v<T, records::flagged>) {
+          return {entry("flagged", {}, r.id, 0, {{"reason", r.reason}}, now_ms)};
+        } else if constexpr (std::is_same_v<T, records::attested>) {
+          const wire::receipt& rc = r.receipt;
+          nlohmann::json d{{"from", rc.from},
+                           {"by", rc.by},
+                           {"up_to_seq", rc.up_to_seq},
+                           {"chain", hex(rc.chain)},
+                           {"at_ms", rc.at_ms},
+                           {"signature", signing::to_base64(std::span(
+                                             reinterpret_cast<const std::uint8_t*>(
+                                                 rc.signature.data()),
+                                             rc.signature.size()))}};
+          if (!r.mismatch.empty()) d["mismatch"] = r.mismatch;
+          return {entry(r.mismatch.empty() ? "receipt" : "attestation_mismatch", rc.channel, {},
+                        rc.up_to_seq, std::move(d), now_ms)};
+        } else {
+          static_assert(std::is_same_v<T, records::noted>);
+          journal_entry e = entry(r.kind, r.channel, r.message_id, 0, nullptr, now_ms);
+          e.detail = r.detail;
+          return {std::move(e)};
+        }
+      },
+      rec);
+}
+
+journal_writer::journal_writer(sqlite3* db, std::optional<signing::secret_key> key, bool enabled)
+    : db_(db), key_(std::move(key)), enabled_(enabled) {}
+
+result<void> journal_writer::prepare() {
+  auto head = sqlite::statement::prepare(db_, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  if (!head) return std::unexpected(head.error());
+  auto insert = sqlite::statement::prepare(
+      db_,
+      "INSERT INTO journal (seq, at_ms, kind, channel, message_id, msg_seq, detail, prev_hash,"
+      " hash, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  if (!insert) return std::unexpected(insert.error());
+  head_ = std::move(*head);
+  insert_ = std::move(*insert);
+  return {};
+}
+
+result<void> journal_writer::begin() {
+  last_.reset();
+  if (!enabled_) return {};
+  sqlite::query q{head_};
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  head_seq_ = *row ? q.column_int(0) : 0;
+  head_hash_ = *row ? digest_from_blob(q.column_blob(1)) : signing::digest{};
+  return {};
+}
+
+result<void> journal_writer::append(journal_entry e) {
+  if (!enabled_) return {};
+  if (auto r = flush_last(false); !r) return r;
+  e.seq = ++head_seq_;
+  e.prev_hash = head_hash_;
+  e.hash = journal_entry_hash(e);
+  head_hash_ = e.hash;
+  last_ = std::move(e);
+  return {};
+}
+
+result<void> journal_writer::seal() { return flush_last(true); }
+
+result<void> journal_writer::flush_last(bool sign) {
+  if (!last_) return {};
+  journal_entry e = std::move(*last_);
+  last_.reset();
+  if (sign && key_) e.signature = key_->sign(journal_signed_bytes(e.hash));
+  sqlite::query q{insert_};
+  q.bind_int(1, e.seq)
+      .bind_int(2, e.at_ms)
+      .bind_text(3, e.kind)
+      .bind_text(4, e.channel)
+      .bind_text(5, e.message_id)
+      .bind_int(6, static_cast<std::int64_t>(e.msg_seq))
+      .bind_text(7, e.detail)
+      .bind_blob(8, as_view(e.prev_hash))
+      .bind_blob(9, as_view(e.hash))
+      .bind_blob(10, e.signature);
+  return q.run();
+}
+
+result<std::vector<journal_entry>> read_journal(sqlite3* db, const journal_query& jq) {
+  std::string sql = std::string{select_columns} + "WHERE (?1 = 0 OR seq < ?1)" +
+                    " AND (?2 = '' OR kind = ?2)" +
+                    " AND (?3 = '' OR instr(kind || ' ' || channel || ' ' || message_id || ' ' ||"
+                    " detail, ?3) > 0) ORDER BY seq DESC LIMIT ?4";
+  auto st = sqlite::statement::prepare(db, sql);
+  if (!st) return std::unexpected(st.error());
+  sqlite::query q{*st};
+  q.bind_int(1, jq.before_seq)
+      .bind_text(2, jq.kind)
+      .bind_text(3, jq.text)
+      .bind_int(4, static_cast<std::int64_t>(std::clamp<std::size_t>(jq.limit, 1, 500)));
+  return read_all(q);
+}
+
+result<std::vector<journal_entry>> read_journal_range(sqlite3* db, std::int64_t from_seq,
+                                                      std::size_t limit) {
+  auto st = sqlite::statement::prepare(
+      db, std::string{select_columns} + "WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
+  if (!st) return std::unexpected(st.error());
+  sqlite::query q{*st};
+  q.bind_int(1, from_seq).bind_int(2, static_cast<std::int64_t>(limit));
+  return read_all(q);
+}
+
+}  // namespace hotline::storage

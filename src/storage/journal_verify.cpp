@@ -1,0 +1,284 @@
+#include "storage/journal_verify.hpp"
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/sqlite_journal.hpp"
+#include "storage/sqlite_store.hpp"
+
+namespace hotline::storage {
+namespace {
+
+constexpr std::size_t page_entries = 4096;
+
+result<sqlite::connection> open_read_only(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  sqlite::connection db{raw};
+  if (rc != SQLITE_OK) return std::unexpected(sqlite::make_error(raw, rc, "open " + path));
+  auto check = sqlite::statement::prepare(db.get(), "SELECT 1 FROM journal LIMIT 1");
+  if (!check) {
+    return fail(errc::corrupt, path + " is not a Hotline store with a journal: " +
+                                   check.error().message);
+  }
+  return db;
+}
+
+struct channel_state {
+  std::uint64_t out_seq = 0;
+  std::vector<signing::digest> out_chains;  // index seq - 1
+  std::uint64_t in_seq = 0;
+  signing::digest in_chain{};
+};
+
+class verifier {
+ public:
+  verifier(sqlite3* db, const journal_keys& keys) : db_(db), keys_(keys) {}
+
+  result<verify_report> run() {
+    auto st = sqlite::statement::prepare(
+        db_,
+        "SELECT id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms"
+        " FROM messages WHERE id = ?1");
+    if (!st) return std::unexpected(st.error());
+    message_st_ = std::move(*st);
+    std::int64_t from = 1;
+    while (!report_.first_bad) {
+      auto page = read_journal_range(db_, from, page_entries);
+      if (!page) return std::unexpected(page.error());
+      for (const auto& e : *page) {
+        if (!check_entry(e)) break;
+      }
+      if (page->size() < page_entries) break;
+      from = page->back().seq + 1;
+    }
+    if (!report_.first_bad) check_tail();
+    if (!report_.first_bad) {
+      auto r = check_every_message_journaled();
+      if (!r) return std::unexpected(r.error());
+    }
+    return report_;
+  }
+
+ private:
+  bool bad(std::int64_t seq, std::string what) {
+    report_.first_bad = verify_finding{seq, std::move(what)};
+    return false;
+  }
+
+  bool check_entry(const journal_entry& e) {
+    if (e.seq != report_.head_seq + 1) {
+      return bad(e.seq, "entry #" + std::to_string(e.seq) + " follows #" +
+                            std::to_string(report_.head_seq) +
+                            ": entries are missing or out of order");
+    }
+    if (e.prev_hash != head_) {
+      return bad(e.seq, "its prev_hash is not the hash of entry #" +
+                            std::to_string(report_.head_seq) +
+                            ": an entry before it was changed, removed or reordered");
+    }
+    if (journal_entry_hash(e) != e.hash) {
+      return bad(e.seq, "its hash does not match its contents: the entry was changed");
+    }
+    if (!e.signature.empty()) {
+      if (!signing::verify(keys_.station_key, journal_signed_bytes(e.hash), e.signature)) {
+        return bad(e.seq, "its signature is not " + keys_.station + "'s");
+      }
+      last_signed_ = e.seq;
+      report_.signatures++;
+    }
+    head_ = e.hash;
+    report_.head_seq = e.seq;
+    report_.entries++;
+    if (e.kind == "sent") return check_message(e, true);
+    if (e.kind == "received") return check_message(e, false);
+    if (e.kind == "receipt" || e.kind == "attestation_mismatch") return check_receipt(e);
+    return true;
+  }
+
+  std::optional<message> load(const std::string& id, std::string& box_text) {
+    sqlite::query q{message_st_};
+    q.bind_text(1, id);
+    auto row = q.step();
+    if (!row || !*row) return std::nullopt;
+    message m;
+    m.id = q.column_text(0);
+    m.channel = q.column_text(1);
+    box_text = q.column_text(2);
+    m.from = q.column_text(3);
+    m.seq = static_cast<std::uint64_t>(q.column_int(4));
+    m.prec = static_cast<precedence>(q.column_int(5) & 3);
+    m.form = q.column_text(6);
+    m.body = q.column_blob(7);
+    m.signature = q.column_blob(8);
+    m.created_at_ms = q.column_int(9);
+    return m;
+  }
+
+  static std::string detail_string(const nlohmann::json& d, const char* key) {
+    auto it = d.find(key);
+    return it != d.end() && it->is_string() ? it->get<std::string>() : std::string{};
+  }
+
+  bool check_message(const journal_entry& e, bool outbound) {
+    const std::string what = "message " + e.message_id;
+    std::string box_text;
+    auto m = load(e.message_id, box_text);
+    if (!m) return bad(e.seq, what + " is missing from the store");
+    if (box_text != (outbound ? "out" : "in") || m->channel != e.channel || m->seq != e.msg_seq) {
+      return bad(e.seq, what + " in the store is not the one journaled: its channel, direction "
+                               "or seq differ");
+    }
+    const signing::public_key* key = nullptr;
+    if (outbound) {
+      if (m->from == keys_.station) key = &keys_.station_key;
+    } else if (auto k = keys_.peer_keys.find(m->from); k != keys_.peer_keys.end()) {
+      key = &k->second;
+    }
+    if (key == nullptr) return bad(e.seq, what + " names sender '" + m->from + "', whose key the agreement does not pin");
+    if (!signing::verify_message(*key, *m)) {
+      return bad(e.seq, what + " (" + e.channel + " seq " + std::to_string(m->seq) +
+                            "): its signature is not valid for " + m->from +
+                            "'s key: the stored message was changed");
+    }
+    const signing::digest digest = signing::message_digest(*m);
+    const auto detail = nlohmann::json::parse(e.detail.empty() ? "{}" : e.detail, nullptr, false);
+    const std::string journaled = detail.is_object() ? detail_string(detail, "digest") : "";
+    if (!journaled.empty() && journaled != signing::to_hex(digest)) {
+      return bad(e.seq, what + ": the stored bytes differ from the digest journaled for it");
+    }
+    auto& ch = channels_[e.channel];
+    std::uint64_t& last = outbound ? ch.out_seq : ch.in_seq;
+    if (m->seq != last + 1) {
+      return bad(e.seq, e.channel + (outbound ? " outbound" : " inbound") + ": seq " +
+                            std::to_string(m->seq) + " follows seq " + std::to_string(last));
+    }
+    last = m->seq;
+    const signing::digest prev =
+        outbound ? (ch.out_chains.empty() ? signing::digest{} : ch.out_chains.back()) : ch.in_chain;
+    const signing::digest chain = signing::chain_next(prev, digest);
+    if (detail.is_object() && detail_string(detail, "chain") != signing::to_hex(chain)) {
+      return bad(e.seq, what + ": the chain journaled for it does not follow from the messages "
+                               "before it");
+    }
+    if (outbound) {
+      ch.out_chains.push_back(chain);
+    } else {
+      ch.in_chain = chain;
+    }
+    report_.messages++;
+    return true;
+  }
+
+  bool check_receipt(const journal_entry& e) {
+    const auto d = nlohmann::json::parse(e.detail, nullptr, false);
+    if (!d.is_object()) return bad(e.seq, "the checkpoint's detail is not JSON");
+    wire::receipt rc;
+    rc.channel = e.channel;
+    rc.from = detail_string(d, "from");
+    rc.by = detail_string(d, "by");
+    rc.up_to_seq = d.value("up_to_seq", std::uint64_t{0});
+    rc.at_ms = d.value("at_ms", std::int64_t{0});
+    auto chain = signing::digest_from_hex(detail_string(d, "chain"));
+    auto sig = signing::from_base64(detail_string(d, "signature"));
+    if (!chain || !sig) return bad(e.seq, "the checkpoint's chain or signature is malformed");
+    rc.chain = *chain;
+    auto key = keys_.peer_keys.find(rc.by);
+    if (key == keys_.peer_keys.end() || rc.from != keys_.station) {
+      return bad(e.seq, "a checkpoint by '" + rc.by + "' of '" + rc.from + "' does not belong in " + keys_.station + "'s journal");
+    }
+    if (!signing::verify(key->second, wire::canonical_receipt_bytes(rc), *sig)) {
+      return bad(e.seq, rc.by + "'s signature on its checkpoint of " + rc.channel + " up to seq " +
+                            std::to_string(rc.up_to_seq) + " is not valid");
+    }
+    const auto& ch = channels_[rc.channel];
+    if (rc.up_to_seq > ch.out_chains.size()) {
+      return bad(e.seq, rc.by + " signed that it holds " + rc.channel + " up to seq " +
+                            std::to_string(rc.up_to_seq) + ", but this journal sent only up to " +
+                            std::to_string(ch.out_chains.size()) +
+                            ": messages were removed from this station's history");
+    }
+    if (rc.up_to_seq > 0 && ch.out_chains[rc.up_to_seq - 1] != rc.chain) {
+      return bad(e.seq, rc.by + "'s signed checkpoint contradicts this station's history of " +
+                            rc.channel + ": at seq " + std::to_string(rc.up_to_seq) + " " + rc.by +
+                            " holds chain " + signing::to_hex(rc.chain).substr(0, 16) +
+                            "..., this journal has " +
+                            signing::to_hex(ch.out_chains[rc.up_to_seq - 1]).substr(0, 16) +
+                            "...: one side's history was rewritten");
+    }
+    report_.checkpoints++;
+    return true;
+  }
+
+  void check_tail() {
+    report_.head_hash = signing::to_hex(head_);
+    if (report_.head_seq > 0 && last_signed_ != report_.head_seq) {
+      bad(last_signed_ + 1, "entries from #" + std::to_string(last_signed_ + 1) + " to #" +
+                                std::to_string(report_.head_seq) + " are not signed by " +
+                                keys_.station);
+    }
+  }
+
+  result<void> check_every_message_journaled() {
+    auto st = sqlite::statement::prepare(
+        db_,
+        "SELECT m.id, m.channel, m.box, m.seq FROM messages m WHERE NOT EXISTS (SELECT 1 FROM"
+        " journal j WHERE j.message_id = m.id AND j.kind IN ('queued', 'sent', 'received'))"
+        " LIMIT 1");
+    if (!st) return std::unexpected(st.error());
+    sqlite::query q{*st};
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (*row) {
+      bad(0, "message " + q.column_text(0) + " (" + q.column_text(1) + " " + q.column_text(2) +
+                 " seq " + std::to_string(q.column_int(3)) + ") is in the store but not in the journal");
+    }
+    return {};
+  }
+
+  sqlite3* db_;
+  const journal_keys& keys_;
+  sqlite::statement message_st_;
+  verify_report report_;
+  signing::digest head_{};
+  std::int64_t last_signed_ = 0;
+  std::map<std::string, channel_state> channels_;
+};
+
+}  // namespace
+
+result<verify_report> verify_journal(const std::string& db_path, const journal_keys& keys) {
+  auto db = open_read_only(db_path);
+  if (!db) return std::unexpected(db.error());
+  return verifier(db->get(), keys).run();
+}
+
+result<verify_report> verify_journal(store& s, const journal_keys& keys) {
+  auto* sq = dynamic_cast<sqlite_store*>(&s);
+  if (sq == nullptr) return fail(errc::invalid_argument, "not a SQLite store", "store");
+  return verifier(sq->handle(), keys).run();
+}
+
+result<stored_identity> read_stored_identity(const std::string& db_path) {
+  auto db = open_read_only(db_path);
+  if (!db) return std::unexpected(db.error());
+  stored_identity out;
+  auto st = sqlite::statement::prepare(
+      db->get(),
+      "SELECT j.detail, a.text FROM journal j LEFT JOIN agreements a ON a.hash ="
+      " json_extract(j.detail, '$.agreement_hash') WHERE j.kind = 'config_loaded'"
+      " ORDER BY j.seq DESC LIMIT 1");
+  if (!st) return std::unexpected(st.error());
+  sqlite::query q{*st};
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return out;
+  auto detail = nlohmann::json::parse(q.column_text(0), nullptr, false);
+  if (detail.is_object()) out.station = detail.value("station", std::string{});
+  out.agreement_text = q.column_text(1);
+  return out;
+}
+
+}  // namespace hotline::storage

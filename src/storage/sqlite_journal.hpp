@@ -1,0 +1,49 @@
+// SQLite journal: appending to and reading the journal (journal.hpp) on a SQLite connection.
+// Internal to src/storage.
+//
+// `journal_writer` appends inside a transaction its caller opened on the same connection; it
+// reads the head from the database at begin(), so every writer on the connection (the message
+// store, the accounts) extends one chain. Not thread-safe, like the connection.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "storage/journal.hpp"
+#include "storage/sqlite_db.hpp"
+
+namespace hotline::storage {
+
+class journal_writer {
+ public:
+  // `key` signs each transaction's last entry; without one the chain is kept but unsigned.
+  // `enabled` false writes nothing at all (for measuring the journal's cost only).
+  journal_writer(sqlite3* db, std::optional<signing::secret_key> key, bool enabled);
+
+  result<void> prepare();
+  bool enabled() const { return enabled_; }
+  const std::optional<signing::secret_key>& key() const { return key_; }
+
+  // Call inside an open write transaction, in this order: begin, append..., seal.
+  result<void> begin();
+  result<void> append(journal_entry e);
+  result<void> seal();
+
+ private:
+  result<void> flush_last(bool sign);
+
+  sqlite3* db_;
+  std::optional<signing::secret_key> key_;
+  bool enabled_;
+  sqlite::statement head_, insert_;
+  std::int64_t head_seq_ = 0;
+  signing::digest head_hash_{};
+  std::optional<journal_entry> last_;  // appended, not yet inserted: it may need the signature
+};
+
+result<std::vector<journal_entry>> read_journal(sqlite3* db, const journal_query& q);
+// Entries in ascending seq from `from_seq`, at most `limit`.
+result<std::vector<journal_entry>> read_journal_range(sqlite3* db, std::int64_t from_seq,
+                                                      std::size_t limit);
+
+}  // namespace hotline::storage

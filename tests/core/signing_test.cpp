@@ -1,0 +1,166 @@
+// Signing: keys, digests and chains, and the engine signing every message and receipt it sends
+// and refusing any it receives that its peer's pinned key does not verify.
+#include <gtest/gtest.h>
+
+#include "core/engine_pair.hpp"
+#include "core/signing.hpp"
+
+namespace hotline::test {
+namespace {
+
+signing::secret_key key_of(const std::string& station) {
+  return signing::secret_key::from_seed(signing::sha256("test-key:" + station));
+}
+
+core::engine_config signed_config(const std::string& self, const std::string& peer,
+                                  std::uint64_t boot, const std::string& peer_key_from = {}) {
+  auto c = pair_config(self, peer, boot);
+  c.signing_key = key_of(self);
+  c.peer_keys[peer] = key_of(peer_key_from.empty() ? peer : peer_key_from).public_half();
+  c.wall_ms = [] { return std::int64_t{1'700'000'000'000}; };
+  return c;
+}
+
+message draft(std::string id) {
+  message m;
+  m.id = std::move(id);
+  m.channel = "navy";
+  m.created_at_ms = 1'700'000'000'000;
+  m.body = "notification " + m.id;
+  return m;
+}
+
+template <class T>
+std::vector<T> records_of(const side& s) {
+  std::vector<T> out;
+  for (const auto& r : s.disk) {
+    if (const auto* t = std::get_if<T>(&r)) out.push_back(*t);
+  }
+  return out;
+}
+
+TEST(signing, keys_round_trip_and_signatures_fail_on_any_change) {
+  const auto k = key_of("rok-fleet");
+  auto text = signing::encode_public_key(k.public_half());
+  ASSERT_TRUE(text.starts_with("ed25519:"));
+  auto parsed = signing::parse_public_key(text);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(*parsed, k.public_half());
+  EXPECT_FALSE(signing::parse_public_key("ed25519:AAAA").has_value());
+  EXPECT_FALSE(signing::parse_public_key("rsa:" + text.substr(8)).has_value());
+
+  message m = draft("m1");
+  m.from = "rok-fleet";
+  m.seq = 1;
+  signing::seal(k, m);
+  EXPECT_TRUE(signing::verify_message(k.public_half(), m));
+  for (auto change : {+[](message& x) { x.body += "!"; }, +[](message& x) { x.seq = 2; },
+                      +[](message& x) { x.created_at_ms++; },
+                      +[](message& x) { x.prec = precedence::flash; },
+                      +[](message& x) { x.channel = "air"; }}) {
+    message bad = m;
+    change(bad);
+    EXPECT_FALSE(signing::verify_message(k.public_half(), bad));
+  }
+  EXPECT_FALSE(signing::verify_message(key_of("other").public_half(), m));
+}
+
+TEST(signing, chains_commit_to_every_message_and_its_order) {
+  const signing::digest d1 = signing::sha256("one"), d2 = signing::sha256("two");
+  const signing::digest zero{};
+  const auto c12 = signing::chain_next(signing::chain_next(zero, d1), d2);
+  const auto c21 = signing::chain_next(signing::chain_next(zero, d2), d1);
+  EXPECT_NE(c12, c21);
+  EXPECT_EQ(c12, signing::chain_next(signing::chain_next(zero, d1), d2));
+}
+
+TEST(signing, messages_and_receipts_are_signed_and_checked_end_to_end) {
+  engine_pair p(signed_config(station_a, station_b, 1), signed_config(station_b, station_a, 2));
+  p.connect(0);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("m" + std::to_string(i))));
+  p.settle();
+  const auto inbox = p.b().inbox();
+  ASSERT_EQ(inbox.size(), 3U);
+  signing::digest chain{};
+  for (const auto& m : inbox) {
+    EXPECT_TRUE(signing::verify_message(key_of(station_a).public_half(), m)) << m.id;
+    chain = signing::chain_next(chain, signing::message_digest(m));
+  }
+  const auto kept = records_of<records::attested>(p.a());
+  ASSERT_FALSE(kept.empty());
+  const wire::receipt& last = kept.back().receipt;
+  EXPECT_EQ(last.up_to_seq, 3U);
+  EXPECT_EQ(last.by, station_b);
+  EXPECT_EQ(last.chain, chain);
+  EXPECT_TRUE(kept.back().mismatch.empty());
+  EXPECT_TRUE(signing::verify(key_of(station_b).public_half(), wire::canonical_receipt_bytes(last),
+                              last.signature));
+  EXPECT_EQ(p.a().count_events(core::event_kind::attestation_mismatch), 0U);
+}
+
+TEST(signing, a_message_the_pinned_key_does_not_verify_is_refused_and_journaled) {
+  // B pins the wrong key for A: to B, A's messages are forgeries.
+  engine_pair p(signed_config(station_a, station_b, 1),
+                signed_config(station_b, station_a, 2, "impostor"));
+  p.connect(0);
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("forged")));
+  p.settle();
+  EXPECT_TRUE(p.b().inbox().empty());
+  EXPECT_EQ(p.open_wires(), 0U);
+  bool refused = false;
+  for (const auto& e : p.b().events) {
+    refused = refused || (e.kind == core::event_kind::refused &&
+                          e.detail.find("bad signature on navy seq 1") != std::string::npos);
+  }
+  EXPECT_TRUE(refused);
+  const auto notes = records_of<records::noted>(p.b());
+  EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const auto& n) {
+    return n.kind == "refused" && n.detail.find("bad signature") != std::string::npos;
+  }));
+}
+
+TEST(signing, a_receipt_the_pinned_key_does_not_verify_is_refused) {
+  engine_pair p(signed_config(station_a, station_b, 1, "impostor"),
+                signed_config(station_b, station_a, 2));
+  p.connect(0);
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("m1")));
+  p.settle();
+  EXPECT_TRUE(records_of<records::attested>(p.a()).empty());
+  EXPECT_TRUE(records_of<records::delivered>(p.a()).empty());
+  EXPECT_EQ(p.open_wires(), 0U);
+}
+
+TEST(signing, a_checkpoint_that_contradicts_our_history_raises_the_alarm_once) {
+  // A's history as B holds it, and A restarted from a store whose history was rewritten: the
+  // chain A resumes from differs from the one B signs.
+  engine_pair p(signed_config(station_a, station_b, 1), signed_config(station_b, station_a, 2));
+  p.connect(0);
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("m1")));
+  p.settle();
+  ASSERT_EQ(p.b().inbox().size(), 1U);
+  p.cut();
+  auto rewritten = signed_config(station_a, station_b, 3);
+  engine_pair q(std::move(rewritten), signed_config(station_b, station_a, 4));
+  records::channel_recovery ra;
+  ra.channel = "navy";
+  ra.next_out_seq = 2;
+  ra.out_delivered = 1;
+  ra.out_chain_base = signing::sha256("a different history");
+  records::channel_recovery rb;
+  rb.channel = "navy";
+  rb.in_next_expected = 2;
+  rb.in_chain = signing::chain_next({}, signing::message_digest(p.b().inbox().front()));
+  q.a().eng->restore({ra});
+  q.b().eng->restore({rb});
+  q.connect(0);
+  ASSERT_TRUE(q.a().eng->post(q.now_us(), draft("m2")));
+  q.settle();
+  EXPECT_EQ(q.a().count_events(core::event_kind::attestation_mismatch), 1U);
+  const auto kept = records_of<records::attested>(q.a());
+  ASSERT_FALSE(kept.empty());
+  EXPECT_NE(kept.front().mismatch.find("holds a different history of navy"), std::string::npos)
+      << kept.front().mismatch;
+}
+
+}  // namespace
+}  // namespace hotline::test

@@ -1,0 +1,121 @@
+// Evidence bundles: made from a station's real journal, checked with only the agreement's keys,
+// and refused, with the reason, when any part of them was changed.
+#include <gtest/gtest.h>
+
+#include "evidence/bundle.hpp"
+#include "sim/journal_world.hpp"
+#include "storage/evidence_source.hpp"
+
+namespace hotline::test {
+namespace {
+
+config::agreement agreement_of(journal_world& w) {
+  config::agreement a;
+  a.id = "sim-agreement";
+  a.hash.fill(0x5a);
+  const char* names[2] = {"ROK Fleet", "Russian Pacific Fleet"};
+  for (int i = 0; i < 2; ++i) {
+    config::station_entry s;
+    s.id = w.sim().at(i).id();
+    s.name = names[i];
+    s.signing_key = signing::encode_public_key(w.sim().at(i).setup().key.public_half());
+    a.stations.push_back(s);
+  }
+  return a;
+}
+
+nlohmann::json bundle_from(journal_world& w, int side, const std::string& id,
+                           const config::agreement& a) {
+  auto m = storage::gather_evidence(w.store(side), id);
+  EXPECT_TRUE(m.has_value()) << (m ? "" : m.error().message);
+  // The simulator loads no agreement file; a station names both in its journal.
+  m->station = w.sim().at(side).id();
+  m->agreement_hash = a.hash_hex();
+  return evidence::make_bundle(*m, 1'800'000'000'000);
+}
+
+bool says(const std::vector<std::string>& lines, const std::string& text) {
+  for (const auto& l : lines) {
+    if (l.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(evidence_bundle, senders_bundle_proves_sending_and_the_receivers_disk) {
+  journal_world w;
+  const auto a = agreement_of(w);
+  const auto b = bundle_from(w, 0, w.sent_by_a.at(1), a);
+  ASSERT_FALSE(b["receipt"].is_null());
+  const auto v = evidence::verify_bundle(b, a);
+  ASSERT_TRUE(v.ok) << v.failure;
+  EXPECT_TRUE(says(v.proven, "rok-fleet (ROK Fleet) sent message " + w.sent_by_a.at(1)));
+  EXPECT_TRUE(says(v.proven, "reached ru-pacific (Russian Pacific Fleet)'s disk by"));
+  EXPECT_TRUE(says(v.proven, "journal in the bundle are intact"));
+  EXPECT_TRUE(says(v.not_shown, "No acknowledgement"));
+}
+
+TEST(evidence_bundle, receivers_bundle_proves_arrival_from_its_own_signed_journal) {
+  journal_world w;
+  const auto a = agreement_of(w);
+  const auto v = evidence::verify_bundle(bundle_from(w, 1, w.sent_by_a.at(0), a), a);
+  ASSERT_TRUE(v.ok) << v.failure;
+  EXPECT_TRUE(says(v.proven, "reached ru-pacific (Russian Pacific Fleet)'s disk at"));
+}
+
+struct tamper_case {
+  const char* name;
+  void (*change)(nlohmann::json&);
+  const char* reason;
+};
+
+TEST(evidence_bundle, any_change_makes_it_fail_and_says_why) {
+  journal_world w;
+  const auto a = agreement_of(w);
+  // A message the receipt covers together with later ones, so that the chain has links.
+  nlohmann::json good;
+  for (const auto& id : w.sent_by_a) {
+    good = bundle_from(w, 0, id, a);
+    if (!good["chain_links"].empty()) break;
+  }
+  const tamper_case cases[] = {
+      {"message body", [](nlohmann::json& b) { b["message"]["body"] = "nothing happened"; },
+       "message's signature is not valid"},
+      {"message time", [](nlohmann::json& b) { b["message"]["created_at_ms"] = 1; },
+       "message's signature is not valid"},
+      {"receipt time", [](nlohmann::json& b) { b["receipt"]["at_ms"] = 1; },
+       "receipt's signature is not valid"},
+      {"chain link", [](nlohmann::json& b) { b["chain_links"][0] = std::string(64, '0'); },
+       "does not include this message"},
+      {"missing chain link", [](nlohmann::json& b) { b["chain_links"].erase(0); },
+       "incomplete"},
+      {"journal entry", [](nlohmann::json& b) { b["journal"][0]["at_ms"] = 1; },
+       "does not match its hash"},
+      {"journal signature", [](nlohmann::json& b) { b["journal"].back()["signature"] = b["message"]["signature"]; },
+       "signature is not rok-fleet's"},
+      {"agreement", [](nlohmann::json& b) { b["agreement_hash"] = "sha256:" + std::string(64, 'f'); },
+       "made under agreement"},
+      {"format", [](nlohmann::json& b) { b["format"] = "something-else"; }, "not a Hotline evidence bundle"},
+      {"missing field", [](nlohmann::json& b) { b.erase("receipt"); }, "missing field 'receipt'"},
+  };
+  for (const auto& c : cases) {
+    auto bad = good;
+    ASSERT_FALSE(bad["chain_links"].empty()) << "every receipt covered one message only";
+    c.change(bad);
+    const auto v = evidence::verify_bundle(bad, a);
+    EXPECT_FALSE(v.ok) << c.name;
+    EXPECT_NE(v.failure.find(c.reason), std::string::npos) << c.name << ": " << v.failure;
+  }
+}
+
+TEST(evidence_bundle, another_agreements_keys_prove_nothing) {
+  journal_world w;
+  auto a = agreement_of(w);
+  const auto b = bundle_from(w, 0, w.sent_by_a.at(0), a);
+  a.stations[0].signing_key = signing::encode_public_key(signing::secret_key::generate().public_half());
+  const auto v = evidence::verify_bundle(b, a);
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.failure.find("signature is not valid for rok-fleet's key"), std::string::npos) << v.failure;
+}
+
+}  // namespace
+}  // namespace hotline::test
