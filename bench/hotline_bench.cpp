@@ -65,6 +65,7 @@ struct options {
   int cut_at_ms = 3000;
   int cut_ms = 5000;
   int settle_s = 2;
+  bool journal = true;  // --journal off: both stations sign, check and journal nothing
 };
 
 constexpr auto relay_ready_timeout = std::chrono::seconds(10);
@@ -410,6 +411,12 @@ int run(const options& o) {
     std::cerr << "setup failed\n";
     return 1;
   }
+  if (!o.journal) {
+    // Measuring the journal's cost only: a station configured so proves nothing.
+    for (const char* id : {"rok-fleet-command", "ru-pacific-fleet"}) {
+      std::ofstream(o.dir / id / "station.toml", std::ios::app) << "\n[journal]\nenabled = false\n";
+    }
+  }
   station a = read_env(o.dir, "rok-fleet-command");
   station b = read_env(o.dir, "ru-pacific-fleet");
   pid_t relay = -1;
@@ -522,6 +529,7 @@ int main(int argc, char** argv) {
     else if (k == "--cut-at-ms") o.cut_at_ms = std::stoi(v);
     else if (k == "--cut-ms") o.cut_ms = std::stoi(v);
     else if (k == "--settle-s") o.settle_s = std::stoi(v);
+    else if (k == "--journal") o.journal = v != "off";
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;

@@ -7,7 +7,7 @@ stops everything it started by PID. Every wait has a timeout. A run's result goe
 build/bench/runs/<system>-<scenario>-<n>.json; bench/summarize.py turns them into the table.
 
 Environment: RUNS (latency and throughput runs per system, default 3), CUT_RUNS (default 1),
-SYSTEMS (default "hotline mosquitto nats"), LAT_COUNT, THR_COUNT, CUT_COUNT (message counts).
+SYSTEMS (default "hotline hotline-nojournal mosquitto nats"), LAT_COUNT, THR_COUNT, CUT_COUNT (message counts).
 """
 import getpass
 import json
@@ -29,7 +29,7 @@ CONF = ROOT / "bench" / "peers" / "conf"
 
 RUNS = int(os.environ.get("RUNS", "3"))
 CUT_RUNS = int(os.environ.get("CUT_RUNS", "1"))
-SYSTEMS = os.environ.get("SYSTEMS", "hotline mosquitto nats").split()
+SYSTEMS = os.environ.get("SYSTEMS", "hotline hotline-nojournal mosquitto nats").split()
 LAT_COUNT = int(os.environ.get("LAT_COUNT", "4000"))
 THR_COUNT = int(os.environ.get("THR_COUNT", "40000"))
 CUT_COUNT = int(os.environ.get("CUT_COUNT", "10000"))
@@ -49,7 +49,11 @@ CLIENT_TIMEOUT_S = {"latency": 180, "throughput": 300, "cut": 240}
 
 DURABILITY = {
     "hotline": "fsync at both ends before acknowledging: A commits (fsync) before it answers the "
-               "POST, B commits (fsync) before it acknowledges to A and announces the message.",
+               "POST, B commits (fsync) before it acknowledges to A and announces the message. "
+               "Every message and receipt is signed (Ed25519) and checked, and journaled in the "
+               "same transaction.",
+    "hotline-nojournal": "as Hotline, with signing and the journal off: shown only to measure "
+                         "what they cost; not a configuration to run.",
     "mosquitto": "periodic snapshot, no per-message fsync: both brokers acknowledge QoS 2 from "
                  "memory and write a snapshot of their store every autosave_interval (1 s); a crash "
                  "loses what arrived since the last snapshot.",
@@ -183,9 +187,10 @@ def scenario_args(scenario):
     return ["--mode", "cut", "--count", str(CUT_COUNT), "--rate", str(CUT_RATE)]
 
 
-def run_hotline(procs, scenario, run_dir):
+def run_hotline(procs, scenario, run_dir, journal="on"):
     args = [str(ROOT / "build" / "bin" / "hotline-bench"), "--hotline",
-            str(ROOT / "build" / "bin" / "hotline"), "--dir", str(run_dir / "stations")]
+            str(ROOT / "build" / "bin" / "hotline"), "--dir", str(run_dir / "stations"),
+            "--journal", journal]
     args += scenario_args(scenario)
     if scenario == "throughput":
         args += ["--concurrency", str(HOTLINE_CONNECTIONS)]
@@ -255,7 +260,13 @@ def with_rss(result, a, b):
     return result
 
 
-RUNNERS = {"hotline": run_hotline, "mosquitto": run_mosquitto, "nats": run_nats}
+def run_hotline_no_journal(procs, scenario, run_dir):
+    """Hotline with signing and the journal off: only to show what they cost."""
+    return run_hotline(procs, scenario, run_dir, journal="off")
+
+
+RUNNERS = {"hotline": run_hotline, "hotline-nojournal": run_hotline_no_journal,
+           "mosquitto": run_mosquitto, "nats": run_nats}
 
 
 def one_run(system, scenario, n):

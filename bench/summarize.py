@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "build" / "bench"
-ORDER = ["hotline", "mosquitto", "nats"]
-TITLES = {"hotline": "Hotline", "mosquitto": "Mosquitto 2.0 (QoS 2 bridge)",
+ORDER = ["hotline", "hotline-nojournal", "mosquitto", "nats"]
+TITLES = {"hotline": "Hotline", "hotline-nojournal": "Hotline, journal off (cost only)", "mosquitto": "Mosquitto 2.0 (QoS 2 bridge)",
           "nats": "NATS 2.9 JetStream (mirror over leafnode)"}
 
 
@@ -59,7 +59,7 @@ def summarize(system, runs, durability):
 
 def ratios(systems):
     """Hotline against the best peer on each figure (> 1 means Hotline is higher)."""
-    peers = {k: v for k, v in systems.items() if k != "hotline"}
+    peers = {k: v for k, v in systems.items() if not k.startswith("hotline")}
     hot = systems.get("hotline")
     if not hot or not peers:
         return {}

@@ -27,7 +27,7 @@ struct sequenced {
   std::string channel;
   std::string id;
   std::uint64_t seq = 0;
-  std::string signature;
+  std::string signature{};
   wire::hash256 chain{};
 };
 
@@ -71,7 +71,7 @@ struct flagged {
 // its chain contradicts ours, `mismatch` says how: a loud alarm, kept as evidence.
 struct attested {
   wire::receipt receipt;
-  std::string mismatch;
+  std::string mismatch{};
 };
 
 // Something that happened at the station and belongs in its journal only: a link up or down, a

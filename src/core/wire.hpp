@@ -68,7 +68,7 @@ struct ack {
   std::uint64_t up_to_seq = 0;
   hash256 chain{};
   std::int64_t at_ms = 0;
-  std::string signature;
+  std::string signature{};
   bool operator==(const ack&) const = default;
 };
 
@@ -81,7 +81,7 @@ struct receipt {
   std::uint64_t up_to_seq = 0;
   hash256 chain{};
   std::int64_t at_ms = 0;
-  std::string signature;
+  std::string signature{};
   bool operator==(const receipt&) const = default;
 };
 

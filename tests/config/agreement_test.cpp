@@ -30,6 +30,7 @@ name = "Alpha"
 language = "ko"
 timezone = "Asia/Seoul"
 tls_fingerprint = ")" + fp_a + R"("
+signing_key = "ed25519:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
 [stations.addresses]
 primary = "127.0.0.1:7401"
 backup = "127.0.0.1:7403"
@@ -40,6 +41,7 @@ name = "Bravo"
 language = "ru"
 timezone = "Asia/Vladivostok"
 tls_fingerprint = ")" + fp_b + R"("
+signing_key = "ed25519:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
 [stations.addresses]
 primary = "127.0.0.1:7411"
 
@@ -187,6 +189,15 @@ std::vector<rejection> rejections() {
       {"fingerprint shared by two stations", replaced(fp_b, fp_a), "stations[1].tls_fingerprint"},
       {"missing fingerprint", replaced("tls_fingerprint = \"" + fp_a + "\"\n", ""),
        "stations[0].tls_fingerprint"},
+      {"missing signing key",
+       replaced("signing_key = \"ed25519:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\"\n", ""),
+       "stations[0].signing_key"},
+      {"signing key not ed25519", replaced("ed25519:AgIC", "rsa:AgIC"), "stations[1].signing_key"},
+      {"signing key too short", replaced("AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=", "AgIC"),
+       "stations[1].signing_key"},
+      {"signing key shared by two stations", replaced("AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=",
+                                                       "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="),
+       "stations[1].signing_key"},
       {"address without port", replaced("127.0.0.1:7411", "127.0.0.1"),
        "stations[1].addresses.primary"},
       {"address port out of range", replaced("127.0.0.1:7411", "127.0.0.1:70000"),
@@ -340,9 +351,9 @@ std::string with_policies(const std::string& extra) {
   std::string base =
       "[agreement]\nid = \"t\"\ntitle = \"t\"\n"
       "[[stations]]\nid = \"a\"\nname = \"A\"\nlanguage = \"ko\"\ntimezone = \"Asia/Seoul\"\n"
-      "tls_fingerprint = \"sha256:" + std::string(64, 'a') + "\"\n[stations.addresses]\nprimary = \"127.0.0.1:7001\"\n"
+      "tls_fingerprint = \"sha256:" + std::string(64, 'a') + "\"\nsigning_key = \"ed25519:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\"\n[stations.addresses]\nprimary = \"127.0.0.1:7001\"\n"
       "[[stations]]\nid = \"b\"\nname = \"B\"\nlanguage = \"ru\"\ntimezone = \"Asia/Vladivostok\"\n"
-      "tls_fingerprint = \"sha256:" + std::string(64, 'b') + "\"\n[stations.addresses]\nprimary = \"127.0.0.1:7002\"\n"
+      "tls_fingerprint = \"sha256:" + std::string(64, 'b') + "\"\nsigning_key = \"ed25519:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\"\n[stations.addresses]\nprimary = \"127.0.0.1:7002\"\n"
       "[[channels]]\nid = \"navy\"\ntitle = \"n\"\nstations = [\"a\", \"b\"]\n";
   return base + extra;
 }

@@ -41,6 +41,7 @@ language = "en"
 timezone = "UTC"
 tls_fingerprint = "sha256:)" + std::string(64, 'a') +
                                    R"("
+signing_key = "ed25519:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
 [stations.addresses]
 primary = "127.0.0.1:7401"
 
@@ -51,6 +52,7 @@ language = "en"
 timezone = "UTC"
 tls_fingerprint = "sha256:)" + std::string(64, 'b') +
                                    R"("
+signing_key = "ed25519:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
 [stations.addresses]
 primary = "127.0.0.1:7411"
 
