@@ -16,6 +16,7 @@
 #include "core/message.hpp"
 #include "forms/catalog.hpp"
 #include "storage/store.hpp"
+#include "storage/translations.hpp"
 
 namespace hotline::station {
 
@@ -32,6 +33,23 @@ struct ack_request {
   std::string id;
   std::string by;
   std::string answer;
+};
+
+// Someone at the receiving station attaches a translation of a received message.
+struct translation_request {
+  std::string message_id;
+  std::string lang;  // ko | ru | en
+  std::string text;
+  std::string by;  // the signed-in user or the API token's name
+};
+
+// A supervisor approves (certifies) or rejects a pending translation.
+struct review_request {
+  std::string message_id;
+  std::int64_t translation_id = 0;
+  bool approve = false;
+  std::string note;
+  std::string by;
 };
 
 struct channel_view {
@@ -79,6 +97,24 @@ class service {
   virtual const forms::catalog* form_catalog() const { return nullptr; }
   // Maximum words of free text at flash and immediate (the agreement's urgent_words_max).
   virtual std::size_t urgent_words_max() const { return 200; }
+
+  // Translations of received messages (storage/translations.hpp has the rules). Each write
+  // commits before it returns and tells subscribers the message changed. errc::not_found for an
+  // unknown message; errc::invalid_argument (field id) for one this station sent; errc::unavailable
+  // when the station keeps no translations.
+  virtual result<storage::translation> translate(const translation_request& req) {
+    (void)req;
+    return fail(errc::unavailable, "this station keeps no translations");
+  }
+  virtual result<storage::translation> review_translation(const review_request& req) {
+    (void)req;
+    return fail(errc::unavailable, "this station keeps no translations");
+  }
+  // The message's translations, oldest first; empty when the station keeps none.
+  virtual result<std::vector<storage::translation>> translations(const std::string& message_id) {
+    (void)message_id;
+    return std::vector<storage::translation>{};
+  }
 
   // Registers a subscriber; returns an id for `unsubscribe`.
   virtual std::uint64_t subscribe(event_callback cb) = 0;
