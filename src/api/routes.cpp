@@ -99,7 +99,8 @@ http_response get_message(server_state& state, const http_request& req, const st
                           "no message with id " + id, "id");
   }
   json out = to_json(**found);
-  add_translations(state.service, id, out);
+  // Only received messages take translations; a sent one's JSON stays as it was posted.
+  if ((*found)->direction == storage::box::in) add_translations(state.service, id, out);
   if (auto lang = t.params.find("lang"); lang != t.params.end()) {
     add_rendering(state.service, **found, lang->second, out);
   }

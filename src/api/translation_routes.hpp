@@ -23,7 +23,7 @@ std::optional<http_response> route_translations(station::service& service,
                                                 const http_request& req, std::string_view path,
                                                 const principal& who);
 
-// Adds "translations" (oldest first) to the JSON of message `id`. A store failure is logged and
+// Adds "translations" (oldest first) to the JSON of message `id`; for received messages only. A store failure is logged and
 // leaves the key out rather than hiding the message.
 void add_translations(station::service& service, const std::string& id, json& out);
 

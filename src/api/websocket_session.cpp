@@ -55,7 +55,7 @@ std::string render(station::service& service, const station::service_event& e) {
   if (e.type == station::service_event::kind::message && e.msg) {
     json m = to_json(*e.msg);
     // A translation attached or reviewed arrives as its message's update, so consoles show it.
-    add_translations(service, e.msg->msg.id, m);
+    if (e.msg->direction == storage::box::in) add_translations(service, e.msg->msg.id, m);
     return dump({{"type", "message"}, {"message", std::move(m)}});
   }
   if (e.type == station::service_event::kind::escalation && e.msg) {

@@ -59,7 +59,9 @@ void expect_error(const response& res, http::status status, const std::string& c
   EXPECT_EQ(res.result(), status) << res.body();
   const auto j = body_json(res);
   EXPECT_EQ(j["error"].value("code", ""), code) << res.body();
-  if (!field.empty()) EXPECT_EQ(j["error"].value("field", ""), field) << res.body();
+  if (!field.empty()) {
+    EXPECT_EQ(j["error"].value("field", ""), field) << res.body();
+  }
 }
 
 TEST_F(translations_api_test, a_translation_is_certified_only_after_a_supervisor_approves) {
