@@ -150,7 +150,9 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
     const std::string id = t.path.substr(14, t.path.size() - 14 - 8);
     co_return preview_form(state.service, req, id);
   }
-  if (auto answer = route_translations(state.service, req, t.path, who)) co_return std::move(*answer);
+  if (auto answer = route_translations(state.service, req, t.path, who)) {
+    co_return std::move(*answer);
+  }
   if (t.path.starts_with(messages_path) && t.path.ends_with("/ack") &&
       t.path.size() > messages_path.size() + 5) {
     const std::string id = t.path.substr(messages_path.size() + 1,

@@ -68,7 +68,8 @@ result<station::translation_request> parse_attach(const http_request& req) {
   if (auto ok = only_fields(*body, {"lang", "text"}); !ok) return std::unexpected(ok.error());
   station::translation_request out;
   const auto lang = body->find("lang");
-  if (lang == body->end() || !lang->is_string() || !storage::valid_language(lang->get<std::string>())) {
+  if (lang == body->end() || !lang->is_string() ||
+      !storage::valid_language(lang->get<std::string>())) {
     return fail(errc::invalid_argument, "lang must be ko, ru or en", "lang");
   }
   out.lang = lang->get<std::string>();
@@ -140,9 +141,8 @@ http_response list(station::service& service, const http_request& req, const std
 
 }  // namespace
 
-std::optional<http_response> route_translations(station::service& service,
-                                                const http_request& req, std::string_view path,
-                                                const principal& who) {
+std::optional<http_response> route_translations(station::service& service, const http_request& req,
+                                                std::string_view path, const principal& who) {
   const auto p = parse_path(path);
   if (!p) return std::nullopt;
   // The permission table has already refused methods it does not list for these paths.

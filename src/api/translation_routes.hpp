@@ -19,12 +19,11 @@ namespace hotline::api {
 //   POST .../translations {lang, text}     201 with the pending translation
 //   POST .../translations/{tid}/review {approve, note?}  200 with the reviewed translation
 // nullopt when `path` is not one of them.
-std::optional<http_response> route_translations(station::service& service,
-                                                const http_request& req, std::string_view path,
-                                                const principal& who);
+std::optional<http_response> route_translations(station::service& service, const http_request& req,
+                                                std::string_view path, const principal& who);
 
-// Adds "translations" (oldest first) to the JSON of message `id`; for received messages only. A store failure is logged and
-// leaves the key out rather than hiding the message.
+// Adds "translations" (oldest first) to the JSON of message `id`; callers do so for received
+// messages only. A store failure is logged and leaves the key out rather than hiding the message.
 void add_translations(station::service& service, const std::string& id, json& out);
 
 }  // namespace hotline::api

@@ -30,8 +30,8 @@ std::optional<std::string> only_channel(http_client& client, streams io, int& co
   if (names.size() == 1) return names.front();
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  io.err << "hotline send: the station serves " << names.size()
-         << " hotlines (" << list << "); say which with --channel\n";
+  io.err << "hotline send: the station serves " << names.size() << " hotlines (" << list
+         << "); say which with --channel\n";
   code = exit_usage;
   return std::nullopt;
 }
@@ -41,10 +41,10 @@ std::optional<std::string> only_channel(http_client& client, streams io, int& co
 result<std::pair<std::string, json>> parse_field_arg(std::string_view arg) {
   const auto eq = arg.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    return fail(errc::invalid_argument,
-                "--field takes name=value, e.g. --field callsign=RFF7701; got '" +
-                    std::string(arg) + "'",
-                "field");
+    return fail(
+        errc::invalid_argument,
+        "--field takes name=value, e.g. --field callsign=RFF7701; got '" + std::string(arg) + "'",
+        "field");
   }
   const std::string name(arg.substr(0, eq));
   const std::string_view text = arg.substr(eq + 1);
@@ -76,9 +76,8 @@ result<json> form_message_body(const send_options& opts, const std::string& chan
 int forms_command(const client_settings& settings, const forms_options& opts, streams io) {
   http_client client(settings.addr, settings.token);
   int code = exit_ok;
-  const auto catalog =
-      call_station(client, "GET", "/api/v1/forms?lang=" + api::percent_encode(opts.lang), {}, io,
-                   code);
+  const auto catalog = call_station(
+      client, "GET", "/api/v1/forms?lang=" + api::percent_encode(opts.lang), {}, io, code);
   if (!catalog) return code;
   io.out << (opts.json ? catalog->dump(2) + "\n" : format_forms_table(*catalog));
   return exit_ok;
@@ -118,9 +117,9 @@ int ack_command(const client_settings& settings, const ack_options& opts, stream
   if (!opts.answer.empty()) body["answer"] = opts.answer;
   http_client client(settings.addr, settings.token);
   int code = exit_ok;
-  const auto acked = call_station(client, "POST",
-                                  "/api/v1/messages/" + api::percent_encode(opts.id) + "/ack",
-                                  dump(body), io, code);
+  const auto acked =
+      call_station(client, "POST", "/api/v1/messages/" + api::percent_encode(opts.id) + "/ack",
+                   dump(body), io, code);
   if (!acked) return code;
   if (opts.json) {
     io.out << acked->dump(2) << "\n";

@@ -48,8 +48,8 @@ std::array<std::string, statement_count> statement_sql() {
 }
 
 std::optional<translation_state> parse_state(std::string_view s) {
-  for (auto st : {translation_state::pending, translation_state::certified,
-                  translation_state::rejected}) {
+  for (auto st :
+       {translation_state::pending, translation_state::certified, translation_state::rejected}) {
     if (to_string(st) == s) return st;
   }
   return std::nullopt;
@@ -79,7 +79,8 @@ result<translation> decode(const sqlite::query& q) {
 }
 
 result<void> check_new(const translation& t) {
-  if (!valid_language(t.lang)) return fail(errc::invalid_argument, "lang must be ko, ru or en", "lang");
+  if (!valid_language(t.lang))
+    return fail(errc::invalid_argument, "lang must be ko, ru or en", "lang");
   if (t.text.empty()) return fail(errc::invalid_argument, "text must not be empty", "text");
   if (t.text.size() > translation_text_bytes_max) {
     return fail(errc::limit,
@@ -93,7 +94,8 @@ result<void> check_new(const translation& t) {
 }
 
 result<void> check_review(const review& r) {
-  if (r.reviewer.empty()) return fail(errc::invalid_argument, "a review needs its reviewer", "reviewer");
+  if (r.reviewer.empty())
+    return fail(errc::invalid_argument, "a review needs its reviewer", "reviewer");
   if (r.note.size() > review_note_bytes_max) {
     return fail(errc::invalid_argument,
                 "note is over " + std::to_string(review_note_bytes_max) + " bytes", "note");
@@ -167,9 +169,8 @@ class sqlite_translations final : public translations {
                     "reviewer");
       }
       if (t.state != translation_state::pending) {
-        return fail(errc::conflict,
-                    "translation " + std::to_string(t.id) + " was already " +
-                        std::string(to_string(t.state)) + " by " + t.reviewer);
+        return fail(errc::conflict, "translation " + std::to_string(t.id) + " was already " +
+                                        std::string(to_string(t.state)) + " by " + t.reviewer);
       }
       out = t;
       out.state = r.approve ? translation_state::certified : translation_state::rejected;

@@ -1,10 +1,11 @@
 // Translation routes over real sockets with the real translations store: who may attach and
 // review, the translator never certifying their own work, errors naming the field, and the
 // message carrying its translations with their state.
+#include "storage/translations.hpp"
+
 #include <gtest/gtest.h>
 
 #include "accounts_fixture.hpp"
-#include "storage/translations.hpp"
 
 namespace hotline::testing {
 namespace {
@@ -106,10 +107,10 @@ TEST_F(translations_api_test, the_translator_cannot_review_their_own_translation
     return 0;
   });
   const auto session = sign_in(c, "supervisor-choi");
-  const auto rejected =
-      send(c, http::verb::post, translations_path(inbound_id_) + "/" + std::to_string(tid) + "/review",
-           api::dump({{"approve", false}, {"note", "the time is 0600 local, not UTC"}}),
-           with_session(session));
+  const auto rejected = send(
+      c, http::verb::post, translations_path(inbound_id_) + "/" + std::to_string(tid) + "/review",
+      api::dump({{"approve", false}, {"note", "the time is 0600 local, not UTC"}}),
+      with_session(session));
   ASSERT_EQ(rejected.result(), http::status::ok) << rejected.body();
   const auto listed = translations_of(c);
   EXPECT_EQ(listed[0]["state"], "rejected");
@@ -153,9 +154,9 @@ TEST_F(translations_api_test, unknown_and_outbound_messages_and_bad_values_are_r
                http::status::not_found, "not_found", "id");
   expect_error(c.request(http::verb::get, translations_path("no-such-message")),
                http::status::not_found, "not_found", "id");
-  const auto posted = c.request(http::verb::post, "/api/v1/messages",
-                                api::dump({{"channel", "navy"}, {"precedence", "routine"},
-                                           {"text", "outbound"}}));
+  const auto posted =
+      c.request(http::verb::post, "/api/v1/messages",
+                api::dump({{"channel", "navy"}, {"precedence", "routine"}, {"text", "outbound"}}));
   ASSERT_EQ(posted.result(), http::status::created) << posted.body();
   const std::string out_id = body_json(posted)["id"];
   expect_error(c.request(http::verb::post, translations_path(out_id),
@@ -165,11 +166,12 @@ TEST_F(translations_api_test, unknown_and_outbound_messages_and_bad_values_are_r
                "invalid_argument", "lang");
   expect_error(attach(c, translator_token, ""), http::status::bad_request, "invalid_argument",
                "text");
-  expect_error(attach(c, translator_token, std::string(storage::translation_text_bytes_max + 1, 'a')),
-               http::status::payload_too_large, "limit", "text");
-  EXPECT_EQ(attach(c, translator_token, std::string(storage::translation_text_bytes_max, 'a'))
-                .result(),
-            http::status::created);
+  expect_error(
+      attach(c, translator_token, std::string(storage::translation_text_bytes_max + 1, 'a')),
+      http::status::payload_too_large, "limit", "text");
+  EXPECT_EQ(
+      attach(c, translator_token, std::string(storage::translation_text_bytes_max, 'a')).result(),
+      http::status::created);
   expect_error(c.request(http::verb::post, translations_path(inbound_id_),
                          api::dump({{"lang", "en"}, {"text", "x"}, {"by", "someone-else"}}),
                          translator_token),

@@ -1,5 +1,5 @@
-// The translations store (the "translations" migration): attaching, reviewing once and never by the translator,
-// the limits at their edges, and the schema refusing what the interface refuses.
+// The translations store (the "translations" migration): attaching, reviewing once and never by the
+// translator, the limits at their edges, and the schema refusing what the interface refuses.
 #include "storage/translations.hpp"
 
 #include <gtest/gtest.h>
@@ -162,7 +162,8 @@ TEST_F(translations_test, the_schema_refuses_rewrites_deletes_and_self_review) {
   const auto t = add_ok(make_translation("m-1"));
   const std::string id = std::to_string(t.id);
   EXPECT_NE(raw("UPDATE translations SET state = 'certified', reviewer = 'translator-lee',"
-                " reviewed_at_ms = 1 WHERE id = " + id),
+                " reviewed_at_ms = 1 WHERE id = " +
+                id),
             SQLITE_OK);
   ASSERT_TRUE(translations_->apply(make_review(t, "supervisor-choi", true)));
   EXPECT_NE(raw("UPDATE translations SET text = 'other words' WHERE id = " + id), SQLITE_OK);
