@@ -16,6 +16,8 @@ constexpr role_set every_role = bit(role::duty_officer) | bit(role::translator) 
 // Those who may put traffic on the hotline. Auditors and admins read and run the station but
 // never speak for it; translators attach translations, they do not send.
 constexpr role_set senders = bit(role::duty_officer) | bit(role::supervisor);
+// Those who translate received messages: the translators, and the supervisors who check them.
+constexpr role_set translators = bit(role::translator) | bit(role::supervisor);
 constexpr role_set overseers = bit(role::supervisor) | bit(role::auditor) | bit(role::admin);
 
 struct rule {
@@ -27,12 +29,16 @@ struct rule {
 // The permission table. docs/api.md ("Roles") must match it.
 // POST /api/v1/session is signing in: it is answered before authentication, so its roles are
 // never consulted; it is listed so that the table knows the path's methods.
-constexpr std::array<rule, 16> rules{{
+constexpr std::array<rule, 19> rules{{
     {http::verb::get, "/api/v1/messages", every_role},
     {http::verb::post, "/api/v1/messages", senders},
     {http::verb::get, "/api/v1/messages/*", every_role},
     // An acknowledgement is itself a signed message to the other side.
     {http::verb::post, "/api/v1/messages/*/ack", senders},
+    {http::verb::get, "/api/v1/messages/*/translations", every_role},
+    {http::verb::post, "/api/v1/messages/*/translations", translators},
+    // Only a supervisor certifies, and never their own translation (the store checks that).
+    {http::verb::post, "/api/v1/messages/*/translations/*/review", bit(role::supervisor)},
     {http::verb::get, "/api/v1/status", every_role},
     {http::verb::get, "/api/v1/forms", every_role},
     // A preview stores and sends nothing.

@@ -145,6 +145,19 @@ json to_json(const storage::stored_message& s) {
   return j;
 }
 
+json to_json(const storage::translation& t) {
+  json j = {{"id", t.id},
+            {"lang", t.lang},
+            {"text", t.text},
+            {"by", t.translator},
+            {"created_at", format_rfc3339_ms(t.created_at_ms)},
+            {"state", storage::to_string(t.state)},
+            {"reviewed_by", t.reviewer.empty() ? json(nullptr) : json(t.reviewer)},
+            {"reviewed_at", optional_time(t.reviewed_at_ms)}};
+  if (!t.review_note.empty()) j["review_note"] = t.review_note;
+  return j;
+}
+
 json to_json(const station::status_snapshot& s) {
   json channels = json::array();
   for (const station::channel_view& v : s.channels) channels.push_back(channel_json(v));

@@ -30,6 +30,10 @@ bool valid_utf8(std::string_view text);
 //  "status", "delivered_at", "received_at", "cursor"}; docs/api.md has the details.
 json to_json(const storage::stored_message& m);
 
+// {"id", "lang", "text", "by", "created_at", "state", "reviewed_by", "reviewed_at",
+//  "review_note"?}: one translation of a received message (docs/translations.md).
+json to_json(const storage::translation& t);
+
 // {"station", "station_name", "agreement", "started_at", "channels": [...]}.
 json to_json(const station::status_snapshot& s);
 

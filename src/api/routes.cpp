@@ -8,6 +8,7 @@
 #include "api/gate.hpp"
 #include "api/json.hpp"
 #include "api/target.hpp"
+#include "api/translation_routes.hpp"
 
 namespace hotline::api {
 namespace {
@@ -99,6 +100,8 @@ http_response get_message(server_state& state, const http_request& req, const st
                           "no message with id " + id, "id");
   }
   json out = to_json(**found);
+  // Only received messages take translations; a sent one's JSON stays as it was posted.
+  if ((*found)->direction == storage::box::in) add_translations(state.service, id, out);
   if (auto lang = t.params.find("lang"); lang != t.params.end()) {
     add_rendering(state.service, **found, lang->second, out);
   }
@@ -147,6 +150,9 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
   if (t.path.starts_with("/api/v1/forms/") && t.path.ends_with("/preview")) {
     const std::string id = t.path.substr(14, t.path.size() - 14 - 8);
     co_return preview_form(state.service, req, id);
+  }
+  if (auto answer = route_translations(state.service, req, t.path, who)) {
+    co_return std::move(*answer);
   }
   if (t.path.starts_with(messages_path) && t.path.ends_with("/ack") &&
       t.path.size() > messages_path.size() + 5) {

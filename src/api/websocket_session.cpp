@@ -9,6 +9,7 @@
 
 #include "api/json.hpp"
 #include "api/session.hpp"
+#include "api/translation_routes.hpp"
 
 namespace hotline::api {
 namespace {
@@ -52,7 +53,10 @@ struct subscriber {
 
 std::string render(station::service& service, const station::service_event& e) {
   if (e.type == station::service_event::kind::message && e.msg) {
-    return dump({{"type", "message"}, {"message", to_json(*e.msg)}});
+    json m = to_json(*e.msg);
+    // A translation attached or reviewed arrives as its message's update, so consoles show it.
+    if (e.msg->direction == storage::box::in) add_translations(service, e.msg->msg.id, m);
+    return dump({{"type", "message"}, {"message", std::move(m)}});
   }
   if (e.type == station::service_event::kind::escalation && e.msg) {
     return dump({{"type", "escalation"},

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/form_commands.hpp"
 #include "cli/journal_commands.hpp"
 #include "cli/user_commands.hpp"
 
@@ -14,11 +15,11 @@ namespace {
 
 constexpr const char* description =
     "Hotline: direct, signed, exactly-once messaging between two stations.\n"
-    "Run a station with `hotline station --config FILE`; duty officers use send, inbox and\n"
-    "status against it.";
+    "Run a station with `hotline station --config FILE`; duty officers use send, inbox,\n"
+    "status, forms and ack against it.";
 
 constexpr const char* footer =
-    "Client commands (send, inbox, status) find the station in HOTLINE_ADDR\n"
+    "Client commands (send, inbox, status, forms, ack) find the station in HOTLINE_ADDR\n"
     "(e.g. http://127.0.0.1:7402) and present the API token in HOTLINE_TOKEN;\n"
     "--addr and --token override them.\n"
     "Exit codes: 0 ok, 1 refused or failed, 2 usage error, 3 station unreachable.";
@@ -29,6 +30,8 @@ struct parsed_args {
   std::optional<std::string> token;
   send_options send;
   inbox_options inbox;
+  forms_options forms;
+  ack_options ack;
   bool status_json = false;
   std::filesystem::path keygen_dir;
   std::string keygen_station;
@@ -77,14 +80,30 @@ int journal_dispatch(const CLI::App& app, const parsed_args& a, const context& c
 
 void add_client_commands(CLI::App& app, parsed_args& a) {
   CLI::App* send = app.add_subcommand("send", "Post a message to the other station");
-  send->add_option("-c,--channel", a.send.channel, "Hotline to post on, e.g. navy")->required();
+  send->add_option("-c,--channel", a.send.channel,
+                   "Hotline to post on, e.g. navy (a form: default the station's only one)");
   send->add_option("-p,--precedence", a.send.precedence,
                    "flash (10 min), immediate (30 min), priority (3 h) or routine (6 h)")
       ->check(CLI::IsMember({"flash", "immediate", "priority", "routine"}))
       ->capture_default_str();
-  send->add_option("text", a.send.words, "Message text; quote it or give it as several words")
-      ->required();
+  send->add_option("text", a.send.words, "Free text; quote it or give it as several words");
+  send->add_option("--form", a.send.form, "Send this catalog form instead, e.g. AIR-FLIGHT-NOTICE");
+  send->add_option("--field", a.send.fields,
+                   "A form field as name=value (repeat); JSON objects, arrays and numbers are "
+                   "taken as JSON")
+      ->allow_extra_args(false);
   send->add_flag("--json", a.send.json, "Print the created message as JSON");
+
+  CLI::App* forms = app.add_subcommand("forms", "List the form catalog the station validates");
+  forms->add_option("--lang", a.forms.lang, "Language of titles and labels")
+      ->check(CLI::IsMember({"ko", "ru", "en"}))
+      ->capture_default_str();
+  forms->add_flag("--json", a.forms.json, "Print the catalog as JSON, examples included");
+
+  CLI::App* ack = app.add_subcommand("ack", "Acknowledge a received message");
+  ack->add_option("id", a.ack.id, "The message's id")->required();
+  ack->add_option("--answer", a.ack.answer, "A short answer (at most 1000 bytes)");
+  ack->add_flag("--json", a.ack.json, "Print the acknowledged message as JSON");
 
   CLI::App* inbox = app.add_subcommand("inbox", "List messages received from the other station");
   inbox->add_option("-c,--channel", a.inbox.channel, "Only this hotline");
@@ -191,6 +210,8 @@ int dispatch(const CLI::App& app, parsed_args& a, const context& ctx) {
   }
   if (app.got_subcommand("send")) return send_command(*settings, a.send, io);
   if (app.got_subcommand("inbox")) return inbox_command(*settings, a.inbox, io);
+  if (app.got_subcommand("forms")) return forms_command(*settings, a.forms, io);
+  if (app.got_subcommand("ack")) return ack_command(*settings, a.ack, io);
   return status_command(*settings, a.status_json, io);
 }
 

@@ -1,7 +1,7 @@
 // CLI: the `hotline` command line. One executable, many subcommands: the station daemon
 // (`station`), the two-station demo (`demo`), key generation (`keygen`), the people who may sign
 // in (`user`, on the station's own machine) and the client commands an operator uses against a
-// running station (`send`, `inbox`, `status`).
+// running station (`send`, `inbox`, `status`, `forms`, `ack`).
 //
 // Client commands find the station in HOTLINE_ADDR and HOTLINE_TOKEN, overridden by the global
 // options --addr and --token. Exit codes: 0 success, 1 the station (or a local operation such as

@@ -5,6 +5,7 @@
 
 #include "api/target.hpp"
 #include "cli/cli.hpp"
+#include "cli/form_commands.hpp"
 #include "cli/format.hpp"
 #include "cli/http_client.hpp"
 #include "config/keys.hpp"
@@ -18,33 +19,6 @@ int report(const error& e, streams io) {
   io.err << "hotline: " << e.message << "\n";
   return e.code == errc::unavailable ? exit_unreachable : exit_station_error;
 }
-
-}  // namespace
-
-std::optional<json> call(http_client& client, std::string_view method, const std::string& target,
-                         const std::string& body, streams io, int& code) {
-  auto reply = client.request(method, target, body);
-  if (!reply) {
-    code = report(reply.error(), io);
-    return std::nullopt;
-  }
-  if (reply->status < 200 || reply->status >= 300) {
-    io.err << "hotline: " << format_station_error(reply->status, reply->body) << "\n";
-    if (reply->status == 401) io.err << "hotline: check HOTLINE_TOKEN or --token\n";
-    code = exit_station_error;
-    return std::nullopt;
-  }
-  json parsed = json::parse(reply->body, nullptr, false);
-  if (parsed.is_discarded()) {
-    io.err << "hotline: the station's answer is not JSON\n";
-    code = exit_station_error;
-    return std::nullopt;
-  }
-  code = exit_ok;
-  return parsed;
-}
-
-namespace {
 
 std::string list_target(const inbox_options& opts, std::optional<std::int64_t> after) {
   std::string target = "/api/v1/messages?box=in";
@@ -68,13 +42,42 @@ void print_messages(const json& messages, const inbox_options& opts, bool header
 
 }  // namespace
 
+std::optional<json> call_station(http_client& client, std::string_view method,
+                                 const std::string& target, const std::string& body, streams io,
+                                 int& code) {
+  auto reply = client.request(method, target, body);
+  if (!reply) {
+    code = report(reply.error(), io);
+    return std::nullopt;
+  }
+  if (reply->status < 200 || reply->status >= 300) {
+    io.err << "hotline: " << format_station_error(reply->status, reply->body) << "\n";
+    if (reply->status == 401) io.err << "hotline: check HOTLINE_TOKEN or --token\n";
+    code = exit_station_error;
+    return std::nullopt;
+  }
+  json parsed = json::parse(reply->body, nullptr, false);
+  if (parsed.is_discarded()) {
+    io.err << "hotline: the station's answer is not JSON\n";
+    code = exit_station_error;
+    return std::nullopt;
+  }
+  code = exit_ok;
+  return parsed;
+}
+
 int send_command(const client_settings& settings, const send_options& opts, streams io) {
+  if (!opts.form.empty() || !opts.fields.empty()) return send_form_command(settings, opts, io);
+  if (opts.channel.empty() || opts.words.empty()) {
+    io.err << "hotline send: free text needs --channel and the text; a form needs --form ID\n";
+    return exit_usage;
+  }
   std::string text;
   for (const std::string& w : opts.words) text += (text.empty() ? "" : " ") + w;
   const json body = {{"channel", opts.channel}, {"precedence", opts.precedence}, {"text", text}};
   http_client client(settings.addr, settings.token);
   int code = exit_ok;
-  const auto created = call(client, "POST", "/api/v1/messages",
+  const auto created = call_station(client, "POST", "/api/v1/messages",
                             body.dump(-1, ' ', false, json::error_handler_t::replace), io, code);
   if (!created) return code;
   if (opts.json) {
@@ -88,7 +91,7 @@ int send_command(const client_settings& settings, const send_options& opts, stre
 int inbox_command(const client_settings& settings, const inbox_options& opts, streams io) {
   http_client client(settings.addr, settings.token);
   int code = exit_ok;
-  auto page = call(client, "GET", list_target(opts, opts.after), {}, io, code);
+  auto page = call_station(client, "GET", list_target(opts, opts.after), {}, io, code);
   if (!page) return code;
   if (opts.json && !opts.follow) {
     io.out << page->dump(2) << "\n";
@@ -105,7 +108,7 @@ int inbox_command(const client_settings& settings, const inbox_options& opts, st
   for (;;) {
     const std::int64_t after = page->value("next_after", std::int64_t{0});
     std::this_thread::sleep_for(opts.poll_interval);
-    page = call(client, "GET", list_target(opts, after), {}, io, code);
+    page = call_station(client, "GET", list_target(opts, after), {}, io, code);
     if (!page) return code;
     print_messages(page->value("messages", empty), opts, false, io);
   }
@@ -114,7 +117,7 @@ int inbox_command(const client_settings& settings, const inbox_options& opts, st
 int status_command(const client_settings& settings, bool as_json, streams io) {
   http_client client(settings.addr, settings.token);
   int code = exit_ok;
-  const auto status = call(client, "GET", "/api/v1/status", {}, io, code);
+  const auto status = call_station(client, "GET", "/api/v1/status", {}, io, code);
   if (!status) return code;
   io.out << (as_json ? status->dump(2) + "\n" : format_status(*status));
   return exit_ok;

@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,17 +18,20 @@
 
 namespace hotline::cli {
 
-class http_client;
 
 struct streams {
   std::ostream& out;
   std::ostream& err;
 };
 
+class http_client;
+
 struct send_options {
-  std::string channel;
+  std::string channel;  // empty: free text refuses; a form goes on the station's only hotline
   std::string precedence = "routine";
   std::vector<std::string> words;  // joined with single spaces into the text
+  std::string form;                // a catalog form instead of free text
+  std::vector<std::string> fields;  // with `form`: "name=value", see form_commands.hpp
   bool json = false;
 };
 
@@ -39,15 +44,18 @@ struct inbox_options {
   std::chrono::milliseconds poll_interval{1000};
 };
 
+// Calls the station and hands back the parsed JSON of a 2xx answer. Otherwise it writes the
+// problem (the station's message and field, or why it could not be reached) to `io.err`, sets
+// `code` to the exit code and returns nullopt.
+std::optional<nlohmann::json> call_station(http_client& client, std::string_view method,
+                                           const std::string& target, const std::string& body,
+                                           streams io, int& code);
+
+// Free text, or a form when `opts.form` is set (form_commands.cpp).
 int send_command(const client_settings& settings, const send_options& opts, streams io);
 int inbox_command(const client_settings& settings, const inbox_options& opts, streams io);
 int status_command(const client_settings& settings, bool json, streams io);
 int keygen_command(const std::filesystem::path& dir, const std::string& station, streams io);
 
-// Calls the station and hands back the parsed JSON of a 2xx answer; otherwise reports the
-// problem on `io.err` and sets `code` to the exit code.
-std::optional<nlohmann::json> call(http_client& client, std::string_view method,
-                                   const std::string& target, const std::string& body, streams io,
-                                   int& code);
 
 }  // namespace hotline::cli

@@ -2,10 +2,10 @@
 //
 // It writes everything a real pair of stations needs (keys, the agreement with both
 // fingerprints, each station's config, API tokens, and an env file per station for the CLI),
-// makes a duty officer and an auditor at each station with fresh random passwords (printed, and
-// kept in DIR/<station>.users, mode 0600), then starts both stations as separate processes and
-// stops them cleanly on Ctrl-C. When the source tree's built console (web/dist, found from the
-// executable's path) exists, each station serves it.
+// makes a duty officer, an auditor, a translator and a supervisor at each station with fresh
+// random passwords (printed, and kept in DIR/<station>.users, mode 0600), then starts both
+// stations as separate processes and stops them cleanly on Ctrl-C. When the source tree's built
+// console (web/dist, found from the executable's path) exists, each station serves it.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -48,7 +48,8 @@ struct demo_station {
   std::uint16_t api_port = 0;
   std::string fingerprint;
   std::string token;
-  std::array<demo_user, 2> users;  // a duty officer and an auditor
+  // A duty officer, an auditor, and a translator with the supervisor who certifies their work.
+  std::array<demo_user, 4> users;
   std::string signing_key = {};     // the public half, "ed25519:..."
 };
 
@@ -245,20 +246,28 @@ int run_demo(const demo_options& opts) {
           ? demo_station{"rokaf-mcrc", "ROKAF Master Control and Reporting Center", "ko", "Asia/Seoul",
                          static_cast<std::uint16_t>(opts.port_base + 1),
                          static_cast<std::uint16_t>(opts.port_base + 2), {}, {},
-                         {{{"officer-park", "duty-officer", {}}, {"auditor-rok", "auditor", {}}}}}
+                         {{{"officer-park", "duty-officer", {}}, {"auditor-rok", "auditor", {}},
+                           {"translator-lee", "translator", {}},
+                           {"supervisor-choi", "supervisor", {}}}}}
           : demo_station{"rok-fleet-command", "ROK Navy Fleet Command", "ko", "Asia/Seoul",
                    static_cast<std::uint16_t>(opts.port_base + 1),
                    static_cast<std::uint16_t>(opts.port_base + 2), {}, {},
-                   {{{"officer-kim", "duty-officer", {}}, {"auditor-rok", "auditor", {}}}}},
+                   {{{"officer-kim", "duty-officer", {}}, {"auditor-rok", "auditor", {}},
+                           {"translator-lee", "translator", {}},
+                           {"supervisor-choi", "supervisor", {}}}}},
       opts.hotline == "air"
           ? demo_station{"ru-11-aadf-army", "11th Air and Air Defence Forces Army", "ru",
                          "Asia/Vladivostok", static_cast<std::uint16_t>(opts.port_base + 11),
                          static_cast<std::uint16_t>(opts.port_base + 12), {}, {},
-                         {{{"officer-smirnov", "duty-officer", {}}, {"auditor-ru", "auditor", {}}}}}
+                         {{{"officer-smirnov", "duty-officer", {}}, {"auditor-ru", "auditor", {}},
+                           {"translator-petrova", "translator", {}},
+                           {"supervisor-volkov", "supervisor", {}}}}}
           : demo_station{"ru-pacific-fleet", "Russian Pacific Fleet", "ru", "Asia/Vladivostok",
                    static_cast<std::uint16_t>(opts.port_base + 11),
                    static_cast<std::uint16_t>(opts.port_base + 12), {}, {},
-                   {{{"officer-ivanov", "duty-officer", {}}, {"auditor-ru", "auditor", {}}}}}};
+                   {{{"officer-ivanov", "duty-officer", {}}, {"auditor-ru", "auditor", {}},
+                           {"translator-petrova", "translator", {}},
+                           {"supervisor-volkov", "supervisor", {}}}}}};
   if (int rc = setup(opts, stations); rc != 0) return rc;
   if (opts.setup_only) {
     std::cout << "Demo files written under " << opts.dir.string() << "\n";

@@ -125,6 +125,21 @@ std::string format_status(const json& s) {
   return out;
 }
 
+std::string format_forms_table(const json& catalog) {
+  std::vector<std::array<std::string, 4>> rows;
+  rows.push_back({"ID", "TITLE", "PRECEDENCE", "REQUIRED FIELDS"});
+  for (const auto& f : catalog.value("forms", json::array())) {
+    std::string required;
+    for (const auto& field : f.value("fields", json::array())) {
+      if (!field.value("required", false)) continue;
+      required += (required.empty() ? "" : ", ") + text_of(field, "name");
+    }
+    rows.push_back({text_of(f, "id"), clip_utf8(text_of(f, "title"), text_chars_max),
+                    text_of(f, "precedence"), required.empty() ? "-" : required});
+  }
+  return render_table(rows);
+}
+
 std::string format_station_error(unsigned http_status, std::string_view body) {
   const json j = json::parse(body, nullptr, false);
   if (j.is_object() && j.contains("error") && j["error"].is_object()) {

@@ -18,6 +18,10 @@ std::string format_message_table(const nlohmann::json& messages, bool with_heade
 // The station, its agreement, and per channel the peer, link, path, RTT, last heard and queues.
 std::string format_status(const nlohmann::json& status);
 
+// One line per form of a GET /api/v1/forms answer: id, title, default precedence ("-" when the
+// form has none) and its required fields.
+std::string format_forms_table(const nlohmann::json& catalog);
+
 // The error a station answered with: "message (field: name)", or the raw body when not JSON.
 std::string format_station_error(unsigned http_status, std::string_view body);
 

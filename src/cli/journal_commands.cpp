@@ -110,9 +110,9 @@ int journal_verify_command(const std::optional<client_settings>& settings,
   if (!settings) return fail_with(io, "give --db PATH, or the station's --addr and --token", exit_usage);
   http_client client(settings->addr, settings->token);
   int code = exit_ok;
-  auto status = call(client, "GET", "/api/v1/status", {}, io, code);
+  auto status = call_station(client, "GET", "/api/v1/status", {}, io, code);
   if (!status) return code;
-  auto report = call(client, "POST", "/api/v1/journal/verify", "{}", io, code);
+  auto report = call_station(client, "POST", "/api/v1/journal/verify", "{}", io, code);
   if (!report) return code;
   return print_report(*report, status->value("station", std::string{"the station"}), opts.json, io);
 }
@@ -128,7 +128,7 @@ int evidence_export_command(const std::optional<client_settings>& settings,
     if (!settings) return fail_with(io, "give --db PATH, or the station's --addr and --token", exit_usage);
     http_client client(settings->addr, settings->token);
     int code = exit_ok;
-    auto got = call(client, "GET", "/api/v1/messages/" + opts.message_id + "/evidence", {}, io, code);
+    auto got = call_station(client, "GET", "/api/v1/messages/" + opts.message_id + "/evidence", {}, io, code);
     if (!got) return code;
     bundle = std::move(*got);
   }

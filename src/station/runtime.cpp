@@ -165,6 +165,11 @@ result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
                                        listen_endpoints(cfg, agreement), *rt);
   if (!t) return std::unexpected(t.error());
   rt->transport_ = std::move(*t);
+  if (auto tr = storage::open_translations(store)) {
+    rt->translations_ = std::move(*tr);
+  } else if (tr.error().code != errc::invalid_argument) {
+    return std::unexpected(tr.error());
+  }
   if (auto r = rt->rebuild_engine(); !r) return std::unexpected(r.error());
   if (auto r = rt->restore_watch(); !r) return std::unexpected(r.error());
   return rt;

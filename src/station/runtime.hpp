@@ -26,6 +26,7 @@
 #include "net/peer_transport.hpp"
 #include "station/service.hpp"
 #include "storage/store.hpp"
+#include "storage/translations.hpp"
 
 namespace hotline::station {
 
@@ -59,6 +60,10 @@ class runtime final : public service,
   result<std::vector<storage::journal_entry>> journal(const storage::journal_query& q) override;
   result<storage::verify_report> verify_journal() override;
   result<storage::evidence_material> evidence(const std::string& id) override;
+  // In runtime_translations.cpp.
+  result<storage::translation> translate(const translation_request& req) override;
+  result<storage::translation> review_translation(const review_request& req) override;
+  result<std::vector<storage::translation>> translations(const std::string& message_id) override;
   std::uint64_t subscribe(event_callback cb) override;
   void unsubscribe(std::uint64_t id) override;
 
@@ -116,6 +121,8 @@ class runtime final : public service,
   std::map<std::uint64_t, post_callback> post_callbacks_;  // persist token -> waiting post
   std::map<std::uint64_t, std::vector<records::record>> extra_records_;  // token -> same commit
   const forms::catalog* catalog_ = nullptr;
+  // On the store's connection; null when the store is not SQLite (no translations kept).
+  std::unique_ptr<storage::translations> translations_;
   core::watch watch_;
   boost::asio::steady_timer watch_timer_;
   std::map<std::uint64_t, event_callback> subscribers_;

@@ -18,6 +18,7 @@
 #include "storage/evidence_source.hpp"
 #include "storage/journal_verify.hpp"
 #include "storage/store.hpp"
+#include "storage/translations.hpp"
 
 namespace hotline::station {
 
@@ -34,6 +35,23 @@ struct ack_request {
   std::string id;
   std::string by;
   std::string answer;
+};
+
+// Someone at the receiving station attaches a translation of a received message.
+struct translation_request {
+  std::string message_id;
+  std::string lang;  // ko | ru | en
+  std::string text;
+  std::string by;  // the signed-in user or the API token's name
+};
+
+// A supervisor approves (certifies) or rejects a pending translation.
+struct review_request {
+  std::string message_id;
+  std::int64_t translation_id = 0;
+  bool approve = false;
+  std::string note;
+  std::string by;
 };
 
 struct channel_view {
@@ -96,6 +114,24 @@ class service {
   }
   virtual result<storage::evidence_material> evidence(const std::string&) {
     return fail(errc::unavailable, "this station keeps no journal");
+  }
+
+  // Translations of received messages (storage/translations.hpp has the rules). Each write
+  // commits before it returns and tells subscribers the message changed. errc::not_found for an
+  // unknown message; errc::invalid_argument (field id) for one this station sent; errc::unavailable
+  // when the station keeps no translations.
+  virtual result<storage::translation> translate(const translation_request& req) {
+    (void)req;
+    return fail(errc::unavailable, "this station keeps no translations");
+  }
+  virtual result<storage::translation> review_translation(const review_request& req) {
+    (void)req;
+    return fail(errc::unavailable, "this station keeps no translations");
+  }
+  // The message's translations, oldest first; empty when the station keeps none.
+  virtual result<std::vector<storage::translation>> translations(const std::string& message_id) {
+    (void)message_id;
+    return std::vector<storage::translation>{};
   }
 
   // Registers a subscriber; returns an id for `unsubscribe`.

@@ -132,11 +132,44 @@ CREATE TABLE agreements (
 ) STRICT;
 )sql";
 
-constexpr std::array<migration, 4> all_migrations{{
+// Migration 5: translations of received messages (translations.hpp). The message itself is never
+// changed. The checks keep a review's columns all set or all unset, and the reviewer apart from
+// the translator; the trigger lets a row change only from pending, and only in its review, so a
+// certified translation's text is the text that was approved. No foreign key to messages: the
+// message store never deletes, and the service checks the message before anything is written.
+constexpr std::string_view migration_5_sql = R"sql(
+CREATE TABLE translations (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id     TEXT    NOT NULL CHECK (length(message_id) BETWEEN 1 AND 64),
+  lang           TEXT    NOT NULL CHECK (lang IN ('ko', 'ru', 'en')),
+  text           TEXT    NOT NULL CHECK (length(CAST(text AS BLOB)) BETWEEN 1 AND 16384),
+  translator     TEXT    NOT NULL CHECK (length(translator) > 0),
+  created_at_ms  INTEGER NOT NULL,
+  state          TEXT    NOT NULL DEFAULT 'pending'
+                 CHECK (state IN ('pending', 'certified', 'rejected')),
+  reviewer       TEXT,
+  reviewed_at_ms INTEGER,
+  review_note    TEXT    NOT NULL DEFAULT '',
+  CHECK ((state = 'pending') = (reviewer IS NULL)),
+  CHECK ((state = 'pending') = (reviewed_at_ms IS NULL)),
+  CHECK (reviewer IS NULL OR reviewer <> translator)
+) STRICT;
+CREATE INDEX translations_message ON translations (message_id, id);
+CREATE TRIGGER translations_reviewed_once BEFORE UPDATE ON translations
+  WHEN OLD.state <> 'pending' OR NEW.message_id IS NOT OLD.message_id
+    OR NEW.lang IS NOT OLD.lang OR NEW.text IS NOT OLD.text
+    OR NEW.translator IS NOT OLD.translator OR NEW.created_at_ms IS NOT OLD.created_at_ms
+  BEGIN SELECT RAISE(ABORT, 'a translation is reviewed once and its text never changes'); END;
+CREATE TRIGGER translations_no_delete BEFORE DELETE ON translations
+  BEGIN SELECT RAISE(ABORT, 'translations are kept'); END;
+)sql";
+
+constexpr std::array<migration, 5> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
     {4, "journal", migration_4_sql},
+    {5, "translations", migration_5_sql},
 }};
 
 constexpr std::string_view create_history_sql =

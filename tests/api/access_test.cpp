@@ -43,6 +43,27 @@ TEST(permission_table, only_duty_officers_and_supervisors_acknowledge) {
   }
 }
 
+TEST(permission_table, translators_and_supervisors_translate_and_only_supervisors_review) {
+  const char* attach = "/api/v1/messages/m-1/translations";
+  const char* review = "/api/v1/messages/m-1/translations/7/review";
+  for (const role r : {role::translator, role::supervisor}) {
+    EXPECT_EQ(api::check_permission(r, http::verb::post, attach).verdict, permission::allowed);
+  }
+  for (const role r : {role::duty_officer, role::auditor, role::admin}) {
+    EXPECT_EQ(api::check_permission(r, http::verb::post, attach).verdict, permission::forbidden);
+  }
+  EXPECT_EQ(api::check_permission(role::supervisor, http::verb::post, review).verdict,
+            permission::allowed);
+  for (const role r : {role::duty_officer, role::translator, role::auditor, role::admin}) {
+    EXPECT_EQ(api::check_permission(r, http::verb::post, review).verdict, permission::forbidden)
+        << api::to_string(r);
+  }
+  EXPECT_EQ(api::check_permission(role::auditor, http::verb::get, attach).verdict,
+            permission::allowed);
+  EXPECT_EQ(api::check_permission(role::supervisor, http::verb::get, review).verdict,
+            permission::wrong_method);
+}
+
 TEST(permission_table, every_role_reads_and_unlisted_reads_are_open) {
   for (const role r :
        {role::duty_officer, role::translator, role::supervisor, role::auditor, role::admin}) {

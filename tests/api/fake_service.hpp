@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "station/service.hpp"
+#include "station/translation_desk.hpp"
 
 namespace hotline::testing {
 
@@ -26,6 +27,32 @@ class fake_service final : public station::service {
   // The error the next post fails with, as a full disk would make a station's fail.
   std::optional<error> next_post_error;
   std::set<std::string> channels{"navy", "air"};
+  // Where translations go; null: the station keeps none, as the service's defaults say.
+  storage::translations* translation_store = nullptr;
+  std::int64_t translation_clock_ms = 1'795'000'001'000;
+
+  // The real desk's rules over `translation_store`, with the message event a station sends.
+  result<storage::translation> translate(const station::translation_request& req) override {
+    if (translation_store == nullptr) return service::translate(req);
+    auto added =
+        station::attach_translation(*translation_store, get(req.message_id).value(), req,
+                                    translation_clock_ms);
+    if (added) notify(*get(req.message_id).value());
+    return added;
+  }
+
+  result<storage::translation> review_translation(const station::review_request& req) override {
+    if (translation_store == nullptr) return service::review_translation(req);
+    auto reviewed = station::review_translation(*translation_store, get(req.message_id).value(),
+                                                req, translation_clock_ms);
+    if (reviewed) notify(*get(req.message_id).value());
+    return reviewed;
+  }
+
+  result<std::vector<storage::translation>> translations(const std::string& id) override {
+    if (translation_store == nullptr) return service::translations(id);
+    return translation_store->of_message(id);
+  }
 
   // Acknowledges a stored message by id; enough for the API's routing and error mapping.
   void acknowledge(station::ack_request req, post_callback done) override {
@@ -159,13 +186,17 @@ class fake_service final : public station::service {
   storage::stored_message add(storage::stored_message m) {
     m.cursor = next_cursor_++;
     messages_.push_back(m);
+    notify(m);
+    return m;
+  }
+
+  void notify(const storage::stored_message& m) {
     station::service_event e;
     e.type = station::service_event::kind::message;
     e.msg = m;
     // A copy: a subscriber may unsubscribe while hearing the event.
     const auto subscribers = subscribers_;
     for (const auto& [id, cb] : subscribers) cb(e);
-    return m;
   }
 
   boost::asio::io_context& ioc_;

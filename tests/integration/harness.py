@@ -191,6 +191,19 @@ class Station:
                               input=(password + "\n") if password is not None else "",
                               capture_output=True, text=True, timeout=60)
 
+    def cli(self, *args):
+        """Runs a client command (`hotline send ...`) against this station, as its env file says."""
+        env = dict(os.environ, HOTLINE_ADDR=self.addr, HOTLINE_TOKEN=self.token)
+        return subprocess.run([HOTLINE, *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    def session(self, username):
+        """Signs in as one of the demo's users; returns headers that act as that person."""
+        _, _, password = self.users()[username]
+        status, cookie, body = self.login(username, password)
+        assert status == 200 and cookie, (status, body)
+        return {"Cookie": cookie.split(";", 1)[0], "X-CSRF-Token": body["csrf_token"]}
+
     def post(self, text, channel="navy", precedence="routine"):
         return self.request("POST", "/api/v1/messages",
                             {"channel": channel, "precedence": precedence, "text": text})

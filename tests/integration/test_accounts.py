@@ -125,8 +125,12 @@ def test():
         s = w.a
         users_file = w.dir / f"{s.id}.users"
         assert stat.S_IMODE(os.stat(users_file).st_mode) == 0o600
-        assert set(s.users()) == {"officer-kim", "auditor-rok"}, s.users()
-        assert set(w.b.users()) == {"officer-ivanov", "auditor-ru"}, w.b.users()
+        assert set(s.users()) == {"officer-kim", "auditor-rok", "translator-lee",
+                                  "supervisor-choi"}, s.users()
+        assert set(w.b.users()) == {"officer-ivanov", "auditor-ru", "translator-petrova",
+                                    "supervisor-volkov"}, w.b.users()
+        assert s.users()["translator-lee"][0] == "translator", s.users()
+        assert w.b.users()["supervisor-volkov"][0] == "supervisor", w.b.users()
         check_user_add(s)  # before the station starts: the CLI creates the database
         s.start()
         cookie, csrf = check_sign_in(s)

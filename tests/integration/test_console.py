@@ -106,6 +106,13 @@ def test():
             "HOTLINE_B_USER": officer_b["name"], "HOTLINE_B_PASSWORD": officer_b["password"],
             "HOTLINE_ARTIFACTS": str(ARTIFACTS), "CHROMIUM": CHROMIUM,
         })
+        translator_b = next((u for u in b_users if u["role"] == "translator"), None)
+        supervisor_b = next((u for u in b_users if u["role"] == "supervisor"), None)
+        if translator_b and supervisor_b:
+            env.update({"HOTLINE_B_TRANSLATOR": translator_b["name"],
+                        "HOTLINE_B_TRANSLATOR_PASSWORD": translator_b["password"],
+                        "HOTLINE_B_SUPERVISOR": supervisor_b["name"],
+                        "HOTLINE_B_SUPERVISOR_PASSWORD": supervisor_b["password"]})
         if auditor_a:
             env.update({"HOTLINE_A_AUDITOR": auditor_a["name"],
                         "HOTLINE_A_AUDITOR_PASSWORD": auditor_a["password"]})

@@ -2,8 +2,10 @@
 
 rokaf-mcrc (Korean) posts an AIR-FLIGHT-NOTICE; ru-11-aadf-army renders it in Russian, its duty
 officer acknowledges it with a short answer, and the sender then shows who acknowledged and when.
-Bad fields are refused at the sender with the field named, in the officer's language.
+Bad fields are refused at the sender with the field named, in the officer's language. Then the
+same round trip with the CLI: `hotline forms`, `hotline send --form`, `hotline ack`.
 """
+import json
 import re
 
 from harness import World, log, main, wait_for
@@ -80,6 +82,53 @@ def test():
                                 {"channel": "air", "precedence": "routine", "form": "ACK",
                                  "fields": {"reference": mid}})
         assert code == 400 and err["error"]["field"] == "form", (code, err)
+
+
+        check_cli_round_trip(w)
+
+
+def field_args(fields):
+    """--field arguments for the CLI: JSON for objects, arrays and numbers, text for the rest."""
+    args = []
+    for name, value in fields.items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        args += ["--field", f"{name}={text}"]
+    return args
+
+
+def check_cli_round_trip(w):
+    listed = w.a.cli("forms", "--json")
+    assert listed.returncode == 0, listed
+    catalog = json.loads(listed.stdout)
+    notice = next(f for f in catalog["forms"] if f["id"] == "AIR-FLIGHT-NOTICE")
+    table = w.a.cli("forms", "--lang", "ru")
+    assert table.returncode == 0 and "AIR-FLIGHT-NOTICE" in table.stdout, table
+    assert CYRILLIC.search(table.stdout), table.stdout
+
+    # A refused field names itself and the rule, and exits 1.
+    bad = w.a.cli("send", "--form", "AIR-FLIGHT-NOTICE", "--precedence", "immediate",
+                  *field_args({**notice["example"], "aircraft_count": -3}))
+    assert bad.returncode == 1 and "fields.aircraft_count" in bad.stderr, bad
+
+    sent = w.a.cli("send", "--form", "AIR-FLIGHT-NOTICE", "--precedence", "immediate", "--json",
+                   *field_args(notice["example"]))
+    assert sent.returncode == 0, sent
+    mid = json.loads(sent.stdout)["id"]
+    wait_for("the CLI's notice at ru-11-aadf-army",
+             lambda: w.b.request("GET", f"/api/v1/messages/{mid}")[0] == 200)
+
+    acked = w.b.cli("ack", mid, "--answer", "Принято")
+    assert acked.returncode == 0, acked
+    assert acked.stdout.startswith(f"{mid} acknowledged by "), acked.stdout
+    again = w.b.cli("ack", mid)
+    assert again.returncode == 1 and "already acknowledged" in again.stderr, again
+
+    def acknowledged_at_sender():
+        code, m = w.a.request("GET", f"/api/v1/messages/{mid}")
+        return m if code == 200 and m["status"] == "acknowledged" else None
+    sent_msg = wait_for("the CLI's acknowledgement at rokaf-mcrc", acknowledged_at_sender)
+    assert sent_msg["answer"] == "Принято", sent_msg
+    log(f"CLI round trip: {mid} acknowledged by {sent_msg['acknowledged_by']}")
 
 
 if __name__ == "__main__":

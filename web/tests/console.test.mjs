@@ -3,11 +3,13 @@
 // The story: an officer at station A (Korean interface) composes a flight notice (or, where the
 // station has no form catalog yet, a FLASH in free text); the officer at station B (Russian
 // interface) gets the alarm, reads the message in Russian and acknowledges it; the officer at A
-// sees it acknowledged. Also: an auditor cannot send, and message text is never run as HTML.
+// sees it acknowledged. Also: an auditor cannot send, message text is never run as HTML, and at B a
+// translator's translation is certified by a supervisor.
 //
 // Environment: HOTLINE_A_URL, HOTLINE_B_URL; HOTLINE_A_USER/HOTLINE_A_PASSWORD and
 // HOTLINE_B_USER/HOTLINE_B_PASSWORD (duty officers); HOTLINE_A_AUDITOR/HOTLINE_A_AUDITOR_PASSWORD
-// (optional); HOTLINE_ARTIFACTS: where screenshots go (default web/test-results).
+// (optional); HOTLINE_B_TRANSLATOR/_PASSWORD and HOTLINE_B_SUPERVISOR/_PASSWORD (optional: the
+// translation story); HOTLINE_ARTIFACTS: where screenshots go (default web/test-results).
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -315,6 +317,40 @@ describe('watch console against two stations', { skip }, () => {
       assert.deepEqual(x.problems, []);
     } finally {
       await x.close();
+    }
+  });
+
+  it('a translator attaches a translation and another supervisor certifies it', async (t) => {
+    if (!env.HOTLINE_B_TRANSLATOR || !env.HOTLINE_B_SUPERVISOR) return t.skip('no translator and supervisor given');
+    const tr = await open_browser();
+    const sv = await open_browser();
+    try {
+      await sign_in(tr.page, env.HOTLINE_B_URL, env.HOTLINE_B_TRANSLATOR, env.HOTLINE_B_TRANSLATOR_PASSWORD);
+      await tr.page.goto(`${env.HOTLINE_B_URL}/#/message/${story.id}`);
+      const text = 'Перевод: полёт в районе KADIZ';
+      await tr.page.getByLabel('Текст перевода').fill(text);
+      await tr.page.getByRole('button', { name: 'Приложить перевод' }).click();
+      const pending = tr.page.locator('[data-testid="translations"] [data-state="pending"]');
+      await pending.waitFor({ timeout: wait_ms });
+      // The translator sees no review controls.
+      assert.equal(await tr.page.getByRole('button', { name: /^Утвердить/ }).count(), 0);
+      assert.deepEqual(await unnamed_controls(tr.page), []);
+
+      await sign_in(sv.page, env.HOTLINE_B_URL, env.HOTLINE_B_SUPERVISOR, env.HOTLINE_B_SUPERVISOR_PASSWORD);
+      await sv.page.goto(`${env.HOTLINE_B_URL}/#/message/${story.id}`);
+      await sv.page.locator('[data-testid="translations"] pre', { hasText: text }).waitFor({ timeout: wait_ms });
+      assert.deepEqual(await unnamed_controls(sv.page), []);
+      await sv.page.getByRole('button', { name: /^Утвердить/ }).first().click();
+      const certified = sv.page.locator('[data-testid="translations"] [data-state="certified"]');
+      await certified.waitFor({ timeout: wait_ms });
+      assert.match(await certified.textContent(), new RegExp(env.HOTLINE_B_SUPERVISOR));
+      await shot(sv.page, '12-translation-certified');
+      // The translator's console hears of it through the event stream.
+      await tr.page.locator('[data-testid="translations"] [data-state="certified"]').waitFor({ timeout: wait_ms });
+      assert.deepEqual([...tr.problems, ...sv.problems], []);
+    } finally {
+      await tr.close();
+      await sv.close();
     }
   });
 

@@ -19,11 +19,17 @@ export interface session_info {
   csrf_token?: string;
 }
 
+// A translation attached at the receiving station (docs/translations.md).
 export interface translation {
+  id: number;
   lang: string;
   text: string;
   by?: string;
+  created_at?: string;
+  state?: 'pending' | 'certified' | 'rejected';
   reviewed_by?: string | null;
+  reviewed_at?: string | null;
+  review_note?: string;
 }
 
 export interface escalation {

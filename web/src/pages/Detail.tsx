@@ -7,6 +7,7 @@ import { deadline_of } from '../lib/time';
 import type { message } from '../lib/types';
 import { shapes_of } from '../lib/geo';
 import { MapView } from '../components/MapView';
+import { Translations } from '../components/Translations';
 import { Note, Precedence, Status, When, use_t } from '../components/common';
 
 const answer_chars_max = 200;
@@ -123,18 +124,7 @@ export function Detail({ id }: { id: string }) {
               </table>
             </section>
           )}
-          {m.translations && m.translations.length > 0 && (
-            <section class="card">
-              <h2>{t('translations')}</h2>
-              {m.translations.map((tr) => (
-                <div class="translation">
-                  <div class="muted">{tr.lang.toUpperCase()} · {tr.by ?? ''} · {tr.reviewed_by
-                    ? `${t('reviewed_by')} ${tr.reviewed_by}` : t('not_reviewed')}</div>
-                  <pre class="message-text">{tr.text}</pre>
-                </div>
-              ))}
-            </section>
-          )}
+          <Translations m={m} />
           {shapes.length > 0 && (
             <section class="card">
               <MapView shapes={shapes.map((sh) => ({ ...sh, label: label_of(sh.label) }))} title={`${t('map_of')} ${m.form}`} compact />

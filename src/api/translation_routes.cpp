@@ -1,0 +1,165 @@
+#include "api/translation_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "api/routes.hpp"
+#include "storage/accounts.hpp"
+
+namespace hotline::api {
+namespace {
+
+constexpr std::string_view messages_prefix = "/api/v1/messages/";
+constexpr std::string_view translations_segment = "/translations";
+constexpr std::string_view review_segment = "/review";
+
+// A path under /api/v1/messages/{id}/translations, taken apart.
+struct translation_path {
+  std::string message_id;
+  std::optional<std::string> translation_id;  // set for .../translations/{tid}/review
+};
+
+std::optional<translation_path> parse_path(std::string_view path) {
+  if (!path.starts_with(messages_prefix)) return std::nullopt;
+  path.remove_prefix(messages_prefix.size());
+  const auto slash = path.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return std::nullopt;
+  translation_path out{std::string(path.substr(0, slash)), std::nullopt};
+  path.remove_prefix(slash);
+  if (!path.starts_with(translations_segment)) return std::nullopt;
+  path.remove_prefix(translations_segment.size());
+  if (path.empty()) return out;
+  if (!path.starts_with('/') || !path.ends_with(review_segment)) return std::nullopt;
+  const std::string_view tid = path.substr(1, path.size() - 1 - review_segment.size());
+  if (tid.empty() || tid.find('/') != std::string_view::npos) return std::nullopt;
+  out.translation_id = std::string(tid);
+  return out;
+}
+
+http_response error_answer(const http_request& req, const error& e) {
+  return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
+                        e.message, e.field);
+}
+
+result<json> object_body(const http_request& req) {
+  if (!is_json_content(req)) {
+    return fail(errc::invalid_argument, "the body must be JSON: Content-Type: application/json");
+  }
+  json body = json::parse(req.body(), nullptr, false);
+  if (!body.is_object()) return fail(errc::invalid_argument, "the body must be a JSON object");
+  return body;
+}
+
+result<void> only_fields(const json& body, std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return fail(errc::invalid_argument, "unknown field \"" + key + "\"", key);
+    }
+  }
+  return {};
+}
+
+// {lang, text} -> the request, checked here for what the store cannot see (types, UTF-8).
+result<station::translation_request> parse_attach(const http_request& req) {
+  auto body = object_body(req);
+  if (!body) return std::unexpected(body.error());
+  if (auto ok = only_fields(*body, {"lang", "text"}); !ok) return std::unexpected(ok.error());
+  station::translation_request out;
+  const auto lang = body->find("lang");
+  if (lang == body->end() || !lang->is_string() ||
+      !storage::valid_language(lang->get<std::string>())) {
+    return fail(errc::invalid_argument, "lang must be ko, ru or en", "lang");
+  }
+  out.lang = lang->get<std::string>();
+  const auto text = body->find("text");
+  if (text == body->end() || !text->is_string() || text->get<std::string>().empty()) {
+    return fail(errc::invalid_argument, "text is required: the translation itself", "text");
+  }
+  out.text = text->get<std::string>();
+  if (!valid_utf8(out.text)) return fail(errc::invalid_argument, "text must be UTF-8", "text");
+  return out;
+}
+
+// {approve, note?} -> the request.
+result<station::review_request> parse_review(const http_request& req) {
+  auto body = object_body(req);
+  if (!body) return std::unexpected(body.error());
+  if (auto ok = only_fields(*body, {"approve", "note"}); !ok) return std::unexpected(ok.error());
+  station::review_request out;
+  const auto approve = body->find("approve");
+  if (approve == body->end() || !approve->is_boolean()) {
+    return fail(errc::invalid_argument, "approve must be true or false", "approve");
+  }
+  out.approve = approve->get<bool>();
+  if (const auto note = body->find("note"); note != body->end()) {
+    if (!note->is_string() || !valid_utf8(note->get<std::string>())) {
+      return fail(errc::invalid_argument, "note must be UTF-8 text", "note");
+    }
+    out.note = note->get<std::string>();
+  }
+  return out;
+}
+
+http_response attach(station::service& service, const http_request& req, const std::string& id,
+                     const principal& who) {
+  auto parsed = parse_attach(req);
+  if (!parsed) return error_answer(req, parsed.error());
+  parsed->message_id = id;
+  parsed->by = who.name;
+  auto added = service.translate(*parsed);
+  if (!added) return error_answer(req, added.error());
+  return json_response(req, http::status::created, to_json(*added));
+}
+
+http_response review(station::service& service, const http_request& req, const std::string& id,
+                     const std::string& tid, const principal& who) {
+  std::int64_t translation_id = 0;
+  const auto [end, ec] = std::from_chars(tid.data(), tid.data() + tid.size(), translation_id);
+  if (ec != std::errc{} || end != tid.data() + tid.size() || translation_id <= 0) {
+    return error_answer(req, {errc::not_found, "no translation " + tid, "tid"});
+  }
+  auto parsed = parse_review(req);
+  if (!parsed) return error_answer(req, parsed.error());
+  parsed->message_id = id;
+  parsed->translation_id = translation_id;
+  parsed->by = who.name;
+  auto reviewed = service.review_translation(*parsed);
+  if (!reviewed) return error_answer(req, reviewed.error());
+  return json_response(req, http::status::ok, to_json(*reviewed));
+}
+
+http_response list(station::service& service, const http_request& req, const std::string& id) {
+  auto m = service.get(id);
+  if (!m) return error_answer(req, m.error());
+  if (!*m) return error_answer(req, {errc::not_found, "no message with id " + id, "id"});
+  json out = json::object();
+  add_translations(service, id, out);
+  return json_response(req, http::status::ok, out);
+}
+
+}  // namespace
+
+std::optional<http_response> route_translations(station::service& service, const http_request& req,
+                                                std::string_view path, const principal& who) {
+  const auto p = parse_path(path);
+  if (!p) return std::nullopt;
+  // The permission table has already refused methods it does not list for these paths.
+  if (p->translation_id) return review(service, req, p->message_id, *p->translation_id, who);
+  if (req.method() == http::verb::get) return list(service, req, p->message_id);
+  return attach(service, req, p->message_id, who);
+}
+
+void add_translations(station::service& service, const std::string& id, json& out) {
+  auto found = service.translations(id);
+  if (!found) {
+    spdlog::error("api: cannot read the translations of {}: {}", id, found.error().message);
+    return;
+  }
+  json list = json::array();
+  for (const auto& t : *found) list.push_back(to_json(t));
+  out["translations"] = std::move(list);
+}
+
+}  // namespace hotline::api
