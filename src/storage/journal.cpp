@@ -193,6 +193,13 @@ result<void> journal_writer::append(journal_entry e) {
 
 result<void> journal_writer::seal() { return flush_last(true); }
 
+result<void> journal_writer::record(journal_entry e) {
+  if (!enabled_) return {};
+  if (auto r = begin(); !r) return r;
+  if (auto r = append(std::move(e)); !r) return r;
+  return seal();
+}
+
 result<void> journal_writer::flush_last(bool sign) {
   if (!last_) return {};
   journal_entry e = std::move(*last_);

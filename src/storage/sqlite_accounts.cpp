@@ -267,14 +267,11 @@ class sqlite_accounts final : public accounts {
       sqlite::query q{st_[append_audit_st]};
       q.bind_int(1, e.at_ms).bind_text(2, e.actor).bind_text(3, e.action).bind_text(4, detail);
       if (auto w = q.run(); !w) return w;
-      if (!journal_.enabled()) return {};
-      if (auto w = journal_.begin(); !w) return w;
       journal_entry j;
       j.at_ms = e.at_ms;
       j.kind = e.action;
       j.detail = nlohmann::json{{"actor", e.actor}, {"detail", detail}}.dump();
-      if (auto w = journal_.append(std::move(j)); !w) return w;
-      return journal_.seal();
+      return journal_.record(std::move(j));
     }();
     if (!r) {
       (void)sqlite::query{st_[rollback_st]}.run();

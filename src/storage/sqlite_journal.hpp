@@ -28,6 +28,9 @@ class journal_writer {
   result<void> begin();
   result<void> append(journal_entry e);
   result<void> seal();
+  // begin, append and seal for one entry, inside the caller's open transaction. Nothing when
+  // the journal is off.
+  result<void> record(journal_entry e);
 
  private:
   result<void> flush_last(bool sign);

@@ -5,6 +5,8 @@
 #include <array>
 #include <functional>
 
+#include <nlohmann/json.hpp>
+
 #include "storage/accounts.hpp"
 #include "storage/sqlite_store.hpp"
 #include "storage/translations.hpp"
@@ -108,7 +110,7 @@ result<void> check_review(const review& r) {
 
 class sqlite_translations final : public translations {
  public:
-  explicit sqlite_translations(sqlite3* db) : db_(db) {}
+  sqlite_translations(sqlite3* db, journal_writer& journal) : db_(db), journal_(journal) {}
 
   result<void> prepare() {
     const auto sql = statement_sql();
@@ -146,7 +148,7 @@ class sqlite_translations final : public translations {
       out.id = q.column_int(0);
       // Step to the end so the INSERT completes before the statement is reset.
       if (auto done = q.step(); !done) return std::unexpected(done.error());
-      return {};
+      return journal_.record(entry_of(out, "translation_attached"));
     });
     if (!r) return std::unexpected(r.error());
     return out;
@@ -183,7 +185,10 @@ class sqlite_translations final : public translations {
           .bind_text(3, out.reviewer)
           .bind_int(4, r.at_ms)
           .bind_text(5, out.review_note);
-      return q.run();
+      if (auto w = q.run(); !w) return w;
+      return journal_.record(entry_of(out, out.state == translation_state::certified
+                                               ? "translation_certified"
+                                               : "translation_rejected"));
     });
     if (!done) return std::unexpected(done.error());
     return out;
@@ -204,6 +209,22 @@ class sqlite_translations final : public translations {
   }
 
  private:
+  // The journal holds who translated or reviewed what, and a digest of the text, not the text.
+  static journal_entry entry_of(const translation& t, std::string kind) {
+    journal_entry e;
+    e.at_ms = t.reviewed_at_ms.value_or(t.created_at_ms);
+    e.kind = std::move(kind);
+    e.message_id = t.message_id;
+    nlohmann::json d{{"translation", t.id},
+                     {"lang", t.lang},
+                     {"translator", t.translator},
+                     {"text_sha256", signing::to_hex(signing::sha256(t.text))}};
+    if (!t.reviewer.empty()) d["reviewer"] = t.reviewer;
+    if (!t.review_note.empty()) d["note"] = t.review_note;
+    e.detail = d.dump();
+    return e;
+  }
+
   result<std::int64_t> count_of(std::string_view message_id) {
     sqlite::query q{st_[count_st]};
     q.bind_text(1, message_id);
@@ -233,6 +254,7 @@ class sqlite_translations final : public translations {
   }
 
   sqlite3* db_;  // borrowed from the store, which outlives this object
+  journal_writer& journal_;
   std::array<sqlite::statement, statement_count> st_;
 };
 
@@ -255,7 +277,7 @@ result<std::unique_ptr<translations>> open_translations(store& s) {
   if (sqlite == nullptr) {
     return fail(errc::invalid_argument, "translations need a store made by open_sqlite()");
   }
-  auto t = std::make_unique<sqlite_translations>(sqlite->handle());
+  auto t = std::make_unique<sqlite_translations>(sqlite->handle(), sqlite->journal_log());
   if (auto r = t->prepare(); !r) return std::unexpected(r.error());
   return std::unique_ptr<translations>(std::move(t));
 }
