@@ -55,7 +55,6 @@ export interface message {
   escalated_at?: string | null;
   escalations?: escalation[];
   translations?: translation[];
-  evidence_url?: string | null;
   cursor: number;
 }
 

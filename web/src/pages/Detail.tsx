@@ -7,6 +7,7 @@ import { deadline_of } from '../lib/time';
 import type { message } from '../lib/types';
 import { shapes_of } from '../lib/geo';
 import { MapView } from '../components/MapView';
+import { EvidenceButton, evidence_roles } from '../components/Evidence';
 import { Note, Precedence, Status, When, use_t } from '../components/common';
 
 const answer_chars_max = 200;
@@ -172,9 +173,7 @@ export function Detail({ id }: { id: string }) {
           {acked && m.acknowledged_by && (
             <p class="acked-line" data-testid="acked-by">{t('acknowledged_by')}: <b>{m.acknowledged_by}</b> · <When at={m.acknowledged_at} /></p>
           )}
-          {s.user?.role === 'auditor' && m.evidence_url && (
-            <p><a class="button" href={m.evidence_url} download>{t('download_evidence')}</a></p>
-          )}
+          {s.user && evidence_roles.includes(s.user.role) && <EvidenceButton id={m.id} />}
         </div>
       </div>
     </main>
