@@ -159,7 +159,7 @@ export function Journal() {
             </select>
           </label>
         )}
-        <button type="submit">{t('search')}</button>
+        <button type="submit">{t('search_button')}</button>
       </form>
       {!s.caps.journal && <Note kind="warn">{t('journal_unavailable')}</Note>}
       {error && <Note kind="error">{error}</Note>}
