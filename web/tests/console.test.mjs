@@ -247,6 +247,13 @@ describe('watch console against two stations', { skip }, () => {
     await a.page.getByTestId('acked-by').filter({ hasText: env.HOTLINE_B_USER }).waitFor({ timeout: wait_ms });
     await a.page.goto(`${env.HOTLINE_A_URL}/#/traffic`);
     await a.page.locator(`tr[data-id="${story.id}"] [data-status="acknowledged"]`).waitFor({ timeout: wait_ms });
+    // Regression: B's acknowledgement arrives at A as a FLASH message of form ACK. Nobody can
+    // acknowledge an acknowledgement, so it must neither sound the alarm nor wait on the board.
+    await a.page.locator('tr[data-box="in"]').first().waitFor({ timeout: wait_ms });
+    await a.page.goto(`${env.HOTLINE_A_URL}/#/watch`);
+    await a.page.getByTestId('awaiting-ours').waitFor();
+    assert.equal(await a.page.getByTestId('alarm').count(), 0, 'no alarm for an acknowledgement');
+    assert.equal(await a.page.locator('[data-testid="awaiting-ours"] tbody tr').count(), 0);
   });
 
   it('shows message text as text, never as HTML', async () => {
