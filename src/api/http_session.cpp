@@ -1,4 +1,7 @@
-// One HTTP/1.1 connection: keep-alive, pipelining, limits, and the hand-off to WebSocket.
+// One HTTP/1.1 connection, over TCP or TLS: keep-alive, pipelining, limits, and the hand-off to
+// WebSocket.
+
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <boost/beast/websocket.hpp>
@@ -18,6 +21,7 @@ namespace websocket = beast::websocket;
 constexpr std::size_t read_buffer_bytes_max =
     limits::http_header_bytes_max + limits::http_body_bytes_max + 64 * 1024;
 constexpr std::chrono::seconds linger_timeout{2};
+constexpr std::chrono::microseconds tls_handshake_timeout{limits::tls_handshake_timeout_us};
 constexpr std::size_t linger_bytes_max = 4 * limits::http_body_bytes_max;
 
 // The answer to a request that could not be parsed, or none when the connection should just
@@ -62,51 +66,120 @@ void close_stream(beast::tcp_stream& stream) {
   stream.socket().close(ignored);
 }
 
-}  // namespace
+// Ends a connection politely before closing it: over TLS, a close_notify (waited for at most
+// linger_timeout); over TCP there is nothing to say.
+asio::awaitable<void> say_goodbye(beast::tcp_stream&) { co_return; }
 
-asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp::socket socket) {
-  beast::error_code remote_ec;
-  const peer_info peer{socket.remote_endpoint(remote_ec).address().to_string()};
-  beast::tcp_stream stream(std::move(socket));
+asio::awaitable<void> say_goodbye(tls_stream& stream) {
+  beast::get_lowest_layer(stream).expires_after(linger_timeout);
+  co_await stream.async_shutdown(as_tuple(use_awaitable));
+}
+
+// Reads and answers requests until the client leaves, a limit is hit, or the server stops.
+// `buffer` holds whatever the client sent before the first request was read (for TLS, bytes
+// the handshake did not use).
+template <class Stream>
+asio::awaitable<void> serve(std::shared_ptr<server_state> state, Stream stream,
+                            beast::flat_buffer buffer, peer_info peer) {
+  beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
   std::optional<session_registration> registration;
-  registration.emplace(*state, [&stream] { close_stream(stream); });
-  beast::flat_buffer buffer(read_buffer_bytes_max);
+  registration.emplace(*state, [&tcp_layer] { close_stream(tcp_layer); });
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits::http_header_bytes_max));
     parser.body_limit(limits::http_body_bytes_max);
-    stream.expires_after(http_idle_timeout);
+    tcp_layer.expires_after(http_idle_timeout);
     auto [read_ec, read_bytes] =
         co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
     if (read_ec) {
       if (auto answer = answer_for_read_error(read_ec)) {
-        stream.expires_after(http_idle_timeout);
+        tcp_layer.expires_after(http_idle_timeout);
         auto [ec, n] = co_await http::async_write(stream, *answer, as_tuple(use_awaitable));
-        if (!ec) co_await linger(stream);
+        if (!ec) co_await linger(tcp_layer);
       }
       break;
     }
     http_request req = parser.release();
     if (websocket::is_upgrade(req)) {
       if (auto refusal = check_upgrade(*state, req)) {
-        stream.expires_after(http_idle_timeout);
+        tcp_layer.expires_after(http_idle_timeout);
         auto [ec, n] = co_await http::async_write(stream, *refusal, as_tuple(use_awaitable));
         if (ec || !refusal->keep_alive()) break;
         continue;
       }
       // The WebSocket session registers itself; this one must let go of the stream first.
       registration.reset();
-      stream.expires_never();
+      tcp_layer.expires_never();
       co_await run_websocket_session(state, std::move(stream), std::move(req));
       co_return;
     }
     http_response res = co_await handle_request(*state, req, peer);
     if (state->stopping) res.keep_alive(false);
-    stream.expires_after(http_idle_timeout);
+    tcp_layer.expires_after(http_idle_timeout);
     auto [write_ec, write_bytes] = co_await http::async_write(stream, res, as_tuple(use_awaitable));
-    if (write_ec || !res.keep_alive()) break;
+    if (write_ec || !res.keep_alive()) {
+      if (!write_ec && !state->stopping) co_await say_goodbye(stream);
+      break;
+    }
   }
-  close_stream(stream);
+  close_stream(tcp_layer);
+}
+
+// The answer to plain HTTP sent to the HTTPS port. It goes out in clear, as the request came,
+// so that whoever typed http:// learns what to type instead; it carries nothing secret.
+http_response plain_http_refusal() {
+  return error_response(11, false, http::status::bad_request, "tls_required",
+                        "this station's API speaks HTTPS only: use https://");
+}
+
+// The TLS handshake, then `serve`. What is not TLS is refused before any route sees it.
+asio::awaitable<void> run_tls_session(std::shared_ptr<server_state> state,
+                                      beast::tcp_stream tcp_layer, peer_info peer) {
+  beast::flat_buffer buffer(read_buffer_bytes_max);
+  tls_stream stream(std::move(tcp_layer), *state->options.tls);
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+  std::optional<session_registration> registration;
+  registration.emplace(*state, [&lowest] { close_stream(lowest); });
+  lowest.expires_after(tls_handshake_timeout);
+  auto [detect_ec, is_tls] =
+      co_await beast::async_detect_ssl(lowest, buffer, as_tuple(use_awaitable));
+  if (detect_ec) {
+    close_stream(lowest);
+    co_return;
+  }
+  if (!is_tls) {
+    const http_response answer = plain_http_refusal();
+    auto [ec, n] = co_await http::async_write(lowest, answer, as_tuple(use_awaitable));
+    if (!ec) co_await linger(lowest);
+    close_stream(lowest);
+    co_return;
+  }
+  auto [handshake_ec, used] = co_await stream.async_handshake(
+      asio::ssl::stream_base::server, buffer.data(), as_tuple(use_awaitable));
+  if (handshake_ec) {
+    spdlog::debug("api: TLS handshake with {} failed: {}", peer.address, handshake_ec.message());
+    close_stream(lowest);
+    co_return;
+  }
+  buffer.consume(used);
+  // `serve` registers the session again; between the two there is no suspension, so `stop`
+  // cannot miss it.
+  registration.reset();
+  co_await serve(std::move(state), std::move(stream), std::move(buffer), std::move(peer));
+}
+
+}  // namespace
+
+asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp::socket socket) {
+  beast::error_code remote_ec;
+  peer_info peer{socket.remote_endpoint(remote_ec).address().to_string()};
+  beast::tcp_stream stream(std::move(socket));
+  if (state->options.tls) {
+    co_await run_tls_session(std::move(state), std::move(stream), std::move(peer));
+  } else {
+    co_await serve(std::move(state), std::move(stream), beast::flat_buffer(read_buffer_bytes_max),
+                   std::move(peer));
+  }
 }
 
 }  // namespace hotline::api

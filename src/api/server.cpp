@@ -90,7 +90,9 @@ void log_session_end(std::exception_ptr e, const char* what) {
 
 namespace {
 
-server_options with_clock(server_options options) {
+// Fills in what the caller may leave out: the clock, and Secure cookies whenever TLS is on.
+server_options completed(server_options options) {
+  if (options.tls) options.secure_cookies = true;
   if (!options.clock_ms) {
     options.clock_ms = [] {
       using namespace std::chrono;
@@ -105,7 +107,7 @@ server_options with_clock(server_options options) {
 server::server(asio::io_context& ioc, station::service& service, config::endpoint listen,
                std::vector<config::api_token> tokens, server_options options)
     : state_(std::make_shared<server_state>(ioc, service, authenticator(std::move(tokens)),
-                                            with_clock(std::move(options)))),
+                                            completed(std::move(options)))),
       listen_(std::move(listen)) {}
 
 server::~server() {
@@ -135,6 +137,12 @@ result<void> server::start() {
   }
   state_->port = acceptor.local_endpoint(ec).port();
   state_->started = true;
+  if (!state_->options.tls && !endpoint->address().is_loopback()) {
+    spdlog::warn(
+        "api: listening on {}:{} WITHOUT TLS: passwords, tokens and session cookies cross the "
+        "network in clear. Set [listen] api_tls_cert and api_tls_key, or bind to 127.0.0.1.",
+        listen_.host, state_->port);
+  }
   asio::co_spawn(state_->ioc, listen(state_),
                  [](std::exception_ptr e) { log_session_end(e, "API listener"); });
   return {};

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -38,7 +39,11 @@ struct server_options {
   storage::accounts* accounts = nullptr;
   // The built web console (index.html and assets/), served at / and /assets/. Empty: none.
   std::filesystem::path console_dir;
-  // Marks the session cookie Secure. Set it once the API is served over TLS.
+  // Serves HTTPS only: every connection must complete a TLS handshake before its first request,
+  // and a plain HTTP request gets a short 400 saying so. Null: plain HTTP. Shared, read-only.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // Marks the session cookie Secure. Always so with `tls`; set it alone when a TLS-terminating
+  // proxy stands in front of a plain-HTTP API.
   bool secure_cookies = false;
   // Milliseconds since the Unix epoch, UTC. Empty: the system clock. Tests pass their own.
   std::function<std::int64_t()> clock_ms;
@@ -53,7 +58,7 @@ class server {
   server& operator=(const server&) = delete;
 
   // Binds and listens (port 0 picks a free port), then starts accepting once the io_context
-  // runs. Fails with errc::io when the address cannot be resolved or bound, and with
+  // runs. Logs a warning when the address is not loopback and there is no TLS. Fails with errc::io when the address cannot be resolved or bound, and with
   // errc::conflict when already started.
   result<void> start();
 

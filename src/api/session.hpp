@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,6 +29,7 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 inline constexpr std::chrono::microseconds http_idle_timeout{limits::http_idle_timeout_us};
 
@@ -76,14 +78,17 @@ class session_registration {
 
 inline std::int64_t now_ms(const server_state& state) { return state.options.clock_ms(); }
 
-// Runs one HTTP connection: reads requests (pipelined ones in order), answers each, and hands
-// the stream to a WebSocket session on an upgrade to /api/v1/events.
+// Runs one HTTP connection: completes the TLS handshake first when the server has TLS, reads
+// requests (pipelined ones in order), answers each, and hands the stream to a WebSocket session
+// on an upgrade to /api/v1/events.
 asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp::socket socket);
 
 // Completes the WebSocket handshake for `req` (already authenticated and routed) and pushes
-// service events until either side closes.
+// service events until either side closes. One overload per transport.
 asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
                                             beast::tcp_stream stream, http_request req);
+asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
+                                            tls_stream stream, http_request req);
 
 // Logs an exception that ended a coroutine; never rethrows. For co_spawn completion handlers.
 void log_session_end(std::exception_ptr e, const char* what);

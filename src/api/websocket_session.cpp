@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <optional>
 #include <utility>
@@ -22,13 +23,15 @@ namespace websocket = beast::websocket;
 constexpr std::size_t client_message_bytes_max = 4096;
 constexpr std::chrono::seconds handshake_timeout{10};
 
-// Shared between the writer loop, the reader loop and the service's callback.
+// Shared between the writer loop, the reader loop and the service's callback. `Stream` is the
+// transport: beast::tcp_stream, or tls_stream when the API is served over TLS.
 // Invariant: `queue` never holds more than limits::websocket_queue_messages_max frames.
+template <class Stream>
 struct subscriber {
-  subscriber(beast::tcp_stream&& stream, station::service& svc)
+  subscriber(Stream&& stream, station::service& svc)
       : ws(std::move(stream)), wake(ws.get_executor()), service(svc) {}
 
-  websocket::stream<beast::tcp_stream> ws;
+  websocket::stream<Stream> ws;
   asio::steady_timer wake;  // cancelled to wake the writer; never expires on its own
   std::deque<std::string> queue;
   bool closed = false;
@@ -72,7 +75,8 @@ std::string render(station::service& service, const station::service_event& e) {
 
 // Reads (and drops) what the client sends, so that pings and the close handshake are answered;
 // when the client leaves, the whole session ends.
-asio::awaitable<void> read_loop(std::shared_ptr<subscriber> s) {
+template <class Stream>
+asio::awaitable<void> read_loop(std::shared_ptr<subscriber<Stream>> s) {
   beast::flat_buffer buffer;
   while (!s->closed) {
     auto [ec, n] = co_await s->ws.async_read(buffer, as_tuple(use_awaitable));
@@ -82,7 +86,8 @@ asio::awaitable<void> read_loop(std::shared_ptr<subscriber> s) {
   s->close();
 }
 
-asio::awaitable<void> write_loop(std::shared_ptr<subscriber> s) {
+template <class Stream>
+asio::awaitable<void> write_loop(std::shared_ptr<subscriber<Stream>> s) {
   while (!s->closed) {
     if (s->queue.empty()) {
       s->wake.expires_at(asio::steady_timer::time_point::max());
@@ -97,7 +102,8 @@ asio::awaitable<void> write_loop(std::shared_ptr<subscriber> s) {
   s->close();
 }
 
-void configure(websocket::stream<beast::tcp_stream>& ws) {
+template <class Stream>
+void configure(websocket::stream<Stream>& ws) {
   websocket::stream_base::timeout t{};
   t.handshake_timeout = handshake_timeout;
   t.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(http_idle_timeout);
@@ -109,12 +115,11 @@ void configure(websocket::stream<beast::tcp_stream>& ws) {
   ws.text(true);
 }
 
-}  // namespace
-
-asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
-                                            beast::tcp_stream stream, http_request req) {
-  auto s = std::make_shared<subscriber>(std::move(stream), state->service);
-  std::weak_ptr<subscriber> weak = s;
+template <class Stream>
+asio::awaitable<void> run_subscriber(std::shared_ptr<server_state> state, Stream stream,
+                                     http_request req) {
+  auto s = std::make_shared<subscriber<Stream>>(std::move(stream), state->service);
+  std::weak_ptr<subscriber<Stream>> weak = s;
   // `stop` unsubscribes at once, while the service is certainly alive: the owner may stop the
   // io_context right after, and then this coroutine is destroyed without running on.
   session_registration registration(*state, [weak] {
@@ -141,7 +146,7 @@ asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
     p->wake.cancel();
   });
   struct unsubscribe_on_exit {
-    subscriber& s;
+    subscriber<Stream>& s;
     ~unsubscribe_on_exit() { s.unsubscribe(); }
   } guard{*s};
 
@@ -150,6 +155,18 @@ asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
   asio::co_spawn(s->ws.get_executor(), read_loop(s),
                  [](std::exception_ptr e) { log_session_end(e, "WebSocket reader"); });
   co_await write_loop(s);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
+                                            beast::tcp_stream stream, http_request req) {
+  co_await run_subscriber(std::move(state), std::move(stream), std::move(req));
+}
+
+asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
+                                            tls_stream stream, http_request req) {
+  co_await run_subscriber(std::move(state), std::move(stream), std::move(req));
 }
 
 }  // namespace hotline::api

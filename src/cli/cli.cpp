@@ -19,15 +19,18 @@ constexpr const char* description =
     "status, forms and ack against it.";
 
 constexpr const char* footer =
-    "Client commands (send, inbox, status, forms, ack) find the station in HOTLINE_ADDR\n"
-    "(e.g. http://127.0.0.1:7402) and present the API token in HOTLINE_TOKEN;\n"
-    "--addr and --token override them.\n"
+    "Client commands (send, inbox, status, forms, ack, journal verify,\n"
+    "evidence export) find the station in HOTLINE_ADDR\n"
+    "(e.g. http://127.0.0.1:7402 or https://watch.example:7402) and present the API token in\n"
+    "HOTLINE_TOKEN; over https, HOTLINE_CACERT names the CA or station certificate to trust.\n"
+    "--addr, --token and --cacert override them.\n"
     "Exit codes: 0 ok, 1 refused or failed, 2 usage error, 3 station unreachable.";
 
 // Everything the parsed command line says, filled in by CLI11.
 struct parsed_args {
   std::optional<std::string> addr;
   std::optional<std::string> token;
+  std::optional<std::string> cacert;
   send_options send;
   inbox_options inbox;
   forms_options forms;
@@ -203,7 +206,7 @@ int dispatch(const CLI::App& app, parsed_args& a, const context& ctx) {
     a.demo.self_exe = ctx.self_exe;
     return ctx.run_demo(a.demo);
   }
-  auto settings = resolve_client_settings(a.addr, a.token, ctx.getenv);
+  auto settings = resolve_client_settings(a.addr, a.token, ctx.getenv, a.cacert);
   if (!settings) {
     io.err << "hotline: " << settings.error().message << "\n";
     return exit_usage;
@@ -225,6 +228,9 @@ int run(const std::vector<std::string>& args, const context& ctx) {
   parsed_args a;
   app.add_option("--addr", a.addr, "Station API address (default: $HOTLINE_ADDR)");
   app.add_option("--token", a.token, "API token (default: $HOTLINE_TOKEN)");
+  app.add_option("--cacert", a.cacert,
+                 "PEM file of the CA or station certificate to trust over https "
+                 "(default: $HOTLINE_CACERT, else the system's authorities)");
   add_client_commands(app, a);
   add_local_commands(app, a);
   add_user_commands(app, a);

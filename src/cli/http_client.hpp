@@ -1,4 +1,6 @@
-// HTTP client: a small blocking HTTP/1.1 client for the CLI's calls to a station's API.
+// HTTP client: a small blocking HTTP/1.1 client for the CLI's calls to a station's API, over
+// plain HTTP or, for an https:// address, TLS 1.2+ with the station's certificate checked
+// (station_address::ca_file, else the system's authorities) and its name or IP address matched.
 //
 // It keeps one connection open across requests (keep-alive) and reconnects once when a kept
 // connection turns out to have been closed by the station. Every connect, write and read has a
@@ -31,7 +33,10 @@ class http_client {
   // Sends one request ("GET", "POST", ...) with the bearer token and, when `body` is not empty,
   // a JSON body. Any HTTP status is a success here; the caller reads it. Fails with
   // errc::unavailable ("cannot reach station at <url>: <reason>") when the station cannot be
-  // reached or the connection fails mid-request, and errc::protocol when the answer is not HTTP.
+  // reached or the connection fails mid-request; with errc::refused (field "cacert") when its
+  // certificate is not trusted for this address or it does not speak TLS; with
+  // errc::invalid_argument (field "cacert") when the CA file cannot be loaded; and with
+  // errc::protocol when the answer is not HTTP.
   result<http_reply> request(std::string_view method, const std::string& target,
                              const std::string& body = {});
 

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "api/server.hpp"
+#include "api/tls_context.hpp"
 #include "config/station_config.hpp"
 #include "forms/catalog.hpp"
 #include "station/entry.hpp"
@@ -90,6 +91,15 @@ int run_station(const std::filesystem::path& config_file) {
   api::server_options api_options;
   api_options.accounts = accounts->get();
   api_options.console_dir = cfg->console_dir;
+  if (!cfg->api_tls_certificate.empty()) {
+    auto tls = api::make_api_tls_context(cfg->api_tls_certificate, cfg->api_tls_private_key);
+    if (!tls) {
+      spdlog::critical("cannot serve the API over TLS: {}", describe(tls.error()));
+      return 2;
+    }
+    api_options.tls = std::move(*tls);
+  }
+  const char* api_scheme = api_options.tls ? "https" : "http";
   api::server api(io, **rt, cfg->api_listen, cfg->api_tokens, std::move(api_options));
   if (auto r = api.start(); !r) {
     spdlog::critical("cannot start the API on {}: {}", cfg->api_listen.to_string(), r.error().message);
@@ -104,8 +114,8 @@ int run_station(const std::filesystem::path& config_file) {
     io.stop();
   });
   (*rt)->start();
-  spdlog::info("station {} following agreement {} ({}); API on {}", cfg->station, agreement->id,
-               agreement->hash_hex(), cfg->api_listen.to_string());
+  spdlog::info("station {} following agreement {} ({}); API on {}://{}", cfg->station,
+               agreement->id, agreement->hash_hex(), api_scheme, cfg->api_listen.to_string());
   io.run();
   spdlog::info("stopped");
   return 0;

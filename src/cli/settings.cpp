@@ -18,11 +18,15 @@ std::optional<std::string> first_set(const std::optional<std::string>& flag, con
 result<station_address> parse_station_address(std::string_view text) {
   const std::string shown(text);
   std::string_view rest = text;
+  station_address out;
   if (const auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
-    if (rest.substr(0, scheme_end) != "http") {
+    const std::string_view scheme = rest.substr(0, scheme_end);
+    if (scheme != "http" && scheme != "https") {
       return fail(errc::invalid_argument,
-                  "unsupported address " + shown + ": the API speaks http://", "addr");
+                  "unsupported address " + shown + ": the API speaks http:// or https://", "addr");
     }
+    out.tls = scheme == "https";
+    out.port = out.tls ? 443 : 80;
     rest.remove_prefix(scheme_end + 3);
   }
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
@@ -30,7 +34,6 @@ result<station_address> parse_station_address(std::string_view text) {
     return fail(errc::invalid_argument,
                 "bad station address " + shown + ": expected http://host:port", "addr");
   }
-  station_address out;
   std::string_view port_text;
   if (rest.front() == '[') {
     const auto close = rest.find(']');
@@ -60,13 +63,14 @@ result<station_address> parse_station_address(std::string_view text) {
     out.port = static_cast<std::uint16_t>(port);
   }
   const bool v6 = out.host.find(':') != std::string::npos;
-  out.url = "http://" + (v6 ? "[" + out.host + "]" : out.host) + ":" + std::to_string(out.port);
+  out.url = (out.tls ? "https://" : "http://") + (v6 ? "[" + out.host + "]" : out.host) + ":" + std::to_string(out.port);
   return out;
 }
 
 result<client_settings> resolve_client_settings(const std::optional<std::string>& flag_addr,
                                                 const std::optional<std::string>& flag_token,
-                                                const env_lookup& env) {
+                                                const env_lookup& env,
+                                                const std::optional<std::string>& flag_cacert) {
   const auto addr = first_set(flag_addr, env, "HOTLINE_ADDR");
   if (!addr) {
     return fail(errc::invalid_argument, "no station address: set HOTLINE_ADDR or pass --addr",
@@ -74,6 +78,14 @@ result<client_settings> resolve_client_settings(const std::optional<std::string>
   }
   auto parsed = parse_station_address(*addr);
   if (!parsed) return std::unexpected(parsed.error());
+  if (const auto cacert = first_set(flag_cacert, env, "HOTLINE_CACERT")) {
+    if (!parsed->tls) {
+      return fail(errc::invalid_argument,
+                  "a CA file (--cacert or HOTLINE_CACERT) needs an https:// station address",
+                  "cacert");
+    }
+    parsed->ca_file = *cacert;
+  }
   const auto token = first_set(flag_token, env, "HOTLINE_TOKEN");
   if (!token || token->empty()) {
     return fail(errc::invalid_argument, "no API token: set HOTLINE_TOKEN or pass --token", "token");

@@ -85,12 +85,34 @@ result<void> parse_journal(const toml::table& root, const std::filesystem::path&
   return {};
 }
 
-result<void> parse_listen(const toml::table& root, station_config& out) {
+// The API's own certificate, apart from the peer links' [tls] identity: browsers check it
+// against authorities they trust, and refuse the Ed25519 keys the peer links use.
+result<void> parse_api_tls(const toml::table& t, const std::filesystem::path& base,
+                           station_config& out) {
+  auto cert = path_field(t, "listen", "api_tls_cert", base, {});
+  if (!cert) return std::unexpected(cert.error());
+  auto key = path_field(t, "listen", "api_tls_key", base, {});
+  if (!key) return std::unexpected(key.error());
+  if (cert->empty() != key->empty()) {
+    return cert->empty() ? invalid("listen.api_tls_cert", "must be set when listen.api_tls_key is")
+                         : invalid("listen.api_tls_key", "must be set when listen.api_tls_cert is");
+  }
+  out.api_tls_certificate = std::move(*cert);
+  out.api_tls_private_key = std::move(*key);
+  return {};
+}
+
+result<void> parse_listen(const toml::table& root, const std::filesystem::path& base,
+                          station_config& out) {
   auto table = detail::optional_table(root, "", "listen");
   if (!table) return std::unexpected(table.error());
   if (*table == nullptr) return {};
   const toml::table& t = **table;
-  if (auto ok = detail::check_keys(t, "listen", {"peer", "api"}); !ok) return ok;
+  if (auto ok = detail::check_keys(t, "listen", {"peer", "api", "api_tls_cert", "api_tls_key"});
+      !ok) {
+    return ok;
+  }
+  if (auto ok = parse_api_tls(t, base, out); !ok) return ok;
   auto peers = detail::optional_string_array(t, "listen", "peer");
   if (!peers) return std::unexpected(peers.error());
   if (*peers) {
@@ -258,7 +280,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = parse_top(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_tls(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_journal(*root, base, cfg); !ok) return std::unexpected(ok.error());
-  if (auto ok = parse_listen(*root, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_listen(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_api(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_console(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_paths(*root, base, cfg); !ok) return std::unexpected(ok.error());

@@ -32,6 +32,10 @@ struct station_config {
   bool journal_enabled = true;        // [journal] enabled; false only to measure its cost
   std::vector<endpoint> peer_listen;  // default: this station's addresses in the agreement
   endpoint api_listen;                // default 127.0.0.1:8080
+  // [listen] api_tls_cert and api_tls_key: PEM files for serving the API and console over
+  // HTTPS. Both or neither; empty: plain HTTP.
+  std::filesystem::path api_tls_certificate;
+  std::filesystem::path api_tls_private_key;
   std::vector<api_token> api_tokens;
   std::filesystem::path console_dir;  // [console] dir: the built web console; empty: none
   std::filesystem::path escalation_hook;  // [escalation] hook: run for each escalation

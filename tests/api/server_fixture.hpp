@@ -89,12 +89,14 @@ inline api::json body_json(const response& res) {
 
 class server_test : public ::testing::Test {
  protected:
+  virtual api::server_options extra_options() { return {}; }
+
   void SetUp() override {
     std::vector<config::api_token> tokens = {
         {"watch-1", "duty-officer", config::sha256_hex(test_token)},
         {"audit", "auditor", config::sha256_hex("hl_auditor-secret")}};
     server_ = std::make_unique<api::server>(ioc_, service_, config::endpoint{"127.0.0.1", 0},
-                                            std::move(tokens));
+                                            std::move(tokens), extra_options());
     auto started = server_->start();
     ASSERT_TRUE(started) << started.error().message;
     ASSERT_NE(server_->port(), 0);

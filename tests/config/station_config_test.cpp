@@ -116,6 +116,19 @@ peer = ["0.0.0.0:7401", "[::]:7403"]
   EXPECT_TRUE(cfg->api_tokens.empty());
 }
 
+TEST(station_config, api_tls_is_off_unless_both_files_are_named) {
+  auto plain = parse_station_config(valid_text, "/srv/a/station.toml");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_TRUE(plain->api_tls_certificate.empty());
+  EXPECT_TRUE(plain->api_tls_private_key.empty());
+  auto tls = parse_station_config(
+      replaced("[listen]", "[listen]\napi_tls_cert = \"web/api.crt\"\napi_tls_key = \"/k/api.key\""),
+      "/srv/a/station.toml");
+  ASSERT_TRUE(tls) << tls.error().message;
+  EXPECT_EQ(tls->api_tls_certificate, "/srv/a/web/api.crt");
+  EXPECT_EQ(tls->api_tls_private_key, "/k/api.key");
+}
+
 TEST(station_config, data_dir_moves_the_default_database_and_keys) {
   auto cfg = parse_station_config(replaced("[listen]", "data_dir = \"state\"\n[listen]"),
                                   "/srv/a/station.toml");
@@ -160,6 +173,13 @@ TEST(station_config, every_rule_rejects_with_the_offending_field) {
       {"unknown log level", replaced("\"debug\"", "\"verbose\""), "log.level"},
       {"log level of the wrong type", replaced("\"debug\"", "3"), "log.level"},
       {"unknown tls key", valid_text + "[tls]\nkey = \"x\"\n", "tls.key"},
+      {"api certificate without its key",
+       replaced("[listen]", "[listen]\napi_tls_cert = \"api.crt\""), "listen.api_tls_key"},
+      {"api key without its certificate",
+       replaced("[listen]", "[listen]\napi_tls_key = \"api.key\""), "listen.api_tls_cert"},
+      {"empty api certificate path",
+       replaced("[listen]", "[listen]\napi_tls_cert = \"\"\napi_tls_key = \"api.key\""),
+       "listen.api_tls_cert"},
   };
   for (const rejection& r : cases) {
     SCOPED_TRACE(r.what);

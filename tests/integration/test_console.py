@@ -3,8 +3,8 @@
 Creates a demo world, makes sure each station serves the built console (web/dist) and has a duty
 officer and an auditor, starts both stations, and runs `npm test` in web/ with the stations'
 addresses and accounts. Fails if the browser tests fail. Exits 77 (skip) when /usr/bin/chromium
-or npm is missing, saying so loudly. Screenshots go to build-test/artifacts/ (or
-$HOTLINE_ARTIFACTS).
+or npm is missing, saying so loudly. Screenshots and the first-load timings go to
+$HOTLINE_ARTIFACTS (ctest sets it to <build dir>/artifacts), else build-test/artifacts/.
 """
 import os
 import secrets

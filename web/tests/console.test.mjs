@@ -11,11 +11,13 @@
 // (optional); HOTLINE_B_TRANSLATOR/_PASSWORD and HOTLINE_B_SUPERVISOR/_PASSWORD (optional: the
 // translation story); HOTLINE_ARTIFACTS: where screenshots go (default web/test-results).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium_path, open_browser } from './browser.mjs';
+import { fake_journal } from './journal_fake.mjs';
 
 const env = process.env;
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -67,7 +69,7 @@ function dist_sizes() {
     for (const name of readdirSync(dir)) {
       const p = path.join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
-      else files.push({ file: path.relative(dist, p), bytes: statSync(p).size });
+      else files.push({ file: path.relative(dist, p), bytes: statSync(p).size, gzip_bytes: gzipSync(readFileSync(p), { level: 9 }).length });
     }
   };
   if (existsSync(dist)) walk(dist);
@@ -109,7 +111,7 @@ describe('watch console against two stations', { skip }, () => {
     });
     const sizes = dist_sizes();
     console.log(`first load: DOMContentLoaded ${timing.dom_ms} ms, load ${timing.load_ms} ms, login form shown by ${timing.until_login_ms} ms`);
-    for (const s of sizes) console.log(`asset: ${s.file} ${s.bytes} bytes`);
+    for (const s of sizes) console.log(`asset: ${s.file} ${s.bytes} bytes, ${s.gzip_bytes} gzipped`);
     console.log(`assets on first load: ${timing.resources.map((r) => `${r.name.split('/').pop()} ${r.bytes} B`).join(', ')}`);
     assert.ok(timing.load_ms < 5_000, `first load took ${timing.load_ms} ms`);
     // The map data is fetched only when a map is drawn.
@@ -151,6 +153,28 @@ describe('watch console against two stations', { skip }, () => {
       assert.deepEqual(await unnamed_controls(x.page), []);
     }
     await shot(a.page, '02-watch-ko');
+  });
+
+  it('renders the watch board quickly on a fresh load (median of 5)', async () => {
+    const loads_n = 5;
+    const times = [];
+    for (let i = 0; i < loads_n; i++) {
+      await a.page.goto('about:blank');
+      await a.page.goto(`${env.HOTLINE_A_URL}/#/watch`);
+      // Time from navigation start until the first hotline's lights are on screen, sampled
+      // once per animation frame.
+      const handle = await a.page.waitForFunction(
+        () => document.querySelector('section.channel [data-testid="light-path"]') && performance.now(),
+        null, { timeout: wait_ms });
+      times.push(Math.round(await handle.jsonValue()));
+    }
+    const sorted = [...times].sort((x, y) => x - y);
+    const median = sorted[Math.floor(loads_n / 2)];
+    console.log(`watch board rendered after ${times.join(', ')} ms; median ${median} ms`);
+    mkdirSync(artifacts, { recursive: true });
+    writeFileSync(path.join(artifacts, 'console-first-load.json'),
+                  JSON.stringify({ watch_board_ms: times, median_ms: median, assets: dist_sizes() }, null, 2) + '\n');
+    assert.ok(median < 3_000, `the watch board took ${median} ms to render`);
   });
 
   it('composes at A with a preview of what B will read, and B\'s alarm goes off', async () => {
@@ -225,6 +249,13 @@ describe('watch console against two stations', { skip }, () => {
     await a.page.getByTestId('acked-by').filter({ hasText: env.HOTLINE_B_USER }).waitFor({ timeout: wait_ms });
     await a.page.goto(`${env.HOTLINE_A_URL}/#/traffic`);
     await a.page.locator(`tr[data-id="${story.id}"] [data-status="acknowledged"]`).waitFor({ timeout: wait_ms });
+    // Regression: B's acknowledgement arrives at A as a FLASH message of form ACK. Nobody can
+    // acknowledge an acknowledgement, so it must neither sound the alarm nor wait on the board.
+    await a.page.locator('tr[data-box="in"]').first().waitFor({ timeout: wait_ms });
+    await a.page.goto(`${env.HOTLINE_A_URL}/#/watch`);
+    await a.page.getByTestId('awaiting-ours').waitFor();
+    assert.equal(await a.page.getByTestId('alarm').count(), 0, 'no alarm for an acknowledgement');
+    assert.equal(await a.page.locator('[data-testid="awaiting-ours"] tbody tr').count(), 0);
   });
 
   it('shows message text as text, never as HTML', async () => {
@@ -273,6 +304,17 @@ describe('watch console against two stations', { skip }, () => {
     await shot(a.page, '07-traffic-ko');
   });
 
+  it('shows the link tests page and the sender\'s view of a message', async () => {
+    await a.page.goto(`${env.HOTLINE_A_URL}/#/link-tests`);
+    await a.page.locator('main h1').waitFor({ timeout: wait_ms });
+    assert.deepEqual(await unnamed_controls(a.page), []);
+    await shot(a.page, '12-link-tests-ko');
+    await a.page.goto(`${env.HOTLINE_A_URL}/#/message/${story.id}`);
+    await a.page.getByTestId('timeline').waitFor({ timeout: wait_ms });
+    assert.deepEqual(await unnamed_controls(a.page), []);
+    await shot(a.page, '13-detail-sender-ko');
+  });
+
   it('draws the map with the coastline and the approximate KADIZ', async () => {
     await a.page.goto(`${env.HOTLINE_A_URL}/#/map`);
     await a.page.getByTestId('kadiz').waitFor({ timeout: wait_ms });
@@ -309,11 +351,73 @@ describe('watch console against two stations', { skip }, () => {
       await x.page.reload();
       await x.page.locator('section.channel').first().waitFor({ timeout: wait_ms });
       await shot(x.page, '09-auditor');
-      if (await x.page.locator('nav a[href="#/journal"]').count()) {
-        await x.page.locator('nav a[href="#/journal"]').click();
-        await x.page.locator('#journal-title').waitFor();
-        await shot(x.page, '10-journal');
-      }
+      assert.deepEqual(x.problems, []);
+    } finally {
+      await x.close();
+    }
+  });
+
+  it('the journal for an auditor: search, pages, verify, and evidence', async (t) => {
+    if (!env.HOTLINE_A_AUDITOR) return t.skip('no auditor given');
+    const x = await open_browser();
+    try {
+      // The station's journal routes are being built elsewhere; this stand-in keeps to their
+      // contract (docs/api.md) so that the page is tested now.
+      const fake = await fake_journal(x.context, { head: 60, message_id: story.id });
+      await sign_in(x.page, env.HOTLINE_A_URL, env.HOTLINE_A_AUDITOR, env.HOTLINE_A_AUDITOR_PASSWORD);
+      await x.page.locator('header select').selectOption('en');
+      await x.page.getByRole('link', { name: 'Journal' }).click();
+      const table = x.page.getByTestId('journal');
+      await table.locator('tr[data-seq="60"]').waitFor({ timeout: wait_ms });
+      assert.equal(await table.locator('tbody tr').count(), 50);
+      // Time in UTC and local, the kind in words, a link to the message, and the signed mark.
+      const row = table.locator('tr[data-seq="57"]');
+      assert.match(await row.locator('.when').textContent(), /UTC|Z|\d\d:\d\d/);
+      assert.equal(await table.locator('[data-signed="no"]', { hasText: 'NOT SIGNED' }).count() > 0, true);
+      await x.page.getByRole('button', { name: /Older/ }).click();
+      await table.locator('tr[data-seq="10"]').waitFor();
+      assert.equal(await table.locator('tbody tr').count(), 10);
+      await x.page.getByRole('button', { name: /Newer/ }).click();
+      await table.locator('tr[data-seq="60"]').waitFor();
+
+      const rows_shown = (n) => x.page.waitForFunction(
+        (want) => document.querySelectorAll('[data-testid="journal"] tbody tr').length === want, n, { timeout: wait_ms });
+      await x.page.getByLabel('Kind').selectOption('refused');
+      await x.page.waitForFunction(() => !document.querySelector(
+        '[data-testid="journal"] tbody tr:not(:has([data-kind="refused"]))'), null, { timeout: wait_ms });
+      await table.locator('tr[data-seq="17"]').waitFor();
+      await x.page.getByLabel('Kind').selectOption('');
+      await x.page.getByLabel('Search the journal').fill('onerror');
+      await x.page.getByRole('button', { name: 'Search', exact: true }).click();
+      await rows_shown(1);
+      // Detail is text, never HTML.
+      assert.match(await table.locator('tr[data-seq="17"] summary').textContent(), /<img src=x onerror/);
+      assert.equal(await table.locator('img').count(), 0);
+      await x.page.getByLabel('Search the journal').fill('');
+      await x.page.getByRole('button', { name: 'Search', exact: true }).click();
+      await table.locator('tr[data-seq="60"]').waitFor();
+
+      await x.page.getByRole('button', { name: 'Verify now' }).click();
+      const verdict = x.page.getByTestId('verdict');
+      await verdict.waitFor({ timeout: wait_ms });
+      assert.equal(await verdict.getAttribute('data-ok'), 'true');
+      assert.match(await verdict.textContent(), /Journal verified: 60 entries, 12 messages, 3 checkpoints/);
+      assert.deepEqual(await unnamed_controls(x.page), []);
+      await shot(x.page, '10-journal');
+      fake.verify_ok = false;
+      await x.page.getByRole('button', { name: 'Verify now' }).click();
+      await x.page.locator('[data-testid="verdict"][data-ok="false"]').waitFor({ timeout: wait_ms });
+      const bad = await verdict.textContent();
+      assert.match(bad, /JOURNAL VERIFICATION FAILED/);
+      assert.match(bad, /First bad entry: no\. 17: hash does not match the previous entry/);
+      await shot(x.page, '10b-journal-bad');
+
+      await x.page.goto(`${env.HOTLINE_A_URL}/#/message/${story.id}`);
+      const button = x.page.getByRole('button', { name: 'Download evidence' });
+      await button.waitFor({ timeout: wait_ms });
+      const [download] = await Promise.all([x.page.waitForEvent('download'), button.click()]);
+      assert.equal(download.suggestedFilename(), `evidence-${story.id}.json`);
+      assert.equal(readFileSync(await download.path(), 'utf8'), fake.evidence);
       assert.deepEqual(x.problems, []);
     } finally {
       await x.close();

@@ -17,6 +17,8 @@ async function load(entry) {
 const geo = await load('geo.ts');
 const time = await load('time.ts');
 const fields = await load('fields.ts');
+const i18n = await load('i18n.ts');
+const journal = await load('journal.ts');
 
 const near = (a, b) => Math.abs(a - b) < 1e-4;
 
@@ -99,4 +101,27 @@ test('typed fields become the JSON the station expects, and bad input is caught 
   assert.equal(fields.check_field(f('n', 'count'), { n: '2' }).value, 2);
   assert.deepEqual(fields.check_field(f('w', 'time_window'), { 'w.start': '2026-11-22 06:00', 'w.end': '2026-11-22 09:00' }).value,
                    { start: '2026-11-22T06:00:00Z', end: '2026-11-22T09:00:00Z' });
+});
+
+test('translated texts take their values, and every journal kind has a word in every language', () => {
+  assert.equal(i18n.fill('Journal verified: {counts}', { counts: '3 entries' }), 'Journal verified: 3 entries');
+  assert.equal(i18n.fill('{a} and {missing}', { a: 0 }), '0 and {missing}');
+  for (const lang of ['ko', 'ru', 'en']) {
+    for (const kind of journal.journal_kinds) {
+      const word = i18n.translate(lang, `jk_${kind}`);
+      assert.ok(word && !word.startsWith('jk_'), `${lang}: jk_${kind}`);
+    }
+    assert.match(i18n.fill(i18n.translate(lang, 'verify_counts'), { entries: 7, messages: 5, checkpoints: 2 }),
+                 /7.*5.*2/);
+  }
+});
+
+test('a journal entry\'s detail is summarised on one line, as text, and bounded', () => {
+  assert.equal(journal.detail_summary({ peer: 'ru', reason: 'unknown key' }), 'peer: ru · reason: unknown key');
+  assert.equal(journal.detail_summary({ n: 3, path: ['a', 'b'] }), 'n: 3 · path: ["a","b"]');
+  assert.equal(journal.detail_summary(null), '');
+  assert.equal(journal.detail_summary('<b>x</b>'), '<b>x</b>');
+  const long = journal.detail_summary({ text: 'x'.repeat(500) });
+  assert.equal(long.length, 160);
+  assert.ok(long.endsWith('…'));
 });

@@ -2,7 +2,7 @@
 // and a repeating audible alarm until someone acknowledges it. Silencing stops only the sound,
 // and only for a while; the banner stays until the acknowledgement.
 import { audio_blocked, beep, unlock_audio } from '../lib/alarm';
-import { get_state, is_acknowledged, station_records_acks, update, use_store, type state } from '../lib/store';
+import { awaits_ack, get_state, station_records_acks, update, use_store, type state } from '../lib/store';
 import { countdown_text, deadline_of } from '../lib/time';
 import type { message } from '../lib/types';
 import { Precedence, summary_text, use_t } from './common';
@@ -14,7 +14,7 @@ export function urgent_unacked(s: state): message[] {
   const records = station_records_acks(s);
   return [...s.messages.values()]
     .filter((m) => m.box === 'in' && (m.precedence === 'flash' || m.precedence === 'immediate'))
-    .filter((m) => !is_acknowledged(m) && (records || !s.seen_locally.has(m.id)))
+    .filter((m) => awaits_ack(m) && (records || !s.seen_locally.has(m.id)))
     .sort((a, b) => deadline_of(a.created_at, a.precedence) - deadline_of(b.created_at, b.precedence));
 }
 
@@ -42,7 +42,7 @@ export function AlarmBanner() {
             <Precedence p={m.precedence} />
             <span class="countdown">{countdown_text(deadline_of(m.created_at, m.precedence) - s.now_ms)}</span>
             <span class="mono">{m.channel} · {m.from}</span>
-            <a href={`#/message/${m.id}`} class="alarm-open">{summary_text(m).slice(0, 140)}</a>
+            <a href={`#/message/${m.id}`} class="alarm-open" title={summary_text(m)}>{summary_text(m)}</a>
           </li>
         ))}
       </ul>

@@ -2,7 +2,7 @@
 // as well as a colour), times in UTC and local, and the three-state light.
 import type { ComponentChildren } from 'preact';
 import { type key, translate } from '../lib/i18n';
-import { get_state, is_acknowledged, use_store } from '../lib/store';
+import { awaits_ack, get_state, is_acknowledged, use_store } from '../lib/store';
 import { deadline_of, local_text, local_zone, utc_text } from '../lib/time';
 import type { message, precedence } from '../lib/types';
 
@@ -21,7 +21,7 @@ export function Precedence({ p }: { p: precedence }) {
 }
 
 export function is_overdue(m: message, now_ms: number): boolean {
-  return !is_acknowledged(m) && now_ms > deadline_of(m.created_at, m.precedence);
+  return awaits_ack(m) && now_ms > deadline_of(m.created_at, m.precedence);
 }
 
 export function Status({ m }: { m: message }) {
@@ -74,13 +74,32 @@ export function Note({ children, kind = 'info' }: { children: ComponentChildren;
   return <p class={`note note-${kind}`} role={kind === 'error' ? 'alert' : 'note'}>{children}</p>;
 }
 
-// One line that says what a message is about, as plain text (never HTML).
+// A field's value as an officer reads it, never as JSON: positions as "lat, lon", a route as
+// its points joined by arrows, other objects as "name value" pairs.
+export function value_text(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) {
+    const positions = v.length > 0 && v.every((x) => x && typeof x === 'object' && 'lat' in x && 'lon' in x);
+    return v.map(value_text).join(positions ? ' → ' : ', ');
+  }
+  const o = v as Record<string, unknown>;
+  if ('lat' in o && 'lon' in o && Object.keys(o).length === 2) return `${o.lat}, ${o.lon}`;
+  return Object.entries(o).map(([k, x]) => `${k.replace(/_/g, ' ')} ${value_text(x)}`).join(' ');
+}
+
+// One line that says what a message is about, as plain text (never HTML). A formatted message
+// the station has not summarised is named by its form's title and its fields.
 export function summary_text(m: message): string {
   if (m.summary) return m.summary;
   if (m.text) return m.text;
   if (m.rendered) return m.rendered.split('\n').slice(0, 2).join(' — ');
-  if (m.fields) return `${m.form}: ${JSON.stringify(m.fields)}`;
-  return m.form;
+  // The catalog's titles and labels are in the officer's language (forms are fetched in it).
+  const form = get_state().forms?.find((f) => f.id === m.form);
+  const title = m.title ?? form?.title ?? m.form;
+  if (!m.fields) return title;
+  const label = (name: string) => form?.fields.find((f) => f.name === name)?.label ?? name.replace(/_/g, ' ');
+  return `${title} — ${Object.entries(m.fields).map(([k, v]) => `${label(k)}: ${value_text(v)}`).join(' · ')}`;
 }
 
 export function go(hash: string) {

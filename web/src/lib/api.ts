@@ -45,18 +45,38 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
     throw new api_error(0, 'unreachable', e instanceof Error ? e.message : String(e));
   }
   const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!res.ok) {
-    const err = (parsed as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
-    throw new api_error(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText,
-                        err?.field);
-  }
+  const parsed = parse_json(text);
+  if (!res.ok) throw error_of(res, parsed);
   return parsed as T;
+}
+
+function parse_json(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+function error_of(res: Response, parsed: unknown): api_error {
+  const err = (parsed as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+  return new api_error(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText, err?.field);
+}
+
+// A file the station hands out (an evidence bundle), byte for byte as it was sent: signatures
+// inside it must still verify, so it is never parsed and re-serialised.
+export async function get_file(path: string): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      headers: { 'Accept-Language': accept_language }, credentials: 'same-origin', cache: 'no-store',
+      signal: AbortSignal.timeout(request_timeout_ms),
+    });
+  } catch (e) {
+    throw new api_error(0, 'unreachable', e instanceof Error ? e.message : String(e));
+  }
+  if (!res.ok) throw error_of(res, parse_json(await res.text()));
+  return res.blob();
 }
 
 export const get = <T>(path: string) => call<T>('GET', path);

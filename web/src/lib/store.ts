@@ -105,6 +105,14 @@ export function is_acknowledged(m: message): boolean {
   return m.status === 'acknowledged' || !!m.acknowledged_at;
 }
 
+// Forms that are themselves answers (the station's core::form_needs_ack): nobody acknowledges
+// an acknowledgement, so they never raise the alarm or wait on the board.
+const answer_forms = new Set(['ACK', 'LINK-TEST-REPLY']);
+
+export function awaits_ack(m: message): boolean {
+  return !answer_forms.has(m.form) && !is_acknowledged(m);
+}
+
 // The station records acknowledgements when its message objects carry the field at all.
 export function station_records_acks(s: state): boolean {
   if (s.ack_route_missing) return false;

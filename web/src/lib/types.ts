@@ -61,7 +61,6 @@ export interface message {
   escalated_at?: string | null;
   escalations?: escalation[];
   translations?: translation[];
-  evidence_url?: string | null;
   cursor: number;
 }
 

@@ -8,14 +8,14 @@ import type { message } from '../lib/types';
 import { shapes_of } from '../lib/geo';
 import { MapView } from '../components/MapView';
 import { Translations } from '../components/Translations';
-import { Note, Precedence, Status, When, use_t } from '../components/common';
+import { EvidenceButton, evidence_roles } from '../components/Evidence';
+import { Note, Precedence, Status, When, use_t, value_text } from '../components/common';
 
 const answer_chars_max = 200;
 
 function FieldValue({ v }: { v: unknown }) {
   if (v === null || v === undefined) return <span class="muted">—</span>;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return <span>{String(v)}</span>;
-  return <code>{JSON.stringify(v)}</code>;
+  return <span>{value_text(v)}</span>;
 }
 
 export function Detail({ id }: { id: string }) {
@@ -93,7 +93,7 @@ export function Detail({ id }: { id: string }) {
         <div class="meta">
           <span>{t('channel')}: <b>{m.channel}</b></span>
           <span>{t('from')}: <b class="mono">{m.from}</b></span>
-          <span>seq <b>{m.seq ?? '—'}</b></span>
+          <span>{t('msg_seq')}: <b>{m.seq ?? '—'}</b></span>
           <span class="mono muted">{m.id}</span>
           <Status m={m} />
         </div>
@@ -162,9 +162,7 @@ export function Detail({ id }: { id: string }) {
           {acked && m.acknowledged_by && (
             <p class="acked-line" data-testid="acked-by">{t('acknowledged_by')}: <b>{m.acknowledged_by}</b> · <When at={m.acknowledged_at} /></p>
           )}
-          {s.user?.role === 'auditor' && m.evidence_url && (
-            <p><a class="button" href={m.evidence_url} download>{t('download_evidence')}</a></p>
-          )}
+          {s.user && evidence_roles.includes(s.user.role) && <EvidenceButton id={m.id} />}
         </div>
       </div>
     </main>

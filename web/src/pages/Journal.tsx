@@ -1,21 +1,14 @@
-// The journal, for auditors and supervisors: search the station's signed, hash-chained record
-// and verify the chain on demand. Shown only when the station offers it; the sign-in and access
-// log (GET /api/v1/audit) is shown beside it when available.
+// The journal, for auditors, supervisors and administrators: search the station's signed,
+// hash-chained record (GET /api/v1/journal, newest first, paged by sequence number) and verify
+// the whole chain on demand (POST /api/v1/journal/verify). Shown only when the station offers
+// it; the sign-in and access log (GET /api/v1/audit) is shown beside it when available.
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, query } from '../lib/api';
+import { fill, type key } from '../lib/i18n';
+import { alarming_kinds, detail_summary, journal_kinds, type journal_entry, type journal_page,
+         type verify_result } from '../lib/journal';
 import { use_store } from '../lib/store';
 import { Note, When, use_t } from '../components/common';
-
-interface journal_entry {
-  seq?: number;
-  id?: string | number;
-  at: string;
-  kind?: string;
-  action?: string;
-  actor?: string;
-  detail?: string;
-  summary?: string;
-}
 
 interface audit_entry {
   id: number;
@@ -25,21 +18,86 @@ interface audit_entry {
   detail: string;
 }
 
+const page_entries_max = 50;
+
+function KindWord({ kind }: { kind: string }) {
+  const t = use_t();
+  const known = (journal_kinds as readonly string[]).includes(kind);
+  return (
+    <span class={`kind ${alarming_kinds.has(kind) ? 'kind-alarm' : ''}`} data-kind={kind} title={kind}>
+      {known ? t(`jk_${kind}` as key) : kind}
+    </span>
+  );
+}
+
+function EntryRow({ e }: { e: journal_entry }) {
+  const t = use_t();
+  const summary = detail_summary(e.detail);
+  return (
+    <tr data-seq={e.seq} class={alarming_kinds.has(e.kind) ? 'alarm-row' : ''}>
+      <td class="mono">{e.seq}</td>
+      <td><When at={new Date(e.at_ms).toISOString()} seconds /></td>
+      <td><KindWord kind={e.kind} /></td>
+      <td class="mono">{e.message_id
+        ? <a href={`#/message/${encodeURIComponent(e.message_id)}`}>{e.message_id}</a>
+        : <span class="muted">—</span>}</td>
+      <td class="mono">{e.channel ?? <span class="muted">—</span>}</td>
+      <td class="journal-detail">
+        <details>
+          <summary>{summary || <span class="muted">—</span>}</summary>
+          <pre>{JSON.stringify(e.detail, null, 2)}</pre>
+          <div class="mono muted">{t('entry_hash')}: {e.hash}</div>
+        </details>
+      </td>
+      <td>{e.signed
+        ? <span class="signed signed-yes" data-signed="yes"><span aria-hidden="true">✔ </span>{t('signed_yes')}</span>
+        : <span class="signed signed-no" data-signed="no"><span aria-hidden="true">✖ </span>{t('signed_no')}</span>}</td>
+    </tr>
+  );
+}
+
+function Verdict({ r }: { r: verify_result }) {
+  const t = use_t();
+  const counts = fill(t('verify_counts'),
+    { entries: r.entries_checked, messages: r.messages_checked, checkpoints: r.checkpoints_checked });
+  if (r.ok) {
+    return (
+      <p class="verdict verdict-ok" role="status" data-testid="verdict" data-ok="true">
+        <span aria-hidden="true">✔ </span>{fill(t('verify_ok'), { counts })}
+        <span class="muted"> {fill(t('verify_took'), { ms: r.duration_ms })}</span>
+      </p>
+    );
+  }
+  return (
+    <div class="verdict verdict-bad" role="alert" data-testid="verdict" data-ok="false">
+      <div class="verdict-title"><span aria-hidden="true">✖ </span>{t('verify_bad')}</div>
+      {r.first_bad && <div>{fill(t('verify_first_bad'), { seq: r.first_bad.seq, what: r.first_bad.what })}</div>}
+      <div class="muted">{counts} · {fill(t('verify_took'), { ms: r.duration_ms })}</div>
+    </div>
+  );
+}
+
 export function Journal() {
   const s = use_store();
   const t = use_t();
   const [q, set_q] = useState('');
-  const [entries, set_entries] = useState<journal_entry[]>([]);
+  const [kind, set_kind] = useState('');
+  // Sequence numbers the pages before this one started below; empty: the newest page.
+  const [cursors, set_cursors] = useState<number[]>([]);
+  const [page, set_page] = useState<journal_page | null>(null);
   const [audit, set_audit] = useState<audit_entry[]>([]);
-  const [verdict, set_verdict] = useState<{ ok: boolean; text: string } | null>(null);
+  const [verdict, set_verdict] = useState<verify_result | null>(null);
+  const [verifying, set_verifying] = useState(false);
+  const [verify_error, set_verify_error] = useState('');
   const [error, set_error] = useState('');
 
-  const search = async () => {
+  const load = async (before: number | undefined) => {
     set_error('');
     try {
       if (s.caps.journal) {
-        const r = await get<{ entries: journal_entry[] }>('/api/v1/journal' + query({ q, limit: 200 }));
-        set_entries(r.entries ?? []);
+        const r = await get<journal_page>('/api/v1/journal' +
+          query({ kind, q: q.trim(), before_seq: before, limit: page_entries_max }));
+        set_page({ entries: r.entries ?? [], head_seq: r.head_seq ?? 0 });
       }
       if (s.caps.audit) {
         const r = await get<{ entries: audit_entry[] }>('/api/v1/audit' + query({ limit: 200 }));
@@ -50,40 +108,80 @@ export function Journal() {
       set_error(e instanceof Error ? e.message : String(e));
     }
   };
+  const current = cursors.length ? cursors[cursors.length - 1] : undefined;
   useEffect(() => {
-    void search();
-  }, [s.caps.journal, s.caps.audit]);
+    void load(current);
+  }, [s.caps.journal, s.caps.audit, kind, cursors]);
+
+  const search = () => {
+    if (cursors.length) set_cursors([]);
+    else void load(undefined);
+  };
+  const entries = page?.entries ?? [];
+  const oldest = entries.length ? entries[entries.length - 1].seq : null;
+  const has_older = oldest !== null && oldest > 1 && entries.length >= page_entries_max;
 
   const verify = async () => {
+    set_verifying(true);
+    set_verdict(null);
+    set_verify_error('');
     try {
-      const r = await post<{ ok: boolean; records?: number; message?: string }>('/api/v1/journal/verify', {});
-      set_verdict({ ok: r.ok, text: `${r.ok ? t('verify_ok') : t('verify_bad')}${r.records !== undefined ? ` — ${r.records} ${t('records')}` : ''}${r.message ? ` — ${r.message}` : ''}` });
+      set_verdict(await post<verify_result>('/api/v1/journal/verify', {}));
     } catch (e) {
-      set_verdict({ ok: false, text: `${t('verify_bad')}: ${e instanceof Error ? e.message : String(e)}` });
+      // Not a verdict: the journal may be fine, the check did not happen.
+      set_verify_error(`${t('verify_not_run')}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      set_verifying(false);
     }
   };
 
   return (
     <main class="page" aria-labelledby="journal-title">
       <h1 id="journal-title">{t('journal_title')}</h1>
-      <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); void search(); }}>
-        <label class="grow"><span>{t('search')}</span>
-          <input type="search" value={q} onInput={(e) => set_q(e.currentTarget.value)} />
+      {s.caps.journal && (
+        <section class="card verify-card">
+          <button type="button" class="primary" onClick={() => void verify()} disabled={verifying}>
+            {verifying ? t('verifying') : t('verify_now')}
+          </button>
+          {verdict && <Verdict r={verdict} />}
+          {verify_error && <Note kind="error">{verify_error}</Note>}
+        </section>
+      )}
+      <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); search(); }}>
+        <label class="grow"><span>{t('journal_search')}</span>
+          <input type="search" name="q" value={q} onInput={(e) => set_q(e.currentTarget.value)} />
         </label>
-        <button type="submit">{t('search')}</button>
-        {s.caps.journal && <button type="button" class="primary" onClick={() => void verify()}>{t('verify_now')}</button>}
+        {s.caps.journal && (
+          <label><span>{t('journal_kind')}</span>
+            <select name="kind" value={kind} onChange={(e) => { set_kind(e.currentTarget.value); set_cursors([]); }}>
+              <option value="">{t('kind_all')}</option>
+              {journal_kinds.map((k) => <option value={k}>{t(`jk_${k}` as key)}</option>)}
+            </select>
+          </label>
+        )}
+        <button type="submit">{t('search_button')}</button>
       </form>
       {!s.caps.journal && <Note kind="warn">{t('journal_unavailable')}</Note>}
-      {verdict && <Note kind={verdict.ok ? 'info' : 'error'}>{verdict.text}</Note>}
       {error && <Note kind="error">{error}</Note>}
-      {s.caps.journal && (
-        <table class="grid">
-          <thead><tr><th>#</th><th>{t('at')}</th><th>{t('action')}</th><th>{t('detail')}</th></tr></thead>
-          <tbody>{entries.map((e) => (
-            <tr><td class="mono">{e.seq ?? e.id ?? ''}</td><td><When at={e.at} seconds /></td>
-              <td>{e.kind ?? e.action ?? ''}</td><td>{e.summary ?? e.detail ?? ''}</td></tr>
-          ))}</tbody>
-        </table>
+      {s.caps.journal && page && (
+        <section class="card">
+          <div class="journal-pager">
+            <span class="muted">{fill(t('journal_head'), { n: page.head_seq })}
+              {entries.length > 0 && <> · {fill(t('journal_showing'), { from: entries[0].seq, to: oldest ?? '' })}</>}</span>
+            <span class="pager-buttons">
+              <button type="button" class="small" disabled={!cursors.length} onClick={() => set_cursors([])}>{t('journal_newest')}</button>
+              <button type="button" class="small" disabled={!cursors.length} onClick={() => set_cursors(cursors.slice(0, -1))}>← {t('journal_newer')}</button>
+              <button type="button" class="small" disabled={!has_older} onClick={() => oldest !== null && set_cursors([...cursors, oldest])}>{t('journal_older')} →</button>
+            </span>
+          </div>
+          {entries.length === 0 ? <p class="muted">{t('journal_empty')}</p> : (
+            <table class="grid journal-table" data-testid="journal">
+              <thead><tr><th>{t('journal_seq')}</th><th>{t('time_both')}</th><th>{t('journal_kind')}</th>
+                <th>{t('message')}</th><th>{t('channel')}</th><th>{t('detail')}</th><th>{t('signed')}</th></tr></thead>
+              <tbody>{entries.map((e) => <EntryRow e={e} />)}</tbody>
+            </table>
+          )}
+        </section>
       )}
       {s.caps.audit && (
         <section class="card">

@@ -1,7 +1,7 @@
 // The watch board: for each hotline, three separate lights (is the path up, is the other
 // station alive, has a person there answered), then every message still waiting for an
 // acknowledgement with the time left to its deadline.
-import { is_acknowledged, station_records_acks, use_store } from '../lib/store';
+import { awaits_ack, station_records_acks, use_store } from '../lib/store';
 import { ago_text, countdown_text, deadline_of } from '../lib/time';
 import type { channel_status, message } from '../lib/types';
 import { Light, type light_state, Note, Precedence, Status, When, go, summary_text, use_t } from '../components/common';
@@ -61,7 +61,7 @@ function ChannelCard({ c }: { c: channel_status }) {
         <Light state={person} title={t('light_person')} word={person_word} test_id="light-person">
           {lt === undefined ? <span class="muted">{t('not_reported')}</span>
             : lt && lt.answered_at ? <><When at={lt.answered_at} /> {t('answered_by')} <b>{lt.answered_by ?? '—'}</b></>
-            : <span>{t('never')}</span>}
+            : <span>{t('no_test_answered')}</span>}
         </Light>
       </div>
       <div class="next-test">
@@ -108,7 +108,7 @@ export function Watch() {
   const s = use_store();
   const t = use_t();
   const since = s.now_ms - board_window_ms;
-  const unacked = [...s.messages.values()].filter((m) => !is_acknowledged(m));
+  const unacked = [...s.messages.values()].filter(awaits_ack);
   const recent = unacked.filter((m) => Date.parse(m.created_at) >= since);
   const by_deadline = (a: message, b: message) =>
     deadline_of(a.created_at, a.precedence) - deadline_of(b.created_at, b.precedence);

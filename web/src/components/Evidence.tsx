@@ -1,0 +1,53 @@
+// "Download evidence" for auditors and supervisors: fetches the message's evidence bundle
+// (GET /api/v1/messages/{id}/evidence) and saves it as evidence-<id>.json, unchanged.
+import { useState } from 'preact/hooks';
+import { api_error, get_file } from '../lib/api';
+import { fill } from '../lib/i18n';
+import type { role } from '../lib/types';
+import { Note, use_t } from './common';
+
+export const evidence_roles: role[] = ['auditor', 'supervisor'];
+
+export function evidence_file_name(id: string): string {
+  return `evidence-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+}
+
+function save(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // The browser has taken its copy once the click has been handled.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function EvidenceButton({ id }: { id: string }) {
+  const t = use_t();
+  const [busy, set_busy] = useState(false);
+  const [note, set_note] = useState<{ kind: 'info' | 'warn' | 'error'; text: string } | null>(null);
+  const download = async () => {
+    set_busy(true);
+    set_note(null);
+    try {
+      const name = evidence_file_name(id);
+      save(await get_file(`/api/v1/messages/${encodeURIComponent(id)}/evidence`), name);
+      set_note({ kind: 'info', text: fill(t('evidence_saved'), { file: name }) });
+    } catch (e) {
+      if (e instanceof api_error && e.missing_route) set_note({ kind: 'warn', text: t('evidence_unavailable') });
+      else set_note({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+    } finally {
+      set_busy(false);
+    }
+  };
+  return (
+    <div class="evidence" data-testid="evidence">
+      <button type="button" onClick={() => void download()} disabled={busy}>
+        {busy ? t('evidence_preparing') : t('download_evidence')}
+      </button>
+      {note && <Note kind={note.kind}>{note.text}</Note>}
+    </div>
+  );
+}
