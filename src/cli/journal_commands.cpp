@@ -8,6 +8,7 @@
 #include "cli/http_client.hpp"
 #include "config/agreement.hpp"
 #include "evidence/bundle.hpp"
+#include "station/station_store.hpp"
 #include "storage/evidence_source.hpp"
 #include "storage/journal_verify.hpp"
 
@@ -76,21 +77,10 @@ int verify_offline(const journal_options& opts, streams io) {
   if (id->station.empty()) return fail_with(io, opts.db.string() + ": the journal names no station");
   auto a = agreement_for(opts, *id, io);
   if (!a) return fail_with(io, "agreement: " + a.error().message, exit_usage);
-  storage::journal_keys keys;
-  keys.station = id->station;
-  for (const auto& s : a->stations) {
-    auto k = signing::parse_public_key(s.signing_key);
-    if (!k) continue;
-    if (s.id == id->station) {
-      keys.station_key = *k;
-    } else {
-      keys.peer_keys[s.id] = *k;
-    }
-  }
   if (!a->find_station(id->station)) {
     return fail_with(io, "station " + id->station + " is not in the agreement", exit_usage);
   }
-  auto report = storage::verify_journal(opts.db.string(), keys);
+  auto report = storage::verify_journal(opts.db.string(), station::journal_keys_for(*a, id->station));
   if (!report) return fail_with(io, report.error().message);
   return print_report(report_json(*report), id->station, opts.json, io);
 }

@@ -14,6 +14,7 @@
 #include "forms/utc_time.hpp"
 #include "forms/validate.hpp"
 #include "station/ids.hpp"
+#include "station/station_store.hpp"
 
 namespace hotline::station {
 namespace asio = boost::asio;
@@ -682,18 +683,7 @@ result<std::vector<storage::journal_entry>> runtime::journal(const storage::jour
 // Runs on the station's thread: a journal of a few hundred thousand entries takes seconds, during
 // which the station waits. Operators verify large journals offline (`--db`).
 result<storage::verify_report> runtime::verify_journal() {
-  storage::journal_keys keys;
-  keys.station = cfg_.station;
-  for (const auto& s : agreement_.stations) {
-    auto k = signing::parse_public_key(s.signing_key);
-    if (!k) continue;
-    if (s.id == cfg_.station) {
-      keys.station_key = *k;
-    } else {
-      keys.peer_keys[s.id] = *k;
-    }
-  }
-  return storage::verify_journal(store_, keys);
+  return storage::verify_journal(store_, journal_keys_for(agreement_, cfg_.station));
 }
 
 result<storage::evidence_material> runtime::evidence(const std::string& id) {

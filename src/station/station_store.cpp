@@ -6,6 +6,21 @@
 
 namespace hotline::station {
 
+storage::journal_keys journal_keys_for(const config::agreement& a, const std::string& station) {
+  storage::journal_keys keys;
+  keys.station = station;
+  for (const auto& s : a.stations) {
+    auto k = signing::parse_public_key(s.signing_key);
+    if (!k) continue;
+    if (s.id == station) {
+      keys.station_key = *k;
+    } else {
+      keys.peer_keys[s.id] = *k;
+    }
+  }
+  return keys;
+}
+
 result<opened_store> open_station_store(const config::station_config& cfg) {
   opened_store out;
   if (cfg.journal_enabled) {

@@ -4,9 +4,11 @@
 
 #include <memory>
 
+#include "config/agreement.hpp"
 #include "config/station_config.hpp"
 #include "core/error.hpp"
 #include "core/signing.hpp"
+#include "storage/journal_verify.hpp"
 #include "storage/store.hpp"
 
 namespace hotline::station {
@@ -15,6 +17,10 @@ struct opened_store {
   std::unique_ptr<storage::store> store;
   signing::secret_key key;
 };
+
+// The keys `station`'s journal is checked with: its own and every other station's in the
+// agreement. Stations whose key does not parse are left out (the agreement parser refuses them).
+storage::journal_keys journal_keys_for(const config::agreement& a, const std::string& station);
 
 // Loads `cfg.signing_key` and opens `cfg.database` (creating its directory). Fails when the
 // key cannot be read: a station does not write an unsigned journal.

@@ -193,11 +193,9 @@ result<evidence_material> gather_evidence(store& s, const std::string& id) {
 }
 
 result<evidence_material> gather_evidence(const std::string& db_path, const std::string& id) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  sqlite::connection db{raw};
-  if (rc != SQLITE_OK) return std::unexpected(sqlite::make_error(raw, rc, "open " + db_path));
-  return gather(db.get(), id);
+  auto db = open_journal_read_only(db_path);
+  if (!db) return std::unexpected(db.error());
+  return gather(db->get(), id);
 }
 
 }  // namespace hotline::storage

@@ -219,6 +219,20 @@ result<void> journal_writer::flush_last(bool sign) {
   return q.run();
 }
 
+result<sqlite::connection> open_journal_read_only(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  sqlite::connection db{raw};
+  if (rc != SQLITE_OK) return std::unexpected(sqlite::make_error(raw, rc, "open " + path));
+  auto check = sqlite::statement::prepare(db.get(), "SELECT 1 FROM journal LIMIT 1");
+  if (!check) {
+    return fail(errc::corrupt, path + " is not a Hotline store with a journal: " +
+                                   check.error().message);
+  }
+  return db;
+}
+
 result<std::vector<journal_entry>> read_journal(sqlite3* db, const journal_query& jq) {
   std::string sql = std::string{select_columns} + "WHERE (?1 = 0 OR seq < ?1)" +
                     " AND (?2 = '' OR kind = ?2)" +

@@ -12,20 +12,6 @@ namespace {
 
 constexpr std::size_t page_entries = 4096;
 
-result<sqlite::connection> open_read_only(const std::string& path) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
-  sqlite::connection db{raw};
-  if (rc != SQLITE_OK) return std::unexpected(sqlite::make_error(raw, rc, "open " + path));
-  auto check = sqlite::statement::prepare(db.get(), "SELECT 1 FROM journal LIMIT 1");
-  if (!check) {
-    return fail(errc::corrupt, path + " is not a Hotline store with a journal: " +
-                                   check.error().message);
-  }
-  return db;
-}
-
 struct channel_state {
   std::uint64_t out_seq = 0;
   std::vector<signing::digest> out_chains;  // index seq - 1
@@ -250,7 +236,7 @@ class verifier {
 }  // namespace
 
 result<verify_report> verify_journal(const std::string& db_path, const journal_keys& keys) {
-  auto db = open_read_only(db_path);
+  auto db = open_journal_read_only(db_path);
   if (!db) return std::unexpected(db.error());
   return verifier(db->get(), keys).run();
 }
@@ -262,7 +248,7 @@ result<verify_report> verify_journal(store& s, const journal_keys& keys) {
 }
 
 result<stored_identity> read_stored_identity(const std::string& db_path) {
-  auto db = open_read_only(db_path);
+  auto db = open_journal_read_only(db_path);
   if (!db) return std::unexpected(db.error());
   stored_identity out;
   auto st = sqlite::statement::prepare(

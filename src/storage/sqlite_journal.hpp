@@ -44,6 +44,10 @@ class journal_writer {
   std::optional<journal_entry> last_;  // appended, not yet inserted: it may need the signature
 };
 
+// Opens a station's database read-only, for checking it offline; errc::corrupt when it holds no
+// journal (not a Hotline store, or one from before the journal).
+result<sqlite::connection> open_journal_read_only(const std::string& path);
+
 result<std::vector<journal_entry>> read_journal(sqlite3* db, const journal_query& q);
 // Entries in ascending seq from `from_seq`, at most `limit`.
 result<std::vector<journal_entry>> read_journal_range(sqlite3* db, std::int64_t from_seq,
