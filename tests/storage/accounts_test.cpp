@@ -85,6 +85,11 @@ TEST(accounts_open, refuses_a_store_that_is_not_sqlite) {
                                                             std::string_view) override {
       return {};
     }
+    result<std::vector<journal_entry>> journal(const journal_query&) override { return {}; }
+    result<void> keep_agreement(const std::string&, const std::string&, const std::string&,
+                                std::int64_t) override {
+      return {};
+    }
   } other;
   auto a = open_accounts(other);
   ASSERT_FALSE(a);

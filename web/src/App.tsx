@@ -7,7 +7,7 @@ import { choose_language, sign_out } from './lib/session';
 import { can_send, update, use_store } from './lib/store';
 import { local_zone, zone_label } from './lib/time';
 import { languages, type language } from './lib/types';
-import { AlarmBanner, alarm_repeat_ms, alarm_tick } from './components/AlarmBanner';
+import { AlarmBanner, StationAlarmBanner, alarm_repeat_ms, alarm_tick } from './components/AlarmBanner';
 import { use_t } from './components/common';
 import { Login } from './pages/Login';
 import { Watch } from './pages/Watch';
@@ -127,10 +127,11 @@ export function App() {
     document.documentElement.lang = s.lang;
   }, [s.lang]);
   if (s.phase === 'loading') return <main class="login"><p class="muted">…</p></main>;
-  if (s.phase === 'login') return <Login />;
+  if (s.phase === 'login') return <><StationAlarmBanner /><Login /></>;
   return (
     <div class="shell">
       <Header />
+      <StationAlarmBanner />
       <AlarmBanner />
       <Nav hash={hash} />
       <Page hash={hash} />

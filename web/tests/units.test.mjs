@@ -1,5 +1,6 @@
-// Unit tests of the console's pure logic (positions, the KADIZ check, times, typed fields),
-// compiled from the TypeScript sources with the esbuild that Vite ships.
+// Unit tests of the console's pure logic (positions, the KADIZ check, times, typed fields, the
+// journal's words, the event stream's alarms), compiled from the TypeScript sources with the
+// esbuild that Vite ships.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { build } from 'esbuild';
@@ -12,6 +13,15 @@ async function load(entry) {
   });
   const code = out.outputFiles[0].text;
   return import('data:text/javascript;base64,' + Buffer.from(code).toString('base64'));
+}
+
+// Several modules in one bundle, so that they share one store.
+async function load_together(entries) {
+  const out = await build({
+    stdin: { contents: entries.map((e) => `export * from './${e}';`).join('\n'), resolveDir: fileURLToPath(new URL('../src/lib/', import.meta.url)), loader: 'ts' },
+    bundle: true, format: 'esm', write: false, platform: 'neutral', logLevel: 'silent',
+  });
+  return import('data:text/javascript;base64,' + Buffer.from(out.outputFiles[0].text).toString('base64'));
 }
 
 const geo = await load('geo.ts');
@@ -118,10 +128,97 @@ test('translated texts take their values, and every journal kind has a word in e
 
 test('a journal entry\'s detail is summarised on one line, as text, and bounded', () => {
   assert.equal(journal.detail_summary({ peer: 'ru', reason: 'unknown key' }), 'peer: ru · reason: unknown key');
-  assert.equal(journal.detail_summary({ n: 3, path: ['a', 'b'] }), 'n: 3 · path: ["a","b"]');
+  assert.equal(journal.detail_summary({ n: 3, list: ['a', 'b'] }), 'n: 3 · list: ["a","b"]');
+  // Who and what before hashes, which are cut to their start.
+  const chain = '453f7a736756987ee14dfe94723d6152556682b6610af4df828aad6c7a7f5bf0';
+  assert.equal(journal.detail_summary({ chain, digest: chain, form: 'ACK', from: 'ru-pacific-fleet', precedence: 'flash' }),
+               'from: ru-pacific-fleet · precedence: flash · form: ACK · chain: 453f7a736756… · digest: 453f7a736756…');
+  assert.equal(journal.detail_summary({ signature: 'q'.repeat(86) + '==', by: 'ru' }), `by: ru · signature: ${'q'.repeat(12)}…`);
+  // Times in milliseconds read as UTC times.
+  assert.equal(journal.detail_summary({ by: 'officer-ivanov', answer: 'Принято', at_ms: 1795282292283 }),
+               'by: officer-ivanov · answer: Принято · at_ms: 2026-11-21 17:31:32Z');
   assert.equal(journal.detail_summary(null), '');
   assert.equal(journal.detail_summary('<b>x</b>'), '<b>x</b>');
   const long = journal.detail_summary({ text: 'x'.repeat(500) });
   assert.equal(long.length, 160);
   assert.ok(long.endsWith('…'));
+});
+
+test('every kind the station journals has a word, and alarming ones are marked', () => {
+  for (const kind of ['config_loaded', 'queued', 'sent', 'received', 'delivered', 'receipt', 'attestation_mismatch',
+                      'acknowledged', 'escalated', 'test_missed', 'flagged', 'link_up', 'link_down', 'refused', 'login',
+                      'login_failed', 'logout', 'user_added', 'translation_attached', 'translation_certified',
+                      'translation_rejected']) {
+    assert.ok(journal.journal_kinds.includes(kind), kind);
+  }
+  for (const kind of ['attestation_mismatch', 'refused', 'login_failed', 'escalated', 'test_missed', 'flagged', 'link_down']) {
+    assert.ok(journal.alarming_kinds.has(kind), kind);
+  }
+  for (const kind of ['received', 'receipt', 'translation_certified', 'login']) assert.ok(!journal.alarming_kinds.has(kind), kind);
+  assert.equal(i18n.translate('en', 'jk_translation_rejected'), 'translation rejected');
+  assert.equal(i18n.translate('ru', 'jk_translation_certified'), 'перевод заверен');
+  assert.equal(i18n.translate('ko', 'jk_translation_attached'), '번역 첨부');
+  for (const lang of ['ko', 'ru', 'en']) assert.ok(i18n.translate(lang, 'kind_alert'));
+});
+
+test('an entry is signed, covered by a later signature, or (only the newest) unsigned', () => {
+  assert.equal(journal.seal_of({ seq: 5, signed: true }, 9), 'signed');
+  assert.equal(journal.seal_of({ seq: 5, signed: false }, 9), 'chained');
+  assert.equal(journal.seal_of({ seq: 9, signed: false }, 9), 'unsigned');
+});
+
+test('an alarm event raises the station alarm once; only a supervisor or an auditor dismisses it', async () => {
+  globalThis.navigator ??= { language: 'en-US' };
+  // The browser's storage, which keeps alarms across reloads.
+  const kept = new Map();
+  globalThis.localStorage = { getItem: (k) => kept.get(k) ?? null, setItem: (k, v) => kept.set(k, String(v)) };
+  const m = await load_together(['events.ts', 'store.ts']);
+  const detail = 'ru-pacific-fleet holds a different history of navy up to seq 4: its chain 5c1e, ours 9a07';
+  assert.deepEqual(m.get_state().station_alarms, []);
+  m.handle_event({ type: 'alarm', kind: 'attestation_mismatch', detail });
+  m.handle_event({ type: 'alarm', kind: 'attestation_mismatch', detail });  // the same one again
+  m.handle_event({ type: 'status' });  // malformed: ignored
+  m.handle_event(null);
+  let alarms = m.get_state().station_alarms;
+  assert.equal(alarms.length, 1);
+  assert.equal(alarms[0].kind, 'attestation_mismatch');
+  assert.equal(alarms[0].detail, detail);
+  assert.equal(JSON.parse(kept.get('hotline.station_alarms'))[0].detail, detail, 'kept for the next load');
+  // Other events do not touch it.
+  m.handle_event({ type: 'message', message: { id: 'x', cursor: 1, box: 'in', precedence: 'routine', form: 'FREE-TEXT' } });
+  assert.equal(m.get_state().station_alarms.length, 1);
+  assert.equal(m.get_state().messages.size, 1);
+
+  const officer = { name: 'officer-kim', role: 'duty-officer', language: 'ko' };
+  const translator = { name: 'translator-lee', role: 'translator', language: 'ko' };
+  const supervisor = { name: 'supervisor-choi', role: 'supervisor', language: 'ko' };
+  const auditor = { name: 'auditor-rok', role: 'auditor', language: 'ko' };
+  assert.equal(m.may_dismiss_alarms(officer), false);
+  assert.equal(m.may_dismiss_alarms(translator), false);
+  assert.equal(m.may_dismiss_alarms(null), false);
+  assert.equal(m.dismiss_station_alarm(officer, alarms[0]), false);
+  assert.equal(m.get_state().station_alarms.length, 1, 'an officer cannot dismiss it');
+  assert.equal(m.dismiss_station_alarm(supervisor, alarms[0]), true);
+  assert.deepEqual(m.get_state().station_alarms, []);
+
+  // A detail that is not a string is shown as JSON, never dropped.
+  m.handle_event({ type: 'alarm', kind: 'attestation_mismatch', detail: { up_to_seq: 4 } });
+  alarms = m.get_state().station_alarms;
+  assert.equal(alarms.length, 1);
+  assert.equal(alarms[0].detail, '{"up_to_seq":4}');
+  assert.equal(m.dismiss_station_alarm(auditor, alarms[0]), true);
+
+  // Catching up from the journal: each entry once, never one already dismissed here.
+  const entry = (seq, mismatch) => ({ seq, at_ms: 1795286750123, kind: 'attestation_mismatch',
+                                      detail: { from: 'rok-fleet-command', by: 'ru-pacific-fleet', up_to_seq: 4, mismatch } });
+  assert.equal(m.raise_from_journal([entry(31, 'a newer contradiction'), entry(17, detail),
+                                     { seq: 40, at_ms: 0, kind: 'receipt', detail: {} }]), 1);
+  alarms = m.get_state().station_alarms;
+  assert.deepEqual(alarms.map((a) => [a.seq, a.detail]), [[31, 'a newer contradiction']]);
+  // The live event of the same contradiction does not raise it twice.
+  m.handle_event({ type: 'alarm', kind: 'attestation_mismatch', detail: 'a newer contradiction' });
+  assert.equal(m.get_state().station_alarms.length, 1);
+  // Nor does the same journal entry, read again after a reconnect.
+  assert.equal(m.raise_from_journal([entry(31, 'a newer contradiction')]), 0);
+  delete globalThis.localStorage;
 });

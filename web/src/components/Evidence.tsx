@@ -6,7 +6,8 @@ import { fill } from '../lib/i18n';
 import type { role } from '../lib/types';
 import { Note, use_t } from './common';
 
-export const evidence_roles: role[] = ['auditor', 'supervisor'];
+// The roles the station hands bundles to (docs/api.md).
+export const evidence_roles: role[] = ['auditor', 'supervisor', 'admin'];
 
 export function evidence_file_name(id: string): string {
   return `evidence-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
@@ -43,11 +44,14 @@ export function EvidenceButton({ id }: { id: string }) {
     }
   };
   return (
-    <div class="evidence" data-testid="evidence">
+    <section class="card evidence" data-testid="evidence" aria-labelledby="evidence-title">
+      <h2 id="evidence-title">{t('evidence_title')}</h2>
+      <p class="evidence-note">{t('evidence_note')}{' '}
+        <code><span>hotline evidence verify</span> <span>{evidence_file_name(id)}</span> <span>--agreement agreement.toml</span></code></p>
       <button type="button" onClick={() => void download()} disabled={busy}>
         {busy ? t('evidence_preparing') : t('download_evidence')}
       </button>
       {note && <Note kind={note.kind}>{note.text}</Note>}
-    </div>
+    </section>
   );
 }

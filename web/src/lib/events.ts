@@ -2,7 +2,8 @@
 // every (re)connect catches up on messages missed while it was down, so a FLASH reaches the page
 // within a second of reaching the station and nothing is skipped across a reconnect.
 import { get, query } from './api';
-import { get_state, latest_cursor, merge_messages, update } from './store';
+import { get_state, latest_cursor, merge_messages, raise_from_journal, raise_station_alarm, reads_journal,
+         update } from './store';
 import type { message, station_status } from './types';
 
 const backoff_ms = [250, 500, 1000, 2000, 5000];
@@ -40,6 +41,30 @@ export async function load_initial() {
   merge_messages(r.messages);
 }
 
+// Alarms raised while this console was away (a station raises them on reconnect, often before
+// the console is back): read from the journal, for the roles that may read it.
+export async function catch_up_alarms() {
+  if (!reads_journal(get_state().user)) return;
+  const r = await get<{ entries?: { seq: number; at_ms: number; kind: string; detail: unknown }[] }>(
+    '/api/v1/journal' + query({ kind: 'attestation_mismatch', limit: 20 }));
+  raise_from_journal(r.entries ?? []);
+}
+
+// One event from the stream, already parsed.
+export function handle_event(event: unknown) {
+  if (!event || typeof event !== 'object') return;
+  const e = event as { type?: unknown; kind?: unknown; detail?: unknown; message?: message; status?: station_status };
+  if (e.type === 'message' && e.message) merge_messages([e.message]);
+  else if (e.type === 'status' && e.status) update({ status: e.status });
+  else if (e.type === 'escalation') void catch_up().catch(() => undefined);
+  else if (e.type === 'alarm') {
+    raise_station_alarm({
+      kind: typeof e.kind === 'string' && e.kind ? e.kind : 'attestation_mismatch',
+      detail: typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail ?? null),
+    });
+  }
+}
+
 function connect() {
   if (stopped) return;
   const url = new URL('/api/v1/events', location.href);
@@ -50,18 +75,17 @@ function connect() {
     attempts = 0;
     update({ live: true });
     void catch_up().catch(() => undefined);
+    void catch_up_alarms().catch(() => undefined);
     void refresh_status();
   };
   ws.onmessage = (ev) => {
-    let event: { type?: string; message?: message; status?: station_status };
+    let event: unknown;
     try {
       event = JSON.parse(String(ev.data));
     } catch {
       return;
     }
-    if (event.type === 'message' && event.message) merge_messages([event.message]);
-    else if (event.type === 'status' && event.status) update({ status: event.status });
-    else if (event.type === 'escalation') void catch_up().catch(() => undefined);
+    handle_event(event);
   };
   ws.onclose = () => {
     if (socket === ws) socket = null;

@@ -145,7 +145,7 @@ export function Detail({ id }: { id: string }) {
                 <span>{t('t_acknowledged')}{m.acknowledged_by ? ` — ${m.acknowledged_by}` : ''}</span>
                 {acked ? <When at={m.acknowledged_at} seconds /> : <span class="muted">{t('t_deadline')}: <When at={new Date(deadline_of(m.created_at, m.precedence)).toISOString()} /></span>}
               </li>
-              {m.answer && <li><span>“</span><span class="answer">{m.answer}</span></li>}
+              {m.answer && <li><span>{t('t_answer')}</span><span class="answer">“{m.answer}”</span></li>}
             </ol>
           </section>
           {may_ack && !acked && (records ? (

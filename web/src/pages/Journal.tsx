@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, query } from '../lib/api';
 import { fill, type key } from '../lib/i18n';
-import { alarming_kinds, detail_summary, journal_kinds, type journal_entry, type journal_page,
+import { alarming_kinds, detail_summary, journal_kinds, seal_of, type journal_entry, type journal_page,
          type verify_result } from '../lib/journal';
 import { use_store } from '../lib/store';
 import { Note, When, use_t } from '../components/common';
@@ -20,26 +20,42 @@ interface audit_entry {
 
 const page_entries_max = 50;
 
+// The kind in words; an alarming kind also carries the word ALERT and the alarm colour.
 function KindWord({ kind }: { kind: string }) {
   const t = use_t();
   const known = (journal_kinds as readonly string[]).includes(kind);
+  const alarming = alarming_kinds.has(kind);
   return (
-    <span class={`kind ${alarming_kinds.has(kind) ? 'kind-alarm' : ''}`} data-kind={kind} title={kind}>
+    <span class={`kind ${alarming ? 'kind-alarm' : ''}`} data-kind={kind} data-alarming={alarming ? 'yes' : undefined} title={kind}>
+      {alarming && <span class="kind-flag">{t('kind_alert')}</span>}
       {known ? t(`jk_${kind}` as key) : kind}
     </span>
   );
 }
 
-function EntryRow({ e }: { e: journal_entry }) {
+function Seal({ e, head_seq }: { e: journal_entry; head_seq: number }) {
+  const t = use_t();
+  switch (seal_of(e, head_seq)) {
+    case 'signed':
+      return <span class="signed signed-yes" data-signed="yes"><span aria-hidden="true">✔ </span>{t('signed_yes')}</span>;
+    case 'chained':
+      return <span class="signed signed-chained" data-signed="chained" title={t('signed_chained_title')}><span aria-hidden="true">↑ </span>{t('signed_chained')}</span>;
+    default:
+      return <span class="signed signed-no" data-signed="no" title={t('signed_no_title')}><span aria-hidden="true">✖ </span>{t('signed_no')}</span>;
+  }
+}
+
+function EntryRow({ e, head_seq, bad }: { e: journal_entry; head_seq: number; bad: boolean }) {
   const t = use_t();
   const summary = detail_summary(e.detail);
+  const classes = [alarming_kinds.has(e.kind) ? 'alarm-row' : '', bad ? 'bad-row' : ''].filter(Boolean).join(' ');
   return (
-    <tr data-seq={e.seq} class={alarming_kinds.has(e.kind) ? 'alarm-row' : ''}>
+    <tr data-seq={e.seq} data-kind={e.kind} data-bad={bad ? 'true' : undefined} class={classes}>
       <td class="mono">{e.seq}</td>
       <td><When at={new Date(e.at_ms).toISOString()} seconds /></td>
       <td><KindWord kind={e.kind} /></td>
       <td class="mono">{e.message_id
-        ? <a href={`#/message/${encodeURIComponent(e.message_id)}`}>{e.message_id}</a>
+        ? <a href={`#/message/${encodeURIComponent(e.message_id)}`} title={e.message_id}>{e.message_id}</a>
         : <span class="muted">—</span>}</td>
       <td class="mono">{e.channel ?? <span class="muted">—</span>}</td>
       <td class="journal-detail">
@@ -49,23 +65,24 @@ function EntryRow({ e }: { e: journal_entry }) {
           <div class="mono muted">{t('entry_hash')}: {e.hash}</div>
         </details>
       </td>
-      <td>{e.signed
-        ? <span class="signed signed-yes" data-signed="yes"><span aria-hidden="true">✔ </span>{t('signed_yes')}</span>
-        : <span class="signed signed-no" data-signed="no"><span aria-hidden="true">✖ </span>{t('signed_no')}</span>}</td>
+      <td><Seal e={e} head_seq={head_seq} /></td>
     </tr>
   );
 }
 
-function Verdict({ r }: { r: verify_result }) {
+function Verdict({ r, show }: { r: verify_result; show: (seq: number) => void }) {
   const t = use_t();
   const counts = fill(t('verify_counts'),
-    { entries: r.entries_checked, messages: r.messages_checked, checkpoints: r.checkpoints_checked });
+    { entries: r.entries_checked, messages: r.messages_checked, checkpoints: r.checkpoints_checked }) +
+    (r.signatures_checked !== undefined ? fill(t('verify_signatures'), { n: r.signatures_checked }) : '');
+  const head = r.head_seq !== undefined && r.head_hash
+    ? fill(t('verify_head'), { seq: r.head_seq, hash: r.head_hash.slice(0, 16) }) : '';
   if (r.ok) {
     return (
-      <p class="verdict verdict-ok" role="status" data-testid="verdict" data-ok="true">
-        <span aria-hidden="true">✔ </span>{fill(t('verify_ok'), { counts })}
-        <span class="muted"> {fill(t('verify_took'), { ms: r.duration_ms })}</span>
-      </p>
+      <div class="verdict verdict-ok" role="status" data-testid="verdict" data-ok="true">
+        <div><span aria-hidden="true">✔ </span>{fill(t('verify_ok'), { counts })}</div>
+        <div class="muted">{head && <span class="mono" data-testid="verdict-head">{head} </span>}{fill(t('verify_took'), { ms: r.duration_ms })}</div>
+      </div>
     );
   }
   return (
@@ -73,6 +90,11 @@ function Verdict({ r }: { r: verify_result }) {
       <div class="verdict-title"><span aria-hidden="true">✖ </span>{t('verify_bad')}</div>
       {r.first_bad && <div>{fill(t('verify_first_bad'), { seq: r.first_bad.seq, what: r.first_bad.what })}</div>}
       <div class="muted">{counts} · {fill(t('verify_took'), { ms: r.duration_ms })}</div>
+      {r.first_bad && (
+        <button type="button" class="small" onClick={() => r.first_bad && show(r.first_bad.seq)}>
+          {fill(t('verify_show_entry'), { seq: r.first_bad.seq })}
+        </button>
+      )}
     </div>
   );
 }
@@ -121,6 +143,14 @@ export function Journal() {
   const oldest = entries.length ? entries[entries.length - 1].seq : null;
   const has_older = oldest !== null && oldest > 1 && entries.length >= page_entries_max;
 
+  // Opens the page that starts at entry `seq`, whatever the filters were.
+  const show_entry = (seq: number) => {
+    set_q('');
+    set_kind('');
+    set_cursors([seq + 1]);
+  };
+  const bad_seq = verdict && !verdict.ok ? verdict.first_bad?.seq ?? null : null;
+
   const verify = async () => {
     set_verifying(true);
     set_verdict(null);
@@ -143,7 +173,7 @@ export function Journal() {
           <button type="button" class="primary" onClick={() => void verify()} disabled={verifying}>
             {verifying ? t('verifying') : t('verify_now')}
           </button>
-          {verdict && <Verdict r={verdict} />}
+          {verdict && <Verdict r={verdict} show={show_entry} />}
           {verify_error && <Note kind="error">{verify_error}</Note>}
         </section>
       )}
@@ -178,7 +208,7 @@ export function Journal() {
             <table class="grid journal-table" data-testid="journal">
               <thead><tr><th>{t('journal_seq')}</th><th>{t('time_both')}</th><th>{t('journal_kind')}</th>
                 <th>{t('message')}</th><th>{t('channel')}</th><th>{t('detail')}</th><th>{t('signed')}</th></tr></thead>
-              <tbody>{entries.map((e) => <EntryRow e={e} />)}</tbody>
+              <tbody>{entries.map((e) => <EntryRow e={e} head_seq={page.head_seq} bad={e.seq === bad_seq} />)}</tbody>
             </table>
           )}
         </section>
