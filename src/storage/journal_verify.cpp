@@ -1,5 +1,6 @@
 #include "storage/journal_verify.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,8 +27,8 @@ class verifier {
   result<verify_report> run() {
     auto st = sqlite::statement::prepare(
         db_,
-        "SELECT id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms"
-        " FROM messages WHERE id = ?1");
+        "SELECT id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms,"
+        " chain FROM messages WHERE id = ?1");
     if (!st) return std::unexpected(st.error());
     message_st_ = std::move(*st);
     std::int64_t from = 1;
@@ -84,7 +85,7 @@ class verifier {
     return true;
   }
 
-  std::optional<message> load(const std::string& id, std::string& box_text) {
+  std::optional<message> load(const std::string& id, std::string& box_text, std::string& chain) {
     sqlite::query q{message_st_};
     q.bind_text(1, id);
     auto row = q.step();
@@ -100,6 +101,7 @@ class verifier {
     m.body = q.column_blob(7);
     m.signature = q.column_blob(8);
     m.created_at_ms = q.column_int(9);
+    chain = q.column_blob(10);
     return m;
   }
 
@@ -110,8 +112,8 @@ class verifier {
 
   bool check_message(const journal_entry& e, bool outbound) {
     const std::string what = "message " + e.message_id;
-    std::string box_text;
-    auto m = load(e.message_id, box_text);
+    std::string box_text, stored_chain;
+    auto m = load(e.message_id, box_text, stored_chain);
     if (!m) return bad(e.seq, what + " is missing from the store");
     if (box_text != (outbound ? "out" : "in") || m->channel != e.channel || m->seq != e.msg_seq) {
       return bad(e.seq, what + " in the store is not the one journaled: its channel, direction "
@@ -148,6 +150,12 @@ class verifier {
     if (detail.is_object() && detail_string(detail, "chain") != signing::to_hex(chain)) {
       return bad(e.seq, what + ": the chain journaled for it does not follow from the messages "
                                "before it");
+    }
+    // The store resumes each chain from the value kept with the last message: it must be the
+    // chain of the history, or the station would sign receipts and checkpoints against another.
+    if (stored_chain.size() != chain.size() ||
+        !std::equal(chain.begin(), chain.end(), reinterpret_cast<const std::uint8_t*>(stored_chain.data()))) {
+      return bad(e.seq, what + ": the chain stored with it is not the chain of the messages up to it");
     }
     if (outbound) {
       ch.out_chains.push_back(chain);
