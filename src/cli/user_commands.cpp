@@ -96,7 +96,7 @@ result<station_accounts> open_station_accounts(const std::filesystem::path& conf
   auto cfg = config::load_station_config(config);
   if (!cfg) return std::unexpected(cfg.error());
   station_accounts out;
-  auto opened = station::open_station_store(*cfg);
+  auto opened = station::open_station_store(*cfg, station::key_policy::if_present);
   if (!opened) return std::unexpected(opened.error());
   out.store = std::move(opened->store);
   auto accounts = storage::open_accounts(*out.store);

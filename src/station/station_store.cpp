@@ -21,14 +21,15 @@ storage::journal_keys journal_keys_for(const config::agreement& a, const std::st
   return keys;
 }
 
-result<opened_store> open_station_store(const config::station_config& cfg) {
+result<opened_store> open_station_store(const config::station_config& cfg, key_policy policy) {
   opened_store out;
-  if (cfg.journal_enabled) {
+  std::error_code ec;
+  const bool wanted = policy == key_policy::required || std::filesystem::exists(cfg.signing_key, ec);
+  if (cfg.journal_enabled && wanted) {
     auto key = config::load_signing_key(cfg.signing_key);
     if (!key) return std::unexpected(key.error());
     out.key = std::move(*key);
   }
-  std::error_code ec;
   std::filesystem::create_directories(cfg.database.parent_path(), ec);
   storage::journal_options j;
   if (!out.key.empty()) j.key = out.key;

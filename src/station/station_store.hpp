@@ -22,8 +22,12 @@ struct opened_store {
 // agreement. Stations whose key does not parse are left out (the agreement parser refuses them).
 storage::journal_keys journal_keys_for(const config::agreement& a, const std::string& station);
 
-// Loads `cfg.signing_key` and opens `cfg.database` (creating its directory). Fails when the
-// key cannot be read: a station does not write an unsigned journal.
-result<opened_store> open_station_store(const config::station_config& cfg);
+// Loads `cfg.signing_key` and opens `cfg.database` (creating its directory). The station
+// requires its key: it does not write an unsigned journal. Offline commands (`hotline user`)
+// sign what they journal when the key file is there; without it their entries stay unsigned
+// until the station's next signed entry covers them.
+enum class key_policy { required, if_present };
+result<opened_store> open_station_store(const config::station_config& cfg,
+                                        key_policy policy = key_policy::required);
 
 }  // namespace hotline::station

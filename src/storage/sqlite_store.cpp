@@ -163,7 +163,7 @@ result<void> sqlite_store::prepare_statements() {
        " created_at_ms, received_at_ms, chain)"
        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
       {&st_.sequence,
-       "UPDATE messages SET seq = ?1, signature = ?4, chain = ?5"
+       "UPDATE messages SET seq = ?1, signature = COALESCE(NULLIF(?4, x''), signature), chain = ?5"
        " WHERE id = ?2 AND channel = ?3 AND box = 'out' AND seq = 0"},
       {&st_.keep_agreement,
        "INSERT INTO agreements (hash, text, loaded_at_ms) VALUES (?1, ?2, ?3)"

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "api/server_fixture.hpp"
+#include "config/keys.hpp"
 
 namespace hotline::cli {
 namespace {
@@ -140,8 +141,15 @@ TEST(cli, keygen_prints_the_fingerprint_line_and_refuses_to_overwrite) {
   ASSERT_EQ(res.code, exit_ok) << res.err;
   const auto line = res.out.find("tls_fingerprint = \"sha256:");
   ASSERT_NE(line, std::string::npos) << res.out;
-  EXPECT_EQ(res.out.substr(line).size(),
-            std::string("tls_fingerprint = \"sha256:\"\n").size() + 64);
+  const auto fp_end = res.out.find('\n', line);
+  EXPECT_EQ(fp_end - line, std::string("tls_fingerprint = \"sha256:\"").size() + 64);
+  // The public signing key follows, and is the one signing.key holds.
+  const auto key_line = res.out.find("signing_key = \"ed25519:", fp_end);
+  ASSERT_NE(key_line, std::string::npos) << res.out;
+  const auto key = config::load_signing_key(dir / "signing.key");
+  ASSERT_TRUE(key.has_value());
+  EXPECT_EQ(res.out.substr(key_line),
+            "signing_key = \"" + signing::encode_public_key(key->public_half()) + "\"\n");
   EXPECT_TRUE(std::filesystem::exists(dir / "tls.key"));
   const auto again = r.run({"keygen", "--dir", dir.string(), "--station", "rok-fleet-command"});
   EXPECT_EQ(again.code, exit_station_error);

@@ -119,6 +119,8 @@ TEST(wire, strings_at_their_limit_pass_and_one_over_fails) {
   std::string at(limits::channel_id_bytes_max, 'c');
   body_builder ok;
   ok.u8(static_cast<std::uint8_t>(frame_type::ack)).str(at).be(3, 8);
+  for (int i = 0; i < 32; ++i) ok.u8(0);  // chain
+  ok.be(0, 8).str("");                    // at_ms, signature
   auto r = decode_one(with_length(ok.b));
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(std::get<ack>(**r).channel, at);

@@ -81,8 +81,8 @@ TEST(journal_tamper, a_deleted_journal_entry_breaks_the_chain) {
 TEST(journal_tamper, two_swapped_journal_entries_break_the_chain) {
   journal_world w;
   w.tamper(B,
-           "UPDATE journal SET seq = -1 WHERE seq = 4; UPDATE journal SET seq = 4 WHERE seq = 5;"
-           "UPDATE journal SET seq = 5 WHERE seq = -1;");
+           "UPDATE journal SET seq = 1000000 WHERE seq = 4; UPDATE journal SET seq = 4 WHERE seq = 5;"
+           "UPDATE journal SET seq = 5 WHERE seq = 1000000;");
   const auto r = w.verify(B);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.first_bad->seq, 4);
