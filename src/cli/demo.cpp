@@ -122,6 +122,7 @@ std::string station_toml(const demo_station& st, const std::filesystem::path& co
   o << "# Station config for " << st.id << ", written by `hotline demo`.\n"
     << "station = \"" << st.id << "\"\nagreement = \"../agreement.toml\"\ndata_dir = \".\"\n\n"
     << "[tls]\ncertificate = \"tls.crt\"\nprivate_key = \"tls.key\"\n\n"
+    << "[journal]\nsigning_key = \"signing.key\"\n\n"
     << "[listen]\napi = \"127.0.0.1:" << st.api_port << "\"\n\n"
     // The token is the CLI's (send, inbox, status), so it has the role that may send.
     << "[[api.tokens]]\nname = \"demo-duty\"\nrole = \"duty-officer\"\nsha256 = \""

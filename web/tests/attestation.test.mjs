@@ -127,6 +127,11 @@ describe('the station alarm when the other station contradicts this one\'s histo
     await x.page.getByLabel('Kind').selectOption('attestation_mismatch');
     const row = table.locator(`tr[data-seq="${alarm_seq}"]`);
     await row.waitFor({ timeout: wait_ms });
+    // The filtered page replaces the unfiltered one when its answer arrives.
+    const deadline = Date.now() + wait_ms;
+    while ((await table.locator('tbody tr').count()) !== 1 && Date.now() < deadline) {
+      await x.page.waitForTimeout(100);
+    }
     assert.equal(await table.locator('tbody tr').count(), 1);
     assert.match(await row.getAttribute('class'), /\balarm-row\b/);
     assert.equal((await row.locator('.kind-flag').textContent()).trim(), 'ALERT');
