@@ -414,7 +414,12 @@ int run(const options& o) {
   if (!o.journal) {
     // Measuring the journal's cost only: a station configured so proves nothing.
     for (const char* id : {"rok-fleet-command", "ru-pacific-fleet"}) {
-      std::ofstream(o.dir / id / "station.toml", std::ios::app) << "\n[journal]\nenabled = false\n";
+      const auto path = o.dir / id / "station.toml";
+      std::string cfg = read_file(path);
+      const auto at = cfg.find("[journal]\n");
+      if (at == std::string::npos) throw std::runtime_error("no [journal] in " + path.string());
+      cfg.insert(at + 10, "enabled = false\n");
+      std::ofstream(path) << cfg;
     }
   }
   station a = read_env(o.dir, "rok-fleet-command");
