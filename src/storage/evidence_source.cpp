@@ -91,23 +91,6 @@ result<void> add_segment(sqlite3* db, std::int64_t seq, std::map<std::int64_t, j
   return {};
 }
 
-std::optional<wire::receipt> receipt_of(const journal_entry& e) {
-  auto d = nlohmann::json::parse(e.detail, nullptr, false);
-  if (!d.is_object()) return std::nullopt;
-  wire::receipt rc;
-  rc.channel = e.channel;
-  rc.from = d.value("from", std::string{});
-  rc.by = d.value("by", std::string{});
-  rc.up_to_seq = d.value("up_to_seq", std::uint64_t{0});
-  rc.at_ms = d.value("at_ms", std::int64_t{0});
-  auto chain = signing::digest_from_hex(d.value("chain", std::string{}));
-  auto sig = signing::from_base64(d.value("signature", std::string{}));
-  if (!chain || !sig) return std::nullopt;
-  rc.chain = *chain;
-  rc.signature = *sig;
-  return rc;
-}
-
 result<void> find_station(sqlite3* db, evidence_material& m) {
   auto found = entries_where(db, "WHERE kind = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT 1",
                              "config_loaded", 0);
@@ -149,7 +132,7 @@ result<evidence_material> gather(sqlite3* db, const std::string& id) {
         r.msg.channel, static_cast<std::int64_t>(r.msg.seq));
     if (!receipts) return std::unexpected(receipts.error());
     if (!receipts->empty()) {
-      m.receipt = receipt_of(receipts->front());
+      m.receipt = receipt_from_entry(receipts->front());
       anchors.push_back(receipts->front().seq);
     }
     if (m.receipt) {

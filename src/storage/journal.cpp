@@ -153,6 +153,27 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
       rec);
 }
 
+std::optional<wire::receipt> receipt_from_entry(const journal_entry& e) {
+  const auto d = nlohmann::json::parse(e.detail, nullptr, false);
+  if (!d.is_object()) return std::nullopt;
+  auto text = [&d](const char* key) {
+    auto it = d.find(key);
+    return it != d.end() && it->is_string() ? it->get<std::string>() : std::string{};
+  };
+  auto chain = signing::digest_from_hex(text("chain"));
+  auto sig = signing::from_base64(text("signature"));
+  if (!chain || !sig) return std::nullopt;
+  wire::receipt rc;
+  rc.channel = e.channel;
+  rc.from = text("from");
+  rc.by = text("by");
+  rc.up_to_seq = d.value("up_to_seq", std::uint64_t{0});
+  rc.at_ms = d.value("at_ms", std::int64_t{0});
+  rc.chain = *chain;
+  rc.signature = *sig;
+  return rc;
+}
+
 journal_writer::journal_writer(sqlite3* db, std::optional<signing::secret_key> key, bool enabled)
     : db_(db), key_(std::move(key)), enabled_(enabled) {}
 

@@ -43,6 +43,10 @@ wire::bytes journal_signed_bytes(const signing::digest& hash);
 // seq and hashes. Messages and receipts carry their digests and chains in the detail.
 std::vector<journal_entry> journal_entries_for(const records::record& rec, std::int64_t now_ms);
 
+// The peer's receipt a `receipt` or `attestation_mismatch` entry holds; nullopt when its detail
+// is malformed. Its signature is not checked here.
+std::optional<wire::receipt> receipt_from_entry(const journal_entry& e);
+
 // A search of the journal for display: newest first, before `before_seq` (0: from the head), of `kind`
 // (empty: any) whose kind, channel, message id or detail contain `text` (empty: any).
 struct journal_query {

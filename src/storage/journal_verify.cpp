@@ -167,23 +167,14 @@ class verifier {
   }
 
   bool check_receipt(const journal_entry& e) {
-    const auto d = nlohmann::json::parse(e.detail, nullptr, false);
-    if (!d.is_object()) return bad(e.seq, "the checkpoint's detail is not JSON");
-    wire::receipt rc;
-    rc.channel = e.channel;
-    rc.from = detail_string(d, "from");
-    rc.by = detail_string(d, "by");
-    rc.up_to_seq = d.value("up_to_seq", std::uint64_t{0});
-    rc.at_ms = d.value("at_ms", std::int64_t{0});
-    auto chain = signing::digest_from_hex(detail_string(d, "chain"));
-    auto sig = signing::from_base64(detail_string(d, "signature"));
-    if (!chain || !sig) return bad(e.seq, "the checkpoint's chain or signature is malformed");
-    rc.chain = *chain;
+    const std::optional<wire::receipt> parsed = receipt_from_entry(e);
+    if (!parsed) return bad(e.seq, "the checkpoint's detail, chain or signature is malformed");
+    const wire::receipt& rc = *parsed;
     auto key = keys_.peer_keys.find(rc.by);
     if (key == keys_.peer_keys.end() || rc.from != keys_.station) {
       return bad(e.seq, "a checkpoint by '" + rc.by + "' of '" + rc.from + "' does not belong in " + keys_.station + "'s journal");
     }
-    if (!signing::verify(key->second, wire::canonical_receipt_bytes(rc), *sig)) {
+    if (!signing::verify(key->second, wire::canonical_receipt_bytes(rc), rc.signature)) {
       return bad(e.seq, rc.by + "'s signature on its checkpoint of " + rc.channel + " up to seq " +
                             std::to_string(rc.up_to_seq) + " is not valid");
     }

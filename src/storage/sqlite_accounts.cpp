@@ -134,15 +134,7 @@ class sqlite_accounts final : public accounts {
  public:
   sqlite_accounts(sqlite3* db, journal_writer& journal) : db_(db), journal_(journal) {}
 
-  result<void> prepare() {
-    const auto sql = statement_sql();
-    for (std::size_t i = 0; i < statement_count; ++i) {
-      auto s = sqlite::statement::prepare(db_, sql[i]);
-      if (!s) return std::unexpected(s.error());
-      st_[i] = std::move(*s);
-    }
-    return {};
-  }
+  result<void> prepare() { return sqlite::prepare_all(db_, statement_sql(), st_); }
 
   result<void> add_user(const user& u) override {
     if (auto ok = check_user(u); !ok) return ok;

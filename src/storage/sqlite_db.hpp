@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,6 +50,18 @@ class statement {
   };
   std::unique_ptr<sqlite3_stmt, finalizer> stmt_;
 };
+
+// Prepares `sql[i]` into `out[i]` for each i; stops at the first failure (make_error).
+template <std::size_t N>
+result<void> prepare_all(sqlite3* db, const std::array<std::string, N>& sql,
+                         std::array<statement, N>& out) {
+  for (std::size_t i = 0; i < N; ++i) {
+    auto s = statement::prepare(db, sql[i]);
+    if (!s) return std::unexpected(s.error());
+    out[i] = std::move(*s);
+  }
+  return {};
+}
 
 class query {
  public:

@@ -112,15 +112,7 @@ class sqlite_translations final : public translations {
  public:
   sqlite_translations(sqlite3* db, journal_writer& journal) : db_(db), journal_(journal) {}
 
-  result<void> prepare() {
-    const auto sql = statement_sql();
-    for (std::size_t i = 0; i < statement_count; ++i) {
-      auto s = sqlite::statement::prepare(db_, sql[i]);
-      if (!s) return std::unexpected(s.error());
-      st_[i] = std::move(*s);
-    }
-    return {};
-  }
+  result<void> prepare() { return sqlite::prepare_all(db_, statement_sql(), st_); }
 
   result<translation> add(const translation& t) override {
     if (auto ok = check_new(t); !ok) return std::unexpected(ok.error());
