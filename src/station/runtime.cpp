@@ -410,6 +410,15 @@ void runtime::flush() {
   auto committed = store_.commit(recs, wall_ms());
   if (committed) after_commit(recs);
   if (!committed) spdlog::error("store commit failed: {}", committed.error().message);
+  // Consumers hear of a received message before the engine signs its receipt.
+  if (committed && !subscribers_.empty()) {
+    for (const auto& r : recs) {
+      if (const auto* rec = std::get_if<records::received>(&r)) {
+        auto stored = store_.get(rec->msg.id);
+        if (stored && *stored) publish({service_event::kind::message, **stored});
+      }
+    }
+  }
   std::int64_t now = now_us();
   for (const auto& q : batch) {
     engine_->on_persisted(now, q.action.token, committed.has_value());
@@ -427,14 +436,6 @@ void runtime::flush() {
       publish({service_event::kind::message, **stored});
     } else {
       cb.mapped()(stored_from(posted.msg, storage::box::out));
-    }
-  }
-  if (committed && !subscribers_.empty()) {
-    for (const auto& r : recs) {
-      if (const auto* rec = std::get_if<records::received>(&r)) {
-        auto stored = store_.get(rec->msg.id);
-        if (stored && *stored) publish({service_event::kind::message, **stored});
-      }
     }
   }
   if (engine_->failed()) {

@@ -2,9 +2,10 @@
 // Internal to src/storage and its tests; everyone else goes through open_sqlite().
 //
 // One connection in WAL mode with synchronous=FULL, so a successful commit is one fsync of the
-// write-ahead log. Every statement on the write and recovery paths is prepared once, when the
-// store opens, and reused. The store is the only writer of its file: it assumes no other
-// process writes the same database while it is open.
+// write-ahead log; checkpoints run on a thread of their own (wal_checkpointer.hpp). Every
+// statement on the write and recovery paths is prepared once, when the store opens, and reused.
+// The store is the only writer of its file: it assumes no other process writes the same database
+// while it is open.
 //
 // Not thread-safe: one owning thread, as store.hpp says. The store owns its connection and
 // statements; destroying the store closes the file.
@@ -21,6 +22,7 @@
 #include "storage/sqlite_db.hpp"
 #include "storage/sqlite_journal.hpp"
 #include "storage/store.hpp"
+#include "storage/wal_checkpointer.hpp"
 
 namespace hotline::storage {
 
@@ -29,6 +31,12 @@ namespace hotline::storage {
 inline constexpr int sqlite_busy_timeout_ms = 5'000;
 inline constexpr std::int64_t sqlite_cache_kib = 64 * 1024;
 inline constexpr std::int64_t sqlite_mmap_bytes = 256LL * 1024 * 1024;
+
+class sqlite_store;
+namespace sqlite_testing {
+result<wal_checkpointer::counts> checkpoint_counts(store& s);
+result<std::int64_t> take_deliver_steps(store& s);
+}
 
 class sqlite_store final : public store {
  public:
@@ -103,6 +111,11 @@ class sqlite_store final : public store {
   sqlite::connection db_;
   statements st_;
   journal_writer journal_;
+  // Declared last so it stops first; null for an in-memory database, which has no log.
+  std::unique_ptr<wal_checkpointer> checkpointer_;
+
+  friend result<wal_checkpointer::counts> sqlite_testing::checkpoint_counts(store& s);
+  friend result<std::int64_t> sqlite_testing::take_deliver_steps(store& s);
 };
 
 // Hooks for tests. They reach into a store made by open_sqlite() and fail with
@@ -116,6 +129,13 @@ result<std::int64_t> set_max_page_count(store& s, std::int64_t pages);
 // Reads one pragma (`name` is a bare identifier such as "journal_mode") on the store's own
 // connection, as text.
 result<std::string> pragma_value(store& s, std::string_view name);
+
+// How many WAL checkpoints the store's checkpointer has run, in the background and inline.
+result<wal_checkpointer::counts> checkpoint_counts(store& s);
+
+// The virtual-machine steps the statement that marks messages delivered has taken since the
+// last call (SQLITE_STMTSTATUS_VM_STEP), and resets the count: a measure of the rows it visited.
+result<std::int64_t> take_deliver_steps(store& s);
 
 }  // namespace sqlite_testing
 

@@ -118,7 +118,8 @@ result<void> sqlite_store::prepare_read_statements() {
        "SELECT seq FROM messages WHERE channel = ?1 AND box = 'out' AND seq > 0"
        " AND delivered_at_ms IS NOT NULL ORDER BY seq DESC LIMIT 1"},
       {&st_.undelivered_below,
-       "SELECT COUNT(*) FROM messages WHERE channel = ?1 AND box = 'out' AND seq > 0"
+       "SELECT COUNT(*) FROM messages INDEXED BY messages_out_undelivered"
+       " WHERE channel = ?1 AND box = 'out' AND seq > 0"
        " AND delivered_at_ms IS NULL AND seq <= ?2"},
       {&st_.unacked,
        select_messages("WHERE channel = ?1 AND box = 'out' AND seq > 0 AND seq > ?2 ORDER BY seq")},

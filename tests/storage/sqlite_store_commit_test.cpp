@@ -160,6 +160,23 @@ TEST_F(commit_test, delivered_marks_are_cumulative_and_stamped_once) {
   EXPECT_EQ(get_ok("m-3").status, delivery_status::delivered);
 }
 
+// A receipt marks only the rows still undelivered. Left to SQLite's planner the mark walked every
+// delivered row below its seq, so each receipt cost time in proportion to the whole outbox.
+TEST_F(commit_test, marking_delivered_visits_only_undelivered_rows) {
+  std::vector<records::record> recs;
+  for (std::uint64_t seq = 1; seq <= 3000; ++seq) {
+    recs.push_back(posted("m" + std::to_string(seq), "c", seq));
+  }
+  commit_ok(*store_, recs);
+  commit_ok(*store_, {delivered("c", 2999)});
+  ASSERT_TRUE(sqlite_testing::take_deliver_steps(*store_).has_value());
+  commit_ok(*store_, {delivered("c", 3000)});
+  auto steps = sqlite_testing::take_deliver_steps(*store_);
+  ASSERT_TRUE(steps.has_value());
+  EXPECT_LT(*steps, 100) << "the last mark visited the delivered rows too";
+  EXPECT_TRUE(get_ok("m3000").delivered_at_ms.has_value());
+}
+
 TEST_F(commit_test, delivered_touches_only_its_channel_and_sequenced_outbound) {
   commit_ok(*store_,
             {posted("navy-1", "navy", 1), posted("air-1", "air", 1), posted("navy-q", "navy"),
