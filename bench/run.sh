@@ -5,8 +5,9 @@
 # seen by a consumer at B. Scenarios: latency at 200 msg/s, throughput, and a 5 s link cut.
 # Figures are medians over RUNS runs (the machine is shared and noisy); see docs/benchmarks.md.
 #
-# Environment: RUNS (default 3), CUT_RUNS (default 1), SYSTEMS (default "hotline mosquitto nats"),
-# LAT_COUNT, THR_COUNT, CUT_COUNT. Results: build/bench/results.json; per run logs and configs
+# Environment: RUNS (default 3), CUT_RUNS (default 1), SYSTEMS (default "hotline
+# hotline-nojournal mosquitto nats"), LAT_COUNT, THR_COUNT, CUT_COUNT, SATCOM (1: also measure
+# Hotline over the satellite path in namespaces, as root; 0: skip). Results: build/bench/results.json; per run logs and configs
 # in build/bench/work/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,4 +23,16 @@ bash bench/peers/build.sh
 bash bench/peers/certs.sh "$out/certs"
 # The orchestrator stops every process it starts; the bound keeps a wedged run from hanging make.
 timeout --signal=TERM --kill-after=30 3000 python3 bench/orchestrate.py
+# The same job over the satellite path, in network namespaces: root only, and said so when not.
+if [[ ${SATCOM:-1} == 1 ]]; then
+  rm -f "$out/satcom.json"
+  rc=0
+  HOTLINE_BIN=build/bin/hotline timeout --signal=TERM --kill-after=30 600 \
+    python3 tests/net/sat_throughput.py --out "$out/satcom.json" || rc=$?
+  if [[ $rc == 77 ]]; then
+    echo "bench: SATCOM NOT MEASURED: network namespaces need root" >&2
+  elif [[ $rc != 0 ]]; then
+    echo "bench: the satcom measurement failed (exit $rc)" >&2
+  fi
+fi
 python3 bench/summarize.py "$out"

@@ -86,6 +86,9 @@ def main():
     durability = json.loads(durability_path.read_text()) if durability_path.exists() else {}
     systems = {s: summarize(s, runs[s], durability) for s in ORDER if s in runs}
     result = {"machine": machine(), "systems": systems, "ratios": ratios(systems)}
+    satcom_path = OUT / "satcom.json"
+    if satcom_path.exists():
+        result["satcom"] = json.loads(satcom_path.read_text())
     (OUT / "results.json").write_text(json.dumps(result, indent=2) + "\n")
 
     m = result["machine"]
@@ -100,6 +103,16 @@ def main():
               + (f"   ({v['failed_runs']} runs failed)" if v["failed_runs"] else ""))
     for key, r in result["ratios"].items():
         print(f"Hotline / {r['best_peer']} on {key}: {r['hotline_over_peer']}")
+    sat = result.get("satcom")
+    if sat and "ceiling_messages_per_s" in sat:
+        print(f"Hotline over satcom ({sat['rate_bps'] // 1000} kbit/s, {sat['delay_ms_each_way']} ms "
+              f"each way, {sat['loss']:.0%} loss): steady stream {sat['stream_messages_per_s']:.0f} "
+              f"msg/s = {sat['stream_fraction_of_ceiling']:.0%} of the link's "
+              f"{sat['ceiling_messages_per_s']:.0f} msg/s; a {sat['backlog_messages']}-message "
+              f"backlog drained at {sat['backlog_messages_per_s']:.0f} msg/s = "
+              f"{sat['backlog_fraction_of_ceiling']:.0%}")
+    else:
+        print("Hotline over satcom: not measured (it needs root for network namespaces)")
     print("Durability:")
     for s, v in systems.items():
         print(f"  {TITLES[s]}: {v['durability']}")

@@ -220,6 +220,7 @@ void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
     if (p->nonce == 0 || static_cast<std::int64_t>(p->nonce) > now_us) return;
     std::int64_t sample = now_us - static_cast<std::int64_t>(p->nonce);
     l.srtt_us = l.srtt_us < 0 ? sample : (7 * l.srtt_us + sample) / 8;
+    if (!l.path.empty()) path_rtt_us_[{l.peer, l.path}] = l.srtt_us;
   }
 }
 
@@ -582,19 +583,29 @@ void engine::drop_link(std::int64_t now_us, conn_id conn, const std::string& rea
 
 std::int64_t engine::retransmit_timeout_us(const std::string& peer) const {
   link* l = best_link(peer);
-  std::int64_t srtt = l ? l->srtt_us : -1;
+  std::int64_t srtt = l ? rtt_us(*l) : -1;
   std::int64_t rto = srtt > 0 ? 4 * srtt + 2 * cfg_.heartbeat_interval_us
                               : limits::retransmit_timeout_us_min;
   return std::clamp(rto, limits::retransmit_timeout_us_min, limits::retransmit_timeout_us_max);
 }
 
+// The link's smoothed round trip, or until it has measured one, the last its path measured;
+// -1 when neither is known.
+std::int64_t engine::rtt_us(const link& l) const {
+  if (l.srtt_us >= 0) return l.srtt_us;
+  auto it = path_rtt_us_.find({l.peer, l.path});
+  return it == path_rtt_us_.end() ? -1 : it->second;
+}
+
 // How long a link may stay silent before it is declared dead: the agreement's misses of
 // heartbeats, plus two round trips. On a 600 ms satellite path one lost TCP segment holds up
 // every frame behind it for about a round trip; without the allowance such a path would be
-// declared dead over and over. A fibre path's round trip is tiny, so its failover stays at
-// about heartbeat_interval x misses.
+// declared dead over and over. A new link on that path starts with the path's last round trip,
+// so it is not declared dead before its first pong. A fibre path's round trip is tiny, so its
+// failover stays at about heartbeat_interval x misses.
 std::int64_t engine::silence_max_us(const link& l) const {
-  return cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max + 2 * std::max<std::int64_t>(l.srtt_us, 0);
+  return cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max +
+         2 * std::max<std::int64_t>(rtt_us(l), 0);
 }
 
 void engine::check_links(std::int64_t now_us) {

@@ -210,6 +210,7 @@ class engine {
   link* active_link(const std::string& peer);
   std::int64_t path_return_us() const;
   std::int64_t silence_max_us(const link& l) const;
+  std::int64_t rtt_us(const link& l) const;
   link* find_link(conn_id conn);
   void pump(const std::string& peer);
   void transmit(outbox& ob);
@@ -230,6 +231,9 @@ class engine {
   std::map<std::string, std::int64_t> progress_us_;  // by channel: last ack progress or first send
   std::map<conn_id, std::unique_ptr<link>> links_;
   std::map<std::pair<std::string, std::string>, dial_state> dials_;  // (peer, path)
+  // (peer, path) -> the last smoothed round trip measured on it, kept across links: a new link
+  // on a slow path starts with the path's known round trip, not none.
+  std::map<std::pair<std::string, std::string>, std::int64_t> path_rtt_us_;
   std::map<std::string, conn_id> active_;  // peer -> link data is sent on
   std::map<std::uint64_t, pending> pending_;
   std::vector<records::record> inbound_batch_;

@@ -177,6 +177,32 @@ TEST(engine, heartbeat_silence_closes_the_link_in_bounded_time) {
   EXPECT_EQ(p.a().count_events(event_kind::link_down), 1u);
 }
 
+// A new link on a slow path starts with the path's known round trip: a satellite link that
+// reconnects under load is not declared dead before its first pong. It once was, over and over.
+TEST(engine, a_new_link_inherits_its_paths_round_trip_for_the_silence_limit) {
+  engine_pair p;
+  std::size_t w = p.connect(0);
+  for (int i = 0; i < 8; ++i) {
+    p.a().eng->on_bytes(p.now_us(), p.conn_of(0, w),
+                        wire::encode(wire::pong{static_cast<std::uint64_t>(p.now_us() - 400'000)}));
+  }
+  p.cut(w);
+  p.connect(0);
+  ASSERT_TRUE(link_up(*p.a().eng));
+  const auto& cfg = p.a().eng->config();
+  const std::int64_t base = cfg.heartbeat_interval_us * cfg.heartbeat_misses_max;
+  std::int64_t muted_at = p.now_us();
+  p.b().muted = true;
+  std::int64_t step = 10'000;
+  while (link_up(*p.a().eng) && p.now_us() - muted_at <= 4 * base) {
+    p.run_until(p.now_us() + step);
+  }
+  EXPECT_FALSE(link_up(*p.a().eng));
+  // Not at the bare heartbeat limit: two of the path's 400 ms round trips more.
+  EXPECT_GE(p.now_us() - muted_at, base + 2 * 350'000);
+  EXPECT_LE(p.now_us() - muted_at, base + 2 * 400'000 + cfg.heartbeat_interval_us + step);
+}
+
 TEST(engine, reconnect_backoff_is_capped_and_jittered) {
   auto dial_delays = [](std::uint64_t seed) {
     auto cfg = test::pair_config(test::station_a, test::station_b, 1);
