@@ -282,6 +282,7 @@ def one_run(system, scenario, n):
         result = {"system": system, "mode": scenario, "error": str(e)}
     finally:
         procs.stop_all()
+    result["system"] = system  # hotline-bench calls both of its variants "hotline"
     result["wall_s"] = round(time.monotonic() - started, 1)
     (OUT / "runs" / f"{system}-{scenario}-{n}.json").write_text(json.dumps(result, indent=2) + "\n")
     if "error" not in result:
@@ -300,8 +301,9 @@ def main():
     # Earlier runs of the systems not chosen in SYSTEMS stay, so one system can be re-run alone.
     (OUT / "runs").mkdir(parents=True, exist_ok=True)
     for system in SYSTEMS:
-        for old in (OUT / "runs").glob(f"{system}-*.json"):
-            old.unlink()
+        for scenario in ("latency", "throughput", "cut"):
+            for old in (OUT / "runs").glob(f"{system}-{scenario}-*.json"):
+                old.unlink()
     (OUT / "pids").write_text("")
     (OUT / "durability.json").write_text(json.dumps(DURABILITY, indent=2))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

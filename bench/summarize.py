@@ -81,7 +81,8 @@ def main():
     runs = {}
     for path in sorted((OUT / "runs").glob("*.json")):
         r = json.loads(path.read_text())
-        runs.setdefault(r["system"], []).append(r)
+        # The file is named <system>-<scenario>-<n>.json; the name, not the client, says which.
+        runs.setdefault(path.stem.rsplit("-", 2)[0], []).append(r)
     durability_path = OUT / "durability.json"
     durability = json.loads(durability_path.read_text()) if durability_path.exists() else {}
     systems = {s: summarize(s, runs[s], durability) for s in ORDER if s in runs}

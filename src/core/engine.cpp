@@ -598,14 +598,15 @@ std::int64_t engine::rtt_us(const link& l) const {
 }
 
 // How long a link may stay silent before it is declared dead: the agreement's misses of
-// heartbeats, plus two round trips. On a 600 ms satellite path one lost TCP segment holds up
-// every frame behind it for about a round trip; without the allowance such a path would be
+// heartbeats, plus four round trips. On a 600 ms satellite path a lost TCP segment holds up
+// every frame behind it for a round trip, and a burst of losses until TCP's retransmission
+// timer (about two round trips, then doubling) fires; without the allowance such a path would be
 // declared dead over and over. A new link on that path starts with the path's last round trip,
 // so it is not declared dead before its first pong. A fibre path's round trip is tiny, so its
 // failover stays at about heartbeat_interval x misses.
 std::int64_t engine::silence_max_us(const link& l) const {
   return cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max +
-         2 * std::max<std::int64_t>(rtt_us(l), 0);
+         4 * std::max<std::int64_t>(rtt_us(l), 0);
 }
 
 void engine::check_links(std::int64_t now_us) {

@@ -194,13 +194,13 @@ TEST(engine, a_new_link_inherits_its_paths_round_trip_for_the_silence_limit) {
   std::int64_t muted_at = p.now_us();
   p.b().muted = true;
   std::int64_t step = 10'000;
-  while (link_up(*p.a().eng) && p.now_us() - muted_at <= 4 * base) {
+  while (link_up(*p.a().eng) && p.now_us() - muted_at <= 6 * base) {
     p.run_until(p.now_us() + step);
   }
   EXPECT_FALSE(link_up(*p.a().eng));
-  // Not at the bare heartbeat limit: two of the path's 400 ms round trips more.
-  EXPECT_GE(p.now_us() - muted_at, base + 2 * 350'000);
-  EXPECT_LE(p.now_us() - muted_at, base + 2 * 400'000 + cfg.heartbeat_interval_us + step);
+  // Not at the bare heartbeat limit: four of the path's 400 ms round trips more.
+  EXPECT_GE(p.now_us() - muted_at, base + 4 * 350'000);
+  EXPECT_LE(p.now_us() - muted_at, base + 4 * 400'000 + cfg.heartbeat_interval_us + step);
 }
 
 TEST(engine, reconnect_backoff_is_capped_and_jittered) {
