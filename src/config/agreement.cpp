@@ -400,15 +400,7 @@ std::map<std::string, std::string> agreement::channel_peers(std::string_view sta
   return peers;
 }
 
-std::string agreement::hash_hex() const {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (std::uint8_t b : hash) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0x0f]);
-  }
-  return out;
-}
+std::string agreement::hash_hex() const { return "sha256:" + signing::to_hex(hash); }
 
 result<agreement> parse_agreement(std::string_view toml_text) {
   auto root = detail::parse_toml(toml_text);

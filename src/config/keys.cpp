@@ -54,17 +54,6 @@ void require_random(unsigned char* out, std::size_t size) {
   }
 }
 
-std::string hex(const unsigned char* data, std::size_t size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(digits[data[i] >> 4]);
-    out.push_back(digits[data[i] & 0x0f]);
-  }
-  return out;
-}
-
 result<std::string> pkey_fingerprint(EVP_PKEY* key) {
   unsigned char* der = nullptr;
   const int size = i2d_PUBKEY(key, &der);
@@ -149,7 +138,7 @@ result<std::filesystem::path> write_temp(const std::filesystem::path& target,
   std::array<unsigned char, 8> tag{};
   require_random(tag.data(), tag.size());
   std::filesystem::path temp = target;
-  temp += ".tmp-" + hex(tag.data(), tag.size());
+  temp += ".tmp-" + signing::to_hex(tag);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return fail(errc::io, "cannot create " + temp.string() + ": " + std::strerror(errno));
   // The umask may have narrowed `mode`; a certificate must stay readable by the station's peers.
@@ -302,7 +291,7 @@ std::string spki_fingerprint(std::string_view spki_der) { return "sha256:" + sha
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[32];
   sha256(data, digest);
-  return hex(digest, sizeof digest);
+  return signing::to_hex(digest);
 }
 
 void sha256(std::string_view data, unsigned char out[32]) {

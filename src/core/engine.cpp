@@ -20,20 +20,11 @@ struct engine::link {
   std::int64_t last_rx_us = 0;
   std::int64_t last_ping_us = 0;
   std::uint64_t peer_boot_id = 0;
-  std::int64_t srtt_us = -1;
 };
 
 namespace {
 
-std::string hex_prefix(const wire::hash256& h) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (std::size_t i = 0; i < 8; ++i) {
-    s += digits[h[i] >> 4];
-    s += digits[h[i] & 15];
-  }
-  return s;
-}
+std::string hex_prefix(const wire::hash256& h) { return signing::to_hex(std::span(h).first(8)); }
 
 }  // namespace
 
@@ -219,8 +210,8 @@ void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
   if (auto* p = std::get_if<wire::pong>(&f)) {
     if (p->nonce == 0 || static_cast<std::int64_t>(p->nonce) > now_us) return;
     std::int64_t sample = now_us - static_cast<std::int64_t>(p->nonce);
-    l.srtt_us = l.srtt_us < 0 ? sample : (7 * l.srtt_us + sample) / 8;
-    if (!l.path.empty()) path_rtt_us_[{l.peer, l.path}] = l.srtt_us;
+    auto [it, first] = path_rtt_us_.try_emplace({l.peer, l.path}, sample);
+    if (!first) it->second = (7 * it->second + sample) / 8;
   }
 }
 
@@ -589,10 +580,8 @@ std::int64_t engine::retransmit_timeout_us(const std::string& peer) const {
   return std::clamp(rto, limits::retransmit_timeout_us_min, limits::retransmit_timeout_us_max);
 }
 
-// The link's smoothed round trip, or until it has measured one, the last its path measured;
-// -1 when neither is known.
+// The smoothed round trip of the link's path, or -1 before its first pong.
 std::int64_t engine::rtt_us(const link& l) const {
-  if (l.srtt_us >= 0) return l.srtt_us;
   auto it = path_rtt_us_.find({l.peer, l.path});
   return it == path_rtt_us_.end() ? -1 : it->second;
 }
@@ -729,13 +718,13 @@ std::vector<channel_status> engine::status(std::int64_t now_us) const {
         for (const auto& [id, l] : links_) {
           if (!l->established || l->peer != peer || l->path != path) continue;
           ps.up = true;
-          ps.rtt_us = l->srtt_us;
+          ps.rtt_us = rtt_us(*l);
           ps.last_heard_us = l->last_rx_us;
           ps.active = active != active_.end() && active->second == id;
           if (ps.active) {
             s.link_up = true;
             s.active_path = path;
-            s.rtt_us = l->srtt_us;
+            s.rtt_us = rtt_us(*l);
           }
           s.last_heard_us = std::max(s.last_heard_us, l->last_rx_us);
         }

@@ -231,8 +231,8 @@ class engine {
   std::map<std::string, std::int64_t> progress_us_;  // by channel: last ack progress or first send
   std::map<conn_id, std::unique_ptr<link>> links_;
   std::map<std::pair<std::string, std::string>, dial_state> dials_;  // (peer, path)
-  // (peer, path) -> the last smoothed round trip measured on it, kept across links: a new link
-  // on a slow path starts with the path's known round trip, not none.
+  // (peer, path) -> its smoothed round trip, kept across links: a new link on a slow path starts
+  // with the path's known round trip, not none.
   std::map<std::pair<std::string, std::string>, std::int64_t> path_rtt_us_;
   std::map<std::string, conn_id> active_;  // peer -> link data is sent on
   std::map<std::uint64_t, pending> pending_;

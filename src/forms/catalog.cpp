@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/message.hpp"
+#include "core/signing.hpp"
 #include "forms/form_limits.hpp"
 #include "forms/form_parse.hpp"
 #include "forms/toml_read.hpp"
@@ -41,13 +42,7 @@ result<std::string> hash_files(const std::vector<catalog_file>& files) {
   if (!ok) {
     return fail(errc::io, "SHA-256 of the catalog failed");
   }
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0F];
-  }
-  return out;
+  return signing::to_hex(std::span<const std::uint8_t>(digest, size));
 }
 
 // The form files in <dir>/forms, sorted by name so both sides hash them in the same order.

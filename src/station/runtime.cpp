@@ -21,15 +21,17 @@ namespace asio = boost::asio;
 
 namespace {
 
+std::int64_t system_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 core::engine_config make_engine_config(const config::station_config& cfg,
                                        const config::agreement& agreement) {
   core::engine_config e;
   e.station = cfg.station;
-  e.wall_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
+  e.wall_ms = system_ms;
   e.agreement_hash = agreement.hash;
   e.channel_peer = agreement.channel_peers(cfg.station);
   e.heartbeat_interval_us = agreement.heartbeat_interval_ms * 1000;
@@ -135,18 +137,16 @@ result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
   std::unique_ptr<runtime> rt(new runtime(io, cfg, agreement, store));
   rt->catalog_ = catalog;
   rt->engine_cfg_.signing_key = key;
+  auto keys = journal_keys_for(agreement, cfg.station);
   for (const auto& [channel, peer] : rt->engine_cfg_.channel_peer) {
-    const auto* s = agreement.find_station(peer);
-    auto pk = s ? signing::parse_public_key(s->signing_key) : std::nullopt;
-    if (!pk) return fail(errc::invalid_argument, "no signing key for station '" + peer + "'");
-    rt->engine_cfg_.peer_keys[peer] = *pk;
-  }
-  if (!key.empty()) {
-    const auto* self = agreement.find_station(cfg.station);
-    if (!self || self->signing_key != signing::encode_public_key(key.public_half())) {
-      return fail(errc::refused, "the signing key in " + cfg.signing_key.string() +
-                                     " is not the one the agreement pins for " + cfg.station);
+    if (!keys.peer_keys.contains(peer)) {
+      return fail(errc::invalid_argument, "no signing key for station '" + peer + "'");
     }
+  }
+  rt->engine_cfg_.peer_keys = std::move(keys.peer_keys);
+  if (!key.empty() && keys.station_key != key.public_half()) {
+    return fail(errc::refused, "the signing key in " + cfg.signing_key.string() +
+                                   " is not the one the agreement pins for " + cfg.station);
   }
   if (auto r = rt->keep_agreement(); !r) return std::unexpected(r.error());
   if (catalog && !agreement.forms.sha256.empty() && catalog->hash() != agreement.forms.sha256) {
@@ -320,11 +320,7 @@ std::int64_t runtime::now_us() const {
       .count();
 }
 
-std::int64_t runtime::wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t runtime::wall_ms() { return system_ms(); }
 
 void runtime::drive() {
   apply(engine_->take());

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "storage/message_rows.hpp"
 #include "storage/sqlite_journal.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -15,67 +16,23 @@ namespace {
 // bundle says so by failing verification rather than growing without bound.
 constexpr std::size_t segment_entries_max = 20'000;
 
-constexpr const char* message_select =
-    "SELECT id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms,"
-    " chain FROM messages ";
-
-struct row {
-  message msg;
-  bool outbound = false;
-  signing::digest chain{};
-};
-
-row read_row(sqlite::query& q) {
-  row r;
-  r.msg.id = q.column_text(0);
-  r.msg.channel = q.column_text(1);
-  r.outbound = q.column_text(2) == "out";
-  r.msg.from = q.column_text(3);
-  r.msg.seq = static_cast<std::uint64_t>(q.column_int(4));
-  r.msg.prec = static_cast<precedence>(q.column_int(5) & 3);
-  r.msg.form = q.column_text(6);
-  r.msg.body = q.column_blob(7);
-  r.msg.signature = q.column_blob(8);
-  r.msg.created_at_ms = q.column_int(9);
-  const std::string chain = q.column_blob(10);
-  if (chain.size() == r.chain.size()) std::copy(chain.begin(), chain.end(), r.chain.begin());
-  return r;
-}
-
-result<std::vector<row>> rows(sqlite3* db, const std::string& where,
-                              const std::function<void(sqlite::query&)>& bind) {
-  auto st = sqlite::statement::prepare(db, std::string{message_select} + where);
+result<std::vector<message_row>> rows(sqlite3* db, const std::string& where,
+                                      const std::function<void(sqlite::query&)>& bind) {
+  auto st = sqlite::statement::prepare(db, std::string{message_row_select} + where);
   if (!st) return std::unexpected(st.error());
   sqlite::query q{*st};
   bind(q);
-  std::vector<row> out;
-  while (true) {
-    auto step = q.step();
-    if (!step) return std::unexpected(step.error());
-    if (!*step) return out;
-    out.push_back(read_row(q));
-  }
+  return sqlite::collect(q, read_message_row);
 }
 
 result<std::vector<journal_entry>> entries_where(sqlite3* db, const std::string& where,
                                                  const std::string& a, std::int64_t b) {
-  auto st = sqlite::statement::prepare(db, "SELECT seq FROM journal " + where);
-  if (!st) return std::unexpected(st.error());
-  sqlite::query q{*st};
-  q.bind_text(1, a).bind_int(2, b);
-  std::vector<journal_entry> out;
-  while (true) {
-    auto step = q.step();
-    if (!step) return std::unexpected(step.error());
-    if (!*step) return out;
-    auto e = read_journal_range(db, q.column_int(0), 1);
-    if (!e) return std::unexpected(e.error());
-    out.insert(out.end(), e->begin(), e->end());
-  }
+  return read_journal_where(db, where, [&](sqlite::query& q) { q.bind_text(1, a).bind_int(2, b); });
 }
 
 // Adds to `out` the entries from `seq` up to and including the next signed one.
-result<void> add_segment(sqlite3* db, std::int64_t seq, std::map<std::int64_t, journal_entry>& out) {
+result<void> add_segment(sqlite3* db, std::int64_t seq,
+                         std::map<std::int64_t, journal_entry>& out) {
   std::int64_t from = seq;
   while (static_cast<std::size_t>(from - seq) < segment_entries_max) {
     auto page = read_journal_range(db, from, 256);
@@ -109,15 +66,18 @@ result<evidence_material> gather(sqlite3* db, const std::string& id) {
   auto self = rows(db, "WHERE id = ?1", [&](sqlite::query& q) { q.bind_text(1, id); });
   if (!self) return std::unexpected(self.error());
   if (self->empty()) return fail(errc::not_found, "no message '" + id + "'", "id");
-  const row r = self->front();
-  if (r.msg.seq == 0) return fail(errc::conflict, "message '" + id + "' has not been sent yet", "id");
+  const message_row r = self->front();
+  if (r.msg.seq == 0)
+    return fail(errc::conflict, "message '" + id + "' has not been sent yet", "id");
   m.msg = r.msg;
   m.outbound = r.outbound;
   if (auto s = find_station(db, m); !s) return std::unexpected(s.error());
   const std::string box = r.outbound ? "out" : "in";
   if (r.msg.seq > 1) {
     auto prev = rows(db, "WHERE channel = ?1 AND box = ?2 AND seq = ?3", [&](sqlite::query& q) {
-      q.bind_text(1, r.msg.channel).bind_text(2, box).bind_int(3, static_cast<std::int64_t>(r.msg.seq - 1));
+      q.bind_text(1, r.msg.channel)
+          .bind_text(2, box)
+          .bind_int(3, static_cast<std::int64_t>(r.msg.seq - 1));
     });
     if (!prev) return std::unexpected(prev.error());
     if (!prev->empty()) m.chain_before = prev->front().chain;
@@ -128,7 +88,8 @@ result<evidence_material> gather(sqlite3* db, const std::string& id) {
   for (const auto& e : *own) anchors.push_back(e.seq);
   if (r.outbound) {
     auto receipts = entries_where(
-        db, "WHERE kind = 'receipt' AND channel = ?1 AND msg_seq >= ?2 ORDER BY msg_seq, seq LIMIT 1",
+        db,
+        "WHERE kind = 'receipt' AND channel = ?1 AND msg_seq >= ?2 ORDER BY msg_seq, seq LIMIT 1",
         r.msg.channel, static_cast<std::int64_t>(r.msg.seq));
     if (!receipts) return std::unexpected(receipts.error());
     if (!receipts->empty()) {
@@ -136,12 +97,13 @@ result<evidence_material> gather(sqlite3* db, const std::string& id) {
       anchors.push_back(receipts->front().seq);
     }
     if (m.receipt) {
-      auto links = rows(db, "WHERE channel = ?1 AND box = 'out' AND seq > ?2 AND seq <= ?3 ORDER BY seq",
-                        [&](sqlite::query& q) {
-                          q.bind_text(1, r.msg.channel)
-                              .bind_int(2, static_cast<std::int64_t>(r.msg.seq))
-                              .bind_int(3, static_cast<std::int64_t>(m.receipt->up_to_seq));
-                        });
+      auto links =
+          rows(db, "WHERE channel = ?1 AND box = 'out' AND seq > ?2 AND seq <= ?3 ORDER BY seq",
+               [&](sqlite::query& q) {
+                 q.bind_text(1, r.msg.channel)
+                     .bind_int(2, static_cast<std::int64_t>(r.msg.seq))
+                     .bind_int(3, static_cast<std::int64_t>(m.receipt->up_to_seq));
+               });
       if (!links) return std::unexpected(links.error());
       for (const auto& l : *links) m.chain_links.push_back(signing::message_digest(l.msg));
     }

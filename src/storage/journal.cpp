@@ -1,7 +1,6 @@
 #include "storage/sqlite_journal.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <type_traits>
 #include <variant>
 
@@ -20,16 +19,6 @@ void put_str(wire::bytes& out, std::string_view s) {
 }
 
 std::string hex(const signing::digest& d) { return signing::to_hex(d); }
-
-std::string_view as_view(const signing::digest& d) {
-  return {reinterpret_cast<const char*>(d.data()), d.size()};
-}
-
-signing::digest digest_from_blob(const std::string& blob) {
-  signing::digest d{};
-  if (blob.size() == d.size()) std::memcpy(d.data(), blob.data(), d.size());
-  return d;
-}
 
 journal_entry entry(std::string kind, std::string channel, std::string id, std::uint64_t seq,
                     nlohmann::json detail, std::int64_t at_ms) {
@@ -66,20 +55,10 @@ journal_entry read_entry(sqlite::query& q) {
   e.message_id = q.column_text(4);
   e.msg_seq = static_cast<std::uint64_t>(q.column_int(5));
   e.detail = q.column_text(6);
-  e.prev_hash = digest_from_blob(q.column_blob(7));
-  e.hash = digest_from_blob(q.column_blob(8));
+  e.prev_hash = q.column_hash(7);
+  e.hash = q.column_hash(8);
   e.signature = q.column_blob(9);
   return e;
-}
-
-result<std::vector<journal_entry>> read_all(sqlite::query& q) {
-  std::vector<journal_entry> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(read_entry(q));
-  }
 }
 
 }  // namespace
@@ -131,15 +110,15 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
           return {entry("flagged", {}, r.id, 0, {{"reason", r.reason}}, now_ms)};
         } else if constexpr (std::is_same_v<T, records::attested>) {
           const wire::receipt& rc = r.receipt;
-          nlohmann::json d{{"from", rc.from},
-                           {"by", rc.by},
-                           {"up_to_seq", rc.up_to_seq},
-                           {"chain", hex(rc.chain)},
-                           {"at_ms", rc.at_ms},
-                           {"signature", signing::to_base64(std::span(
-                                             reinterpret_cast<const std::uint8_t*>(
-                                                 rc.signature.data()),
-                                             rc.signature.size()))}};
+          nlohmann::json d{
+              {"from", rc.from},
+              {"by", rc.by},
+              {"up_to_seq", rc.up_to_seq},
+              {"chain", hex(rc.chain)},
+              {"at_ms", rc.at_ms},
+              {"signature", signing::to_base64(std::span(
+                                reinterpret_cast<const std::uint8_t*>(rc.signature.data()),
+                                rc.signature.size()))}};
           if (!r.mismatch.empty()) d["mismatch"] = r.mismatch;
           return {entry(r.mismatch.empty() ? "receipt" : "attestation_mismatch", rc.channel, {},
                         rc.up_to_seq, std::move(d), now_ms)};
@@ -178,7 +157,8 @@ journal_writer::journal_writer(sqlite3* db, std::optional<signing::secret_key> k
     : db_(db), key_(std::move(key)), enabled_(enabled) {}
 
 result<void> journal_writer::prepare() {
-  auto head = sqlite::statement::prepare(db_, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  auto head =
+      sqlite::statement::prepare(db_, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
   if (!head) return std::unexpected(head.error());
   auto insert = sqlite::statement::prepare(
       db_,
@@ -197,7 +177,7 @@ result<void> journal_writer::begin() {
   auto row = q.step();
   if (!row) return std::unexpected(row.error());
   head_seq_ = *row ? q.column_int(0) : 0;
-  head_hash_ = *row ? digest_from_blob(q.column_blob(1)) : signing::digest{};
+  head_hash_ = *row ? q.column_hash(1) : signing::digest{};
   return {};
 }
 
@@ -234,49 +214,55 @@ result<void> journal_writer::flush_last(bool sign) {
       .bind_text(5, e.message_id)
       .bind_int(6, static_cast<std::int64_t>(e.msg_seq))
       .bind_text(7, e.detail)
-      .bind_blob(8, as_view(e.prev_hash))
-      .bind_blob(9, as_view(e.hash))
+      .bind_hash(8, e.prev_hash)
+      .bind_hash(9, e.hash)
       .bind_blob(10, e.signature);
   return q.run();
 }
 
 result<sqlite::connection> open_journal_read_only(const std::string& path) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   sqlite::connection db{raw};
   if (rc != SQLITE_OK) return std::unexpected(sqlite::make_error(raw, rc, "open " + path));
   auto check = sqlite::statement::prepare(db.get(), "SELECT 1 FROM journal LIMIT 1");
   if (!check) {
-    return fail(errc::corrupt, path + " is not a Hotline store with a journal: " +
-                                   check.error().message);
+    return fail(errc::corrupt,
+                path + " is not a Hotline store with a journal: " + check.error().message);
   }
   return db;
 }
 
-result<std::vector<journal_entry>> read_journal(sqlite3* db, const journal_query& jq) {
-  std::string sql = std::string{select_columns} + "WHERE (?1 = 0 OR seq < ?1)" +
-                    " AND (?2 = '' OR kind = ?2)" +
-                    " AND (?3 = '' OR instr(kind || ' ' || channel || ' ' || message_id || ' ' ||"
-                    " detail, ?3) > 0) ORDER BY seq DESC LIMIT ?4";
-  auto st = sqlite::statement::prepare(db, sql);
+result<std::vector<journal_entry>> read_journal_where(
+    sqlite3* db, std::string_view where, const std::function<void(sqlite::query&)>& bind) {
+  auto st = sqlite::statement::prepare(db, std::string{select_columns} + std::string{where});
   if (!st) return std::unexpected(st.error());
   sqlite::query q{*st};
-  q.bind_int(1, jq.before_seq)
-      .bind_text(2, jq.kind)
-      .bind_text(3, jq.text)
-      .bind_int(4, static_cast<std::int64_t>(std::clamp<std::size_t>(jq.limit, 1, 500)));
-  return read_all(q);
+  bind(q);
+  return sqlite::collect(q, read_entry);
+}
+
+result<std::vector<journal_entry>> read_journal(sqlite3* db, const journal_query& jq) {
+  return read_journal_where(
+      db,
+      "WHERE (?1 = 0 OR seq < ?1) AND (?2 = '' OR kind = ?2)"
+      " AND (?3 = '' OR instr(kind || ' ' || channel || ' ' || message_id || ' ' || detail, ?3) > "
+      "0)"
+      " ORDER BY seq DESC LIMIT ?4",
+      [&](sqlite::query& q) {
+        q.bind_int(1, jq.before_seq)
+            .bind_text(2, jq.kind)
+            .bind_text(3, jq.text)
+            .bind_int(4, static_cast<std::int64_t>(std::clamp<std::size_t>(jq.limit, 1, 500)));
+      });
 }
 
 result<std::vector<journal_entry>> read_journal_range(sqlite3* db, std::int64_t from_seq,
                                                       std::size_t limit) {
-  auto st = sqlite::statement::prepare(
-      db, std::string{select_columns} + "WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
-  if (!st) return std::unexpected(st.error());
-  sqlite::query q{*st};
-  q.bind_int(1, from_seq).bind_int(2, static_cast<std::int64_t>(limit));
-  return read_all(q);
+  return read_journal_where(db, "WHERE seq >= ?1 ORDER BY seq LIMIT ?2", [&](sqlite::query& q) {
+    q.bind_int(1, from_seq).bind_int(2, static_cast<std::int64_t>(limit));
+  });
 }
 
 }  // namespace hotline::storage

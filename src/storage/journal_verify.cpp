@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "storage/message_rows.hpp"
 #include "storage/sqlite_journal.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -25,10 +26,8 @@ class verifier {
   verifier(sqlite3* db, const journal_keys& keys) : db_(db), keys_(keys) {}
 
   result<verify_report> run() {
-    auto st = sqlite::statement::prepare(
-        db_,
-        "SELECT id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms,"
-        " chain FROM messages WHERE id = ?1");
+    auto st =
+        sqlite::statement::prepare(db_, std::string{message_row_select} + "WHERE id = ?1");
     if (!st) return std::unexpected(st.error());
     message_st_ = std::move(*st);
     std::int64_t from = 1;
@@ -85,24 +84,12 @@ class verifier {
     return true;
   }
 
-  std::optional<message> load(const std::string& id, std::string& box_text, std::string& chain) {
+  std::optional<message_row> load(const std::string& id) {
     sqlite::query q{message_st_};
     q.bind_text(1, id);
     auto row = q.step();
     if (!row || !*row) return std::nullopt;
-    message m;
-    m.id = q.column_text(0);
-    m.channel = q.column_text(1);
-    box_text = q.column_text(2);
-    m.from = q.column_text(3);
-    m.seq = static_cast<std::uint64_t>(q.column_int(4));
-    m.prec = static_cast<precedence>(q.column_int(5) & 3);
-    m.form = q.column_text(6);
-    m.body = q.column_blob(7);
-    m.signature = q.column_blob(8);
-    m.created_at_ms = q.column_int(9);
-    chain = q.column_blob(10);
-    return m;
+    return read_message_row(q);
   }
 
   static std::string detail_string(const nlohmann::json& d, const char* key) {
@@ -112,10 +99,10 @@ class verifier {
 
   bool check_message(const journal_entry& e, bool outbound) {
     const std::string what = "message " + e.message_id;
-    std::string box_text, stored_chain;
-    auto m = load(e.message_id, box_text, stored_chain);
-    if (!m) return bad(e.seq, what + " is missing from the store");
-    if (box_text != (outbound ? "out" : "in") || m->channel != e.channel || m->seq != e.msg_seq) {
+    auto row = load(e.message_id);
+    if (!row) return bad(e.seq, what + " is missing from the store");
+    const message* m = &row->msg;
+    if (row->outbound != outbound || m->channel != e.channel || m->seq != e.msg_seq) {
       return bad(e.seq, what + " in the store is not the one journaled: its channel, direction "
                                "or seq differ");
     }
@@ -153,8 +140,7 @@ class verifier {
     }
     // The store resumes each chain from the value kept with the last message: it must be the
     // chain of the history, or the station would sign receipts and checkpoints against another.
-    if (stored_chain.size() != chain.size() ||
-        !std::equal(chain.begin(), chain.end(), reinterpret_cast<const std::uint8_t*>(stored_chain.data()))) {
+    if (row->chain != chain) {
       return bad(e.seq, what + ": the chain stored with it is not the chain of the messages up to it");
     }
     if (outbound) {

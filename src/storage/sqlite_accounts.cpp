@@ -165,15 +165,7 @@ class sqlite_accounts final : public accounts {
 
   result<std::vector<user>> list_users() override {
     sqlite::query q{st_[list_users_st]};
-    std::vector<user> out;
-    for (;;) {
-      auto row = q.step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) return out;
-      auto u = decode_user(q, 0);
-      if (!u) return std::unexpected(u.error());
-      out.push_back(std::move(*u));
-    }
+    return sqlite::collect(q, [](const sqlite::query& row) { return decode_user(row, 0); });
   }
 
   result<void> set_disabled(std::string_view name, bool disabled) override {
@@ -353,14 +345,10 @@ result<std::vector<audit_entry>> sqlite_accounts::list_audit(std::int64_t after_
   limit = std::clamp<std::size_t>(limit, 1, audit_page_entries_max);
   sqlite::query q{st_[list_audit_st]};
   q.bind_int(1, after_id).bind_int(2, static_cast<std::int64_t>(limit));
-  std::vector<audit_entry> out;
-  for (;;) {
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back(
-        {q.column_int(0), q.column_int(1), q.column_text(2), q.column_text(3), q.column_text(4)});
-  }
+  return sqlite::collect(q, [](const sqlite::query& row) {
+    return audit_entry{row.column_int(0), row.column_int(1), row.column_text(2), row.column_text(3),
+                       row.column_text(4)};
+  });
 }
 
 bool all_of_chars(std::string_view s, std::string_view allowed) {

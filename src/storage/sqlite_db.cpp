@@ -1,6 +1,7 @@
 #include "storage/sqlite_db.hpp"
 
 #include <climits>
+#include <cstring>
 
 namespace hotline::storage::sqlite {
 
@@ -91,6 +92,10 @@ query& query::bind_text(int index, std::string_view text) {
   return *this;
 }
 
+query& query::bind_hash(int index, const hash_bytes& h) {
+  return bind_blob(index, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
+
 query& query::bind_blob(int index, std::string_view bytes) {
   if (!fits_int(bytes)) {
     note(SQLITE_TOOBIG);
@@ -154,6 +159,15 @@ std::string query::column_blob(int col) const {
   const int size = sqlite3_column_bytes(stmt_, col);
   if (data == nullptr || size <= 0) return {};
   return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+hash_bytes query::column_hash(int col) const {
+  hash_bytes h{};
+  const void* data = sqlite3_column_blob(stmt_, col);
+  if (data != nullptr && sqlite3_column_bytes(stmt_, col) == static_cast<int>(h.size())) {
+    std::memcpy(h.data(), data, h.size());
+  }
+  return h;
 }
 
 }  // namespace hotline::storage::sqlite

@@ -17,6 +17,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -34,6 +37,8 @@ error make_error(sqlite3* db, int rc, std::string_view context);
 
 // Runs `sql` (one or more statements, no results wanted). Failure: make_error.
 result<void> exec(sqlite3* db, std::string_view sql);
+
+using hash_bytes = std::array<std::uint8_t, 32>;
 
 class statement {
  public:
@@ -77,6 +82,8 @@ class query {
   query& bind_text(int index, std::string&& text) = delete;  // would dangle before step()
   query& bind_blob(int index, std::string_view bytes);
   query& bind_blob(int index, std::string&& bytes) = delete;
+  // A 32-byte hash (a digest or a chain), bound as a blob without copying.
+  query& bind_hash(int index, const hash_bytes& h);
   query& bind_null(int index);
   // Binds the named parameter if the statement has it; a missing name is not an error because
   // the list statements are built with only the filters a query asks for.
@@ -92,6 +99,8 @@ class query {
   std::int64_t column_int(int col) const;
   std::string column_text(int col) const;
   std::string column_blob(int col) const;
+  // A 32-byte hash; zeros when the column holds anything but exactly 32 bytes (NULL included).
+  hash_bytes column_hash(int col) const;
 
  private:
   void note(int rc);
@@ -99,5 +108,37 @@ class query {
   sqlite3_stmt* stmt_;
   int bind_rc_ = SQLITE_OK;
 };
+
+namespace detail {
+template <class T>
+struct row_value {
+  using type = T;
+};
+template <class T>
+struct row_value<result<T>> {
+  using type = T;
+};
+}  // namespace detail
+
+// Steps `q` to its end and turns each row into a value with `read(q)`, which returns the value or
+// a result of it; the first failed step or read ends the collection with its error.
+template <class Read>
+auto collect(query& q, Read&& read)
+    -> result<std::vector<typename detail::row_value<std::invoke_result_t<Read&, query&>>::type>> {
+  using read_type = std::invoke_result_t<Read&, query&>;
+  std::vector<typename detail::row_value<read_type>::type> out;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return out;
+    if constexpr (std::is_same_v<read_type, typename detail::row_value<read_type>::type>) {
+      out.push_back(read(q));
+    } else {
+      auto value = read(q);
+      if (!value) return std::unexpected(std::move(value.error()));
+      out.push_back(std::move(*value));
+    }
+  }
+}
 
 }  // namespace hotline::storage::sqlite

@@ -6,7 +6,9 @@
 // store, the accounts) extends one chain. Not thread-safe, like the connection.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "storage/journal.hpp"
@@ -49,6 +51,10 @@ class journal_writer {
 result<sqlite::connection> open_journal_read_only(const std::string& path);
 
 result<std::vector<journal_entry>> read_journal(sqlite3* db, const journal_query& q);
+// Entries matching `where` (a WHERE clause with its ORDER BY and LIMIT), whose parameters
+// `bind` binds.
+result<std::vector<journal_entry>> read_journal_where(
+    sqlite3* db, std::string_view where, const std::function<void(sqlite::query&)>& bind);
 // Entries in ascending seq from `from_seq`, at most `limit`.
 result<std::vector<journal_entry>> read_journal_range(sqlite3* db, std::int64_t from_seq,
                                                       std::size_t limit);

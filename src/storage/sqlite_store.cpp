@@ -119,10 +119,6 @@ std::string describe(const records::record& rec) {
       rec);
 }
 
-std::string_view as_blob(const wire::hash256& h) {
-  return {reinterpret_cast<const char*>(h.data()), h.size()};
-}
-
 }  // namespace
 
 result<std::unique_ptr<store>> open_sqlite(const std::string& path, journal_options journal) {
@@ -323,7 +319,7 @@ result<void> sqlite_store::insert(const message& m, box direction,
     q.bind_null(11);
   }
   if (chain) {
-    q.bind_blob(12, as_blob(*chain));
+    q.bind_hash(12, *chain);
   } else {
     q.bind_null(12);
   }
@@ -340,7 +336,7 @@ result<void> sqlite_store::sequence(const records::sequenced& rec) {
       .bind_text(2, rec.id)
       .bind_text(3, rec.channel)
       .bind_blob(4, rec.signature)
-      .bind_blob(5, as_blob(rec.chain));
+      .bind_hash(5, rec.chain);
   if (auto r = q.run(); !r) {
     // The seq is already taken on this channel: the store and the core disagree.
     error e = std::move(r.error());

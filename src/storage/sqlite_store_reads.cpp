@@ -84,15 +84,7 @@ result<stored_message> decode(const sqlite::query& q) {
 }
 
 result<std::vector<stored_message>> read_all(sqlite::query& q) {
-  std::vector<stored_message> out;
-  for (;;) {
-    auto row = q.step();
-    if (!row) return std::unexpected(std::move(row.error()));
-    if (!*row) return out;
-    auto m = decode(q);
-    if (!m) return std::unexpected(std::move(m.error()));
-    out.push_back(std::move(*m));
-  }
+  return sqlite::collect(q, decode);
 }
 
 std::vector<message> messages_of(std::vector<stored_message>&& rows) {
@@ -125,8 +117,7 @@ result<void> sqlite_store::prepare_read_statements() {
        select_messages("WHERE channel = ?1 AND box = 'out' AND seq > 0 AND seq > ?2 ORDER BY seq")},
       {&st_.queued,
        select_messages("WHERE channel = ?1 AND box = 'out' AND seq = 0 ORDER BY cursor")},
-      {&st_.chain_at,
-       "SELECT chain FROM messages WHERE channel = ?1 AND box = ?2 AND seq = ?3"},
+      {&st_.chain_at, "SELECT chain FROM messages WHERE channel = ?1 AND box = ?2 AND seq = ?3"},
       {&st_.inbound_range,
        select_messages("WHERE channel = ?1 AND box = 'in' AND seq > 0 AND seq >= ?2"
                        " AND seq <= ?3 ORDER BY seq")},
@@ -269,9 +260,7 @@ result<wire::hash256> sqlite_store::chain_at(const std::string& channel, box dir
   auto row = q.step();
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::unexpected(corrupt(channel, "no message at seq " + std::to_string(seq)));
-  const std::string blob = q.column_blob(0);
-  if (blob.size() == chain.size()) std::copy(blob.begin(), blob.end(), chain.begin());
-  return chain;
+  return q.column_hash(0);
 }
 
 result<records::channel_recovery> sqlite_store::recover(const std::string& channel) {

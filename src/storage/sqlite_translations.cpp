@@ -4,7 +4,6 @@
 // synced it (synchronous=FULL).
 #include <array>
 #include <functional>
-
 #include <nlohmann/json.hpp>
 
 #include "storage/accounts.hpp"
@@ -189,15 +188,7 @@ class sqlite_translations final : public translations {
   result<std::vector<translation>> of_message(std::string_view message_id) override {
     sqlite::query q{st_[of_message_st]};
     q.bind_text(1, message_id);
-    std::vector<translation> out;
-    for (;;) {
-      auto row = q.step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) return out;
-      auto t = decode(q);
-      if (!t) return std::unexpected(t.error());
-      out.push_back(std::move(*t));
-    }
+    return sqlite::collect(q, decode);
   }
 
  private:

@@ -15,6 +15,9 @@
 #include <string>
 #include <system_error>
 
+#include "api/server.hpp"
+#include "api/tls_context.hpp"
+
 namespace hotline::testing {
 
 class test_certificate {
@@ -82,5 +85,14 @@ class test_certificate {
 
   std::filesystem::path dir_;
 };
+
+// Server options that serve the API over HTTPS with `cert`.
+inline api::server_options https_options(const test_certificate& cert) {
+  auto ctx = api::make_api_tls_context(cert.certificate(), cert.private_key());
+  EXPECT_TRUE(ctx) << ctx.error().message;
+  api::server_options o;
+  if (ctx) o.tls = std::move(*ctx);
+  return o;
+}
 
 }  // namespace hotline::testing

@@ -47,13 +47,7 @@ response exchange(tls_stream& stream, http::request<http::string_body> req) {
 
 class tls_test : public accounts_server_test {
  protected:
-  api::server_options extra_options() override {
-    auto ctx = api::make_api_tls_context(cert_.certificate(), cert_.private_key());
-    EXPECT_TRUE(ctx) << ctx.error().message;
-    api::server_options o;
-    if (ctx) o.tls = std::move(*ctx);
-    return o;
-  }
+  api::server_options extra_options() override { return https_options(cert_); }
 
   test_certificate cert_;
 };

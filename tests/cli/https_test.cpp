@@ -17,13 +17,7 @@ namespace t = hotline::testing;
 
 class https_station_test : public t::server_test {
  protected:
-  api::server_options extra_options() override {
-    auto ctx = api::make_api_tls_context(cert_.certificate(), cert_.private_key());
-    EXPECT_TRUE(ctx) << ctx.error().message;
-    api::server_options o;
-    if (ctx) o.tls = std::move(*ctx);
-    return o;
-  }
+  api::server_options extra_options() override { return t::https_options(cert_); }
 
   // Runs the CLI with `vars` as its whole environment.
   std::pair<int, std::string> run(std::vector<std::string> args,
@@ -50,7 +44,8 @@ class https_station_test : public t::server_test {
 };
 
 TEST_F(https_station_test, status_over_https_with_the_station_certificate_pinned) {
-  const auto [code, text] = run({"status", "--json", "--cacert", cert_.certificate().string()}, env());
+  const auto [code, text] =
+      run({"status", "--json", "--cacert", cert_.certificate().string()}, env());
   EXPECT_EQ(code, exit_ok) << text;
   auto vars = env();
   vars["HOTLINE_CACERT"] = cert_.certificate().string();
