@@ -26,11 +26,19 @@ test-build: deps
 test: test-build
 	cd build-test && ctest --output-on-failure -j $(JOBS) --timeout 1200
 
+# Each target fuzz_<name> (fuzz/fuzz_<name>.cpp) runs FUZZ_SECONDS from its seeds in
+# fuzz/corpus/<name>; what it finds goes to build-fuzz/corpus/<name>. A new target is one more
+# name here.
+FUZZ_TARGETS ?= frame router engine
+
 fuzz: deps
 	CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLINE_FUZZ=ON -DHOTLINE_TESTS=OFF
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_frame
-	mkdir -p build-fuzz/corpus && cp -n fuzz/corpus/frame/* build-fuzz/corpus/ 2>/dev/null || true
-	build-fuzz/bin/fuzz_frame -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus fuzz/corpus/frame
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t; \
+	  cp -n fuzz/corpus/$$t/* build-fuzz/corpus/$$t/ 2>/dev/null || true; \
+	  build-fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t fuzz/corpus/$$t; \
+	done
 
 bench: build
 	bash bench/run.sh

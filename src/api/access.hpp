@@ -1,11 +1,9 @@
-// Access: who may do what through the API. Roles, the principal a request acts as (an API token
-// or a signed-in person), the permission table that maps each route to the roles allowed, and
-// the named limits on sessions and logins.
+// Access: who a request acts as. Roles, the principal (an API token or a signed-in person),
+// the CSRF rule for unsafe methods, the session cookie, and the named limits on sessions and
+// logins.
 //
-// The permission table in access.cpp is the one place that says which role may call which
-// route; docs/api.md shows it. A new route needs an entry there: a GET without one is open to
-// every role (every role may read), and any other method without one is answered 404 before
-// the route's code runs, so a forgotten entry fails closed.
+// Which role may call which route is not decided here: the route table in router.hpp is the one
+// place that says so, keyed by route, with no default for paths it does not list.
 //
 // Pure and thread-safe.
 #pragma once
@@ -59,21 +57,6 @@ struct principal {
   std::string csrf_token;          // sessions only
   std::int64_t expires_at_ms = 0;  // sessions only: the absolute end
 };
-
-enum class permission {
-  allowed,
-  forbidden,     // the route exists for this method, but not for this role
-  wrong_method,  // the path is in the table, but not with this method
-  no_route,      // an unsafe method on a path the table does not know
-};
-
-struct permission_check {
-  permission verdict = permission::no_route;
-  std::string allow;  // for wrong_method: the methods the table lists, e.g. "GET, POST"
-};
-
-// Looks `method` and `path` (percent-decoded, no query) up in the permission table for `r`.
-permission_check check_permission(role r, boost::beast::http::verb method, std::string_view path);
 
 // GET, HEAD and OPTIONS change nothing and need no CSRF token.
 bool is_safe_method(boost::beast::http::verb method);

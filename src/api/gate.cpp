@@ -4,6 +4,7 @@
 
 #include "api/access.hpp"
 #include "api/console.hpp"
+#include "api/router.hpp"
 #include "api/routes.hpp"
 #include "api/session_routes.hpp"
 #include "config/keys.hpp"
@@ -99,41 +100,50 @@ http_response unavailable(const http_request& req, const error& e) {
   return res;
 }
 
-std::optional<http_response> refuse(const http_request& req, http::status status,
-                                    std::string_view code, const std::string& message) {
+http_response refuse(const http_request& req, http::status status, std::string_view code,
+                     const std::string& message) {
   return error_response(req.version(), req.keep_alive(), status, code, message);
 }
 
-// CSRF, then the permission table.
-std::optional<http_response> authorize(const http_request& req, const request_target& target,
-                                       const principal& who) {
-  if (who.kind == principal::via::session && !is_safe_method(req.method())) {
-    const auto presented = req[csrf_header_name];
-    if (presented.empty() || !config::equal_constant_time(presented, who.csrf_token)) {
-      return refuse(req, http::status::forbidden, "csrf",
-                    "a signed-in request that changes something must carry the session's CSRF "
-                    "token in the X-CSRF-Token header");
-    }
+// A cookie is sent by the browser on its own, so a cookie request that changes something must
+// also prove it came from the console's page, which alone can read the CSRF token.
+std::optional<http_response> check_csrf(const http_request& req, const principal& who) {
+  if (who.kind != principal::via::session || is_safe_method(req.method())) return std::nullopt;
+  const auto presented = req[csrf_header_name];
+  if (!presented.empty() && config::equal_constant_time(presented, who.csrf_token)) {
+    return std::nullopt;
   }
-  const auto check = check_permission(who.who, req.method(), target.path);
+  return refuse(req, http::status::forbidden, "csrf",
+                "a signed-in request that changes something must carry the session's CSRF "
+                "token in the X-CSRF-Token header");
+}
+
+// The route table's verdict on `found` for `who`: the admission, or the refusal.
+std::variant<http_response, admission> decide(const http_request& req, const request_target& target,
+                                              match_result found, principal who) {
+  if (std::holds_alternative<no_route>(found)) {
+    return refuse(req, http::status::not_found, "not_found", "no such route: " + target.path);
+  }
   const std::string method(req.method_string());
-  switch (check.verdict) {
-    case permission::allowed:
-      return std::nullopt;
-    case permission::forbidden:
-      return refuse(
-          req, http::status::forbidden, "forbidden",
-          "the " + std::string(to_string(who.who)) + " role may not " + method + " " + target.path);
-    case permission::wrong_method: {
-      auto res = refuse(req, http::status::method_not_allowed, "method_not_allowed",
-                        method + " is not allowed here; use " + check.allow);
-      res->set(http::field::allow, check.allow);
-      return res;
-    }
-    case permission::no_route:
-      break;
+  if (const auto* wrong = std::get_if<wrong_method>(&found)) {
+    auto res = refuse(req, http::status::method_not_allowed, "method_not_allowed",
+                      method + " is not allowed here; use " + wrong->allow);
+    res.set(http::field::allow, wrong->allow);
+    return res;
   }
-  return refuse(req, http::status::not_found, "not_found", "no such route: " + target.path);
+  const route_match& m = std::get<route_match>(found);
+  if (!allowed(m.route, who.who)) {
+    return refuse(
+        req, http::status::forbidden, "forbidden",
+        "the " + std::string(to_string(who.who)) + " role may not " + method + " " + target.path);
+  }
+  auto args = route_arguments(m);
+  if (!args) {
+    const error& e = args.error();
+    return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
+                          e.message, e.field);
+  }
+  return admission{std::move(who), m.route, std::move(*args)};
 }
 
 // True when the Origin header names the same host and port as the Host header.
@@ -151,20 +161,20 @@ bool same_origin(const http_request& req) {
 
 }  // namespace
 
-asio::awaitable<std::variant<http_response, principal>> handle_access(server_state& state,
+asio::awaitable<std::variant<http_response, admission>> handle_access(server_state& state,
                                                                       const http_request& req,
                                                                       const request_target& target,
                                                                       const peer_info& peer) {
   if (!target.path.starts_with("/api/")) co_return serve_console(state, req, target.path);
-  if (target.path == session_path && req.method() == http::verb::post) {
+  match_result found = match(req.method(), req.target());
+  if (const auto* m = std::get_if<route_match>(&found); m && m->route == route_id::sign_in) {
     co_return co_await sign_in(state, req, peer);
   }
   auto who = authenticate(state, req);
   if (!who) co_return unavailable(req, who.error());
   if (!*who) co_return unauthorized(state, req);
-  if (auto refusal = authorize(req, target, **who)) co_return std::move(*refusal);
-  if (auto answer = session_route(state, req, target, **who)) co_return std::move(*answer);
-  co_return std::move(**who);
+  if (auto refusal = check_csrf(req, **who)) co_return std::move(*refusal);
+  co_return decide(req, target, std::move(found), std::move(**who));
 }
 
 std::optional<http_response> check_upgrade_access(server_state& state, const http_request& req,
@@ -177,8 +187,11 @@ std::optional<http_response> check_upgrade_access(server_state& state, const htt
                   "a WebSocket opened with a session cookie must come from this station's own "
                   "page (Origin must match Host)");
   }
-  const auto check = check_permission((*who)->who, http::verb::get, target.path);
-  if (check.verdict == permission::forbidden) return authorize(req, target, **who);
+  auto decided = decide(req, target, match(req.method(), req.target()), std::move(**who));
+  if (auto* refusal = std::get_if<http_response>(&decided)) return std::move(*refusal);
+  if (std::get<admission>(decided).route != route_id::events) {
+    return refuse(req, http::status::not_found, "not_found", "no WebSocket at " + target.path);
+  }
   return std::nullopt;
 }
 

@@ -23,6 +23,11 @@ constexpr std::size_t read_buffer_bytes_max =
 constexpr std::chrono::seconds linger_timeout{2};
 constexpr std::chrono::microseconds tls_handshake_timeout{limits::tls_handshake_timeout_us};
 constexpr std::size_t linger_bytes_max = 4 * limits::http_body_bytes_max;
+// What one read takes while waiting for the first byte of a kept-alive connection's next request.
+constexpr std::size_t first_read_bytes_max = 16 * 1024;
+static_assert(first_read_bytes_max <= read_buffer_bytes_max);
+
+using request_parser = http::request_parser<http::string_body>;
 
 // The answer to a request that could not be parsed, or none when the connection should just
 // close (the peer left, timed out, or sent only part of a request).
@@ -75,6 +80,35 @@ asio::awaitable<void> say_goodbye(tls_stream& stream) {
   co_await stream.async_shutdown(as_tuple(use_awaitable));
 }
 
+// Reads one request into `parser`. Three deadlines: a kept-alive connection may wait
+// http_idle_timeout for the first byte of its next request (none for the connection's first
+// request, whose clock started when it opened); from there the whole header must arrive within
+// `header_timeout`, so that a client trickling one byte at a time cannot hold the connection for
+// the idle timeout; and the body then has http_idle_timeout.
+template <class Stream>
+asio::awaitable<beast::error_code> read_request(Stream& stream, beast::flat_buffer& buffer,
+                                                request_parser& parser, bool first_request,
+                                                std::chrono::microseconds header_timeout) {
+  beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
+  if (!first_request) {
+    if (buffer.size() == 0) {  // nothing pipelined: wait for the next request to start
+      tcp_layer.expires_after(http_idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(first_read_bytes_max),
+                                                     as_tuple(use_awaitable));
+      if (ec) co_return ec;
+      buffer.commit(n);
+    }
+    tcp_layer.expires_after(header_timeout);
+  }
+  auto [header_ec, header_bytes] =
+      co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+  if (header_ec || parser.is_done()) co_return header_ec;
+  tcp_layer.expires_after(http_idle_timeout);
+  auto [body_ec, body_bytes] =
+      co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
+  co_return body_ec;
+}
+
 // Reads and answers requests until the client leaves, a limit is hit, or the server stops.
 // `buffer` holds whatever the client sent before the first request was read (for TLS, bytes
 // the handshake did not use).
@@ -84,13 +118,14 @@ asio::awaitable<void> serve(std::shared_ptr<server_state> state, Stream stream,
   beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
   std::optional<session_registration> registration;
   registration.emplace(*state, [&tcp_layer] { close_stream(tcp_layer); });
-  for (;;) {
-    http::request_parser<http::string_body> parser;
+  const std::chrono::microseconds header_timeout = state->options.request_header_timeout;
+  tcp_layer.expires_after(header_timeout);  // the first request's clock starts now
+  for (bool first_request = true;; first_request = false) {
+    request_parser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits::http_header_bytes_max));
     parser.body_limit(limits::http_body_bytes_max);
-    tcp_layer.expires_after(http_idle_timeout);
-    auto [read_ec, read_bytes] =
-        co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
+    const beast::error_code read_ec =
+        co_await read_request(stream, buffer, parser, first_request, header_timeout);
     if (read_ec) {
       if (auto answer = answer_for_read_error(read_ec)) {
         tcp_layer.expires_after(http_idle_timeout);
@@ -170,9 +205,9 @@ asio::awaitable<void> run_tls_session(std::shared_ptr<server_state> state,
 
 }  // namespace
 
-asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp::socket socket) {
-  beast::error_code remote_ec;
-  peer_info peer{socket.remote_endpoint(remote_ec).address().to_string()};
+asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp::socket socket,
+                                       connection_slot slot) {
+  peer_info peer{slot.address().to_string()};
   beast::tcp_stream stream(std::move(socket));
   if (state->options.tls) {
     co_await run_tls_session(std::move(state), std::move(stream), std::move(peer));

@@ -1,5 +1,8 @@
 #include "api/json.hpp"
 
+#include "core/json_safe.hpp"
+#include "core/shape.hpp"
+
 #include <chrono>
 #include <cstdio>
 
@@ -77,39 +80,7 @@ std::string format_rfc3339_ms(std::int64_t ms_since_epoch) {
   return out;
 }
 
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if ((b & 0xE0) == 0xC0) {
-      extra = 1, cp = b & 0x1Fu;
-    } else if ((b & 0xF0) == 0xE0) {
-      extra = 2, cp = b & 0x0Fu;
-    } else if ((b & 0xF8) == 0xF0) {
-      extra = 3, cp = b & 0x07u;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;  // truncated sequence
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto c = static_cast<unsigned char>(text[i + k]);
-      if ((c & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3Fu);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
-    constexpr std::uint32_t min_for_length[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_length[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
+bool valid_utf8(std::string_view text) { return shape::valid_utf8(text); }
 
 json to_json(const storage::stored_message& s) {
   const message& m = s.msg;
@@ -259,6 +230,6 @@ result<station::post_request> parse_post_request(std::string_view text) {
   return req;
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return json_safe::dump(j); }
 
 }  // namespace hotline::api

@@ -1,20 +1,18 @@
 #include "api/routes.hpp"
 
-#include "api/form_routes.hpp"
-#include "api/journal_routes.hpp"
-
 #include <charconv>
 
+#include "api/form_routes.hpp"
 #include "api/gate.hpp"
+#include "api/journal_routes.hpp"
 #include "api/json.hpp"
+#include "api/router.hpp"
+#include "api/session_routes.hpp"
 #include "api/target.hpp"
 #include "api/translation_routes.hpp"
 
 namespace hotline::api {
 namespace {
-
-constexpr std::string_view messages_path = "/api/v1/messages";
-constexpr std::string_view events_path = "/api/v1/events";
 
 void add_common_headers(http_response& res) {
   res.set(http::field::server, "hotline");
@@ -143,61 +141,59 @@ asio::awaitable<http_response> create_message(server_state& state, const http_re
   co_return json_response(req, http::status::created, to_json(*posted));
 }
 
+http_response upgrade_required(const http_request& req) {
+  auto res = error_response(req.version(), req.keep_alive(), http::status::upgrade_required,
+                            "upgrade_required", "this route is a WebSocket; send an upgrade");
+  res.set(http::field::upgrade, "websocket");
+  return res;
+}
+
+// Answers a request the gate admitted. The switch names every route, so a route added to the
+// table without code here does not compile (-Wswitch), and no path string is looked at again.
 asio::awaitable<http_response> route_api(server_state& state, const http_request& req,
-                                         const request_target& t, const principal& who) {
-  const http::verb verb = req.method();
-  if (t.path == "/api/v1/forms") co_return list_forms(state.service, req, t);
-  if (t.path.starts_with("/api/v1/forms/") && t.path.ends_with("/preview")) {
-    const std::string id = t.path.substr(14, t.path.size() - 14 - 8);
-    co_return preview_form(state.service, req, id);
+                                         const request_target& t, const admission& a) {
+  const route_args& args = a.args;
+  switch (a.route) {
+    case route_id::list_messages:
+      co_return list_messages(state, req, t);
+    case route_id::post_message:
+      co_return co_await create_message(state, req);
+    case route_id::get_message:
+      co_return get_message(state, req, args.message_id, t);
+    case route_id::acknowledge:
+      co_return co_await acknowledge_message(state.service, req, args.message_id, a.who);
+    case route_id::list_translations:
+      co_return list_translations(state.service, req, args.message_id);
+    case route_id::attach_translation:
+      co_return attach_translation(state.service, req, args.message_id, a.who);
+    case route_id::review_translation:
+      co_return review_translation(state.service, req, args.message_id, args.translation_id, a.who);
+    case route_id::evidence:
+      co_return message_evidence(state.service, req, args.message_id);
+    case route_id::journal:
+      co_return list_journal(state.service, req, t);
+    case route_id::verify_journal:
+      co_return verify_journal(state.service, req);
+    case route_id::status:
+      co_return json_response(req, http::status::ok, to_json(state.service.status()));
+    case route_id::list_forms:
+      co_return list_forms(state.service, req, t);
+    case route_id::preview_form:
+      co_return preview_form(state.service, req, args.form_id);
+    case route_id::events:
+      co_return upgrade_required(req);
+    case route_id::whoami:
+    case route_id::sign_out:
+    case route_id::update_me:
+    case route_id::audit:
+      if (auto answer = session_route(state, req, a.route, t, a.who)) co_return std::move(*answer);
+      break;
+    case route_id::sign_in:
+      // The gate answers sign-in itself, before authentication; it is never admitted here.
+      break;
   }
-  if (auto answer = route_translations(state.service, req, t.path, who)) {
-    co_return std::move(*answer);
-  }
-  if (t.path.starts_with(messages_path) && t.path.ends_with("/ack") &&
-      t.path.size() > messages_path.size() + 5) {
-    const std::string id = t.path.substr(messages_path.size() + 1,
-                                         t.path.size() - messages_path.size() - 5);
-    co_return co_await acknowledge_message(state.service, req, id, who);
-  }
-  if (t.path.starts_with(messages_path) && t.path.ends_with("/evidence") &&
-      t.path.size() > messages_path.size() + 10) {
-    if (verb != http::verb::get) co_return not_allowed(req, "GET");
-    co_return message_evidence(state.service, req,
-                               t.path.substr(messages_path.size() + 1,
-                                             t.path.size() - messages_path.size() - 10));
-  }
-  if (t.path == "/api/v1/journal") {
-    if (verb != http::verb::get) co_return not_allowed(req, "GET");
-    co_return list_journal(state.service, req, t);
-  }
-  if (t.path == "/api/v1/journal/verify") {
-    if (verb != http::verb::post) co_return not_allowed(req, "POST");
-    co_return verify_journal(state.service, req);
-  }
-  if (t.path == messages_path) {
-    if (verb == http::verb::get) co_return list_messages(state, req, t);
-    if (verb == http::verb::post) co_return co_await create_message(state, req);
-    co_return not_allowed(req, "GET, POST");
-  }
-  if (t.path.starts_with(messages_path) && t.path[messages_path.size()] == '/' &&
-      t.path.size() > messages_path.size() + 1) {
-    const std::string id = t.path.substr(messages_path.size() + 1);
-    if (verb != http::verb::get) co_return not_allowed(req, "GET");
-    co_return get_message(state, req, id, t);
-  }
-  if (t.path == "/api/v1/status") {
-    if (verb != http::verb::get) co_return not_allowed(req, "GET");
-    co_return json_response(req, http::status::ok, to_json(state.service.status()));
-  }
-  if (t.path == events_path) {
-    auto res = error_response(req.version(), req.keep_alive(), http::status::upgrade_required,
-                              "upgrade_required", "this route is a WebSocket; send an upgrade");
-    res.set(http::field::upgrade, "websocket");
-    co_return res;
-  }
-  co_return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
-                           "no such route: " + t.path);
+  co_return error_response(req.version(), req.keep_alive(), http::status::internal_server_error,
+                           "protocol", "the station has no handler for this route");
 }
 
 }  // namespace
@@ -261,24 +257,18 @@ asio::awaitable<http_response> handle_request(server_state& state, const http_re
     if (req.method() != http::verb::get) co_return not_allowed(req, "GET");
     co_return json_response(req, http::status::ok, {{"ok", true}});
   }
-  // The gate (gate.hpp) serves the console, signs people in and out, and authenticates and
-  // authorizes everything else before routing, so that a caller without credentials learns
-  // nothing, not even which routes exist.
+  // The gate (gate.hpp) serves the console, signs people in, and authenticates and admits
+  // everything else by the route table before routing, so that a caller without credentials
+  // learns nothing, not even which routes exist.
   auto access = co_await handle_access(state, req, *t, peer);
   if (auto* answer = std::get_if<http_response>(&access)) co_return std::move(*answer);
-  co_return co_await route_api(state, req, *t, std::get<principal>(access));
+  co_return co_await route_api(state, req, *t, std::get<admission>(access));
 }
 
 std::optional<http_response> check_upgrade(server_state& state, const http_request& req) {
   auto t = parse_target(req.target());
   if (!t) return error_for(req, t.error());
-  if (auto refusal = check_upgrade_access(state, req, *t)) return refusal;
-  if (t->path != events_path) {
-    return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
-                          "no WebSocket at " + t->path);
-  }
-  if (req.method() != http::verb::get) return not_allowed(req, "GET");
-  return std::nullopt;
+  return check_upgrade_access(state, req, *t);
 }
 
 }  // namespace hotline::api

@@ -18,8 +18,9 @@ namespace hotline::api {
 asio::awaitable<http_response> handle_request(server_state& state, const http_request& req,
                                               const peer_info& peer);
 
-// For a WebSocket upgrade request: nullopt when it may proceed (right path, valid token or
-// session cookie from the same origin), otherwise the response that refuses it.
+// For a WebSocket upgrade request: nullopt when it may proceed (the route table's events route,
+// a role it admits, a valid token or a session cookie from the same origin), otherwise the
+// response that refuses it.
 std::optional<http_response> check_upgrade(server_state& state, const http_request& req);
 
 // True when the request declares a JSON body (Content-Type: application/json, any parameters).

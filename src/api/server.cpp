@@ -1,11 +1,15 @@
-// The listener: accepts connections, enforces the connection limit, and starts sessions.
+// The listener: accepts connections, enforces the connection limits, and starts sessions.
 
 #include "api/server.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cassert>
+
 #include "api/json.hpp"
 #include "api/session.hpp"
+#include "core/rate_gate.hpp"
 
 namespace hotline::api {
 namespace {
@@ -17,12 +21,20 @@ using asio::use_awaitable;
 // it neither spins nor gives up.
 constexpr std::chrono::milliseconds accept_retry_delay{100};
 
-// Turns away a connection over limits::http_connections_max with a short 503. The answer is far
-// smaller than any socket send buffer, so one non-blocking write delivers it without tying up a
+// Refused connections are logged at most once in this long, with how many were not, so that a
+// flood of them cannot flood the log as well.
+constexpr std::int64_t refusal_log_interval_us = 10'000'000;
+
+// Turns away a connection over a connection limit with a short 503. The answer is far smaller
+// than any socket send buffer, so one non-blocking write delivers it without tying up a
 // coroutine for a client the server has already decided not to serve.
-void refuse(tcp::socket& socket) {
+void refuse(tcp::socket& socket, connection_table::verdict why) {
   const std::string body =
-      dump(error_json("unavailable", "too many connections; try again shortly")) + "\n";
+      dump(error_json("unavailable", why == connection_table::verdict::address_full
+                                         ? "too many connections from this address; close some "
+                                           "or try again shortly"
+                                         : "too many connections; try again shortly")) +
+      "\n";
   const std::string answer =
       "HTTP/1.1 503 Service Unavailable\r\n"
       "Content-Type: application/json\r\n"
@@ -40,8 +52,39 @@ void refuse(tcp::socket& socket) {
   socket.close(ignored);
 }
 
+std::int64_t steady_now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// Starts a session for an accepted connection, or refuses it when connection_table says so.
+void admit(const std::shared_ptr<server_state>& state, tcp::socket socket,
+           core::rate_gate& refusal_log) {
+  beast::error_code ec;
+  const tcp::endpoint remote = socket.remote_endpoint(ec);
+  if (ec) return;  // the client has already gone; the socket closes with this scope
+  const auto verdict = state->connections.admit(remote.address());
+  if (verdict != connection_table::verdict::admitted) {
+    if (const auto unlogged = refusal_log.admit(steady_now_us())) {
+      spdlog::warn("api: refused a connection from {} ({} open, {} from that address){}",
+                   remote.address().to_string(), state->connections.total(),
+                   state->connections.from(remote.address()),
+                   *unlogged ? fmt::format("; {} more refused since the last report", *unlogged)
+                             : std::string());
+    }
+    refuse(socket, verdict);
+    return;
+  }
+  socket.set_option(tcp::no_delay(true), ec);  // small JSON answers must not wait
+  asio::co_spawn(
+      state->ioc,
+      run_http_session(state, std::move(socket), connection_slot(state, remote.address())),
+      [](std::exception_ptr e) { log_session_end(e, "HTTP session"); });
+}
+
 asio::awaitable<void> listen(std::shared_ptr<server_state> state) {
   asio::steady_timer retry(state->ioc);
+  core::rate_gate refusal_log(1, refusal_log_interval_us);
   while (!state->stopping) {
     auto [ec, socket] = co_await state->acceptor.async_accept(as_tuple(use_awaitable));
     if (state->stopping) break;
@@ -51,14 +94,7 @@ asio::awaitable<void> listen(std::shared_ptr<server_state> state) {
       co_await retry.async_wait(as_tuple(use_awaitable));
       continue;
     }
-    if (state->closers.size() >= limits::http_connections_max) {
-      refuse(socket);
-      continue;
-    }
-    beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);  // small JSON answers must not wait
-    asio::co_spawn(state->ioc, run_http_session(state, std::move(socket)),
-                   [](std::exception_ptr e) { log_session_end(e, "HTTP session"); });
+    admit(state, std::move(socket), refusal_log);
   }
 }
 
@@ -76,6 +112,43 @@ result<tcp::endpoint> resolve(asio::io_context& ioc, const config::endpoint& lis
 }
 
 }  // namespace
+
+asio::ip::address connection_table::key(const asio::ip::address& address) {
+  if (!address.is_v6()) return address;
+  const asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);  // keep the /64
+  return asio::ip::address_v6(bytes);
+}
+
+std::size_t connection_table::from(const asio::ip::address& address) const {
+  const auto it = per_address_.find(key(address));
+  return it == per_address_.end() ? 0 : it->second;
+}
+
+connection_table::verdict connection_table::admit(const asio::ip::address& address) {
+  const asio::ip::address k = key(address);
+  const std::size_t held = from(k);
+  if (total_ >= limits::http_connections_max) return verdict::server_full;
+  if (held >= limits::http_connections_per_address_max) return verdict::address_full;
+  if (total_ >= limits::http_connections_max - limits::http_connections_reserve &&
+      held >= limits::http_connections_per_address_in_reserve_max) {
+    return verdict::server_full;
+  }
+  ++per_address_[k];
+  ++total_;
+  assert(total_ <= limits::http_connections_max);
+  return verdict::admitted;
+}
+
+void connection_table::release(const asio::ip::address& address) {
+  const auto it = per_address_.find(key(address));
+  assert(it != per_address_.end() && it->second > 0 && total_ > 0);
+  if (it == per_address_.end()) return;
+  if (--it->second == 0) per_address_.erase(it);
+  --total_;
+}
 
 void log_session_end(std::exception_ptr e, const char* what) {
   if (!e) return;
@@ -150,7 +223,7 @@ result<void> server::start() {
 
 std::uint16_t server::port() const { return state_->port; }
 
-std::size_t server::connections() const { return state_->closers.size(); }
+std::size_t server::connections() const { return state_->connections.total(); }
 
 void server::stop() {
   if (stop_requested_.exchange(true)) return;

@@ -84,37 +84,35 @@ void audit(server_state& state, std::string_view actor, std::string_view action,
 
 std::string minutes(std::int64_t ms) { return std::to_string((ms + 59'999) / 60'000); }
 
-http_response locked(const http_request& req, std::int64_t remaining_ms) {
-  return refusal(req, http::status::locked, "locked",
-                 "this account is locked after " + std::to_string(login_failures_max) +
-                     " wrong passwords in a row; try again in " + minutes(remaining_ms) +
-                     " minutes, or ask an admin to set a new password",
-                 remaining_ms);
-}
-
-// After a wrong password for an existing user, or any password for an unknown name.
+// After a wrong password for a user, any password for an unknown name, or any password for a
+// user locked from this address (login_throttle.hpp). All three are answered alike, after the
+// same steps (one password check, then one audit entry), so that neither the answer nor its
+// timing tells an attacker which names exist or that it has been locked out. The audit log tells
+// operators which it was.
 http_response refuse_sign_in(server_state& state, const http_request& req, const peer_info& peer,
-                             const std::string& name, bool known) {
+                             const std::string& name, const std::optional<storage::user>& u,
+                             bool locked) {
   const std::string from = "from " + peer.address;
-  if (!known) {
+  if (!u) {
     // A name that could not be a user is not written down: it may be a mistyped password.
     audit(state, storage::valid_user_name(name) ? name : "-", "login_failed",
           "unknown user, " + from);
+  } else if (locked) {
+    audit(state, name, "login_failed", "locked out from this address, " + from);
   } else {
-    const std::int64_t now = now_ms(state);
-    auto n =
-        state.options.accounts->note_login_failure(name, now, login_failures_max, login_lockout_ms);
-    if (!n) return store_failed(req, n.error());
-    if (n->locked_until_ms > now) {
-      audit(state, name, "login_failed", "wrong password, " + from);
+    const auto failure = state.lockouts.note_failure(name, peer.address, u->password_hash,
+                                                     now_ms(state));
+    // One entry either way: a second synced write would make the locking attempt slower.
+    if (failure.locks) {
       audit(state, name, "locked_out",
-            std::to_string(login_failures_max) + " wrong passwords in a row; locked for " +
-                minutes(login_lockout_ms) + " minutes");
-      return locked(req, n->locked_until_ms - now);
+            "wrong password (" + std::to_string(login_failures_max) + " in a row), " + from +
+                "; sign-ins from that address refused for " + minutes(login_lockout_ms) +
+                " minutes");
+    } else {
+      audit(state, name, "login_failed",
+            "wrong password (" + std::to_string(failure.in_a_row) + " of " +
+                std::to_string(login_failures_max) + "), " + from);
     }
-    audit(state, name, "login_failed",
-          "wrong password (" + std::to_string(n->failed_attempts) + " of " +
-              std::to_string(login_failures_max) + "), " + from);
   }
   return refusal(req, http::status::unauthorized, "unauthorized", "wrong user name or password");
 }
@@ -131,7 +129,6 @@ http_response start_session(server_state& state, const http_request& req, const 
                             now,
                             now + session_lifetime_ms,
                             session_idle_timeout_ms};
-  if (auto r = accounts.note_login_success(u.name); !r) return store_failed(req, r.error());
   if (auto r = accounts.delete_expired_sessions(now); !r) return store_failed(req, r.error());
   if (auto r = accounts.create_session(s, sessions_per_user_max); !r) {
     return store_failed(req, r.error());
@@ -277,16 +274,14 @@ asio::awaitable<http_response> sign_in(server_state& state, const http_request& 
     if (!found) co_return store_failed(req, found.error());
     u = std::move(*found);
   }
-  if (u && u->locked_until_ms > now) {
-    audit(state, u->name, "login_failed", "account locked, from " + peer.address);
-    co_return locked(req, u->locked_until_ms - now);
-  }
   if (state.password_checks_pending >= login_checks_pending_max) {
     co_return refusal(req, http::status::service_unavailable, "unavailable",
                       "the station is busy signing people in; try again", 1000);
   }
-  // The arguments are named locals: GCC 12 destroys a temporary made by a conditional
-  // expression inside a co_await twice.
+  // Every attempt that gets this far costs one password check, against the decoy for an unknown
+  // name and the user's own hash for a locked one, so that its time tells nothing. The arguments
+  // are named locals: GCC 12 destroys a temporary made by a conditional expression inside a
+  // co_await twice.
   std::string hash = u ? u->password_hash : std::string(decoy_hash);
   std::string password = std::move(creds->password);
   ++state.password_checks_pending;
@@ -296,26 +291,37 @@ asio::awaitable<http_response> sign_in(server_state& state, const http_request& 
     co_return refusal(req, http::status::service_unavailable, "unavailable",
                       "the station is shutting down", 1000);
   }
-  if (!u || !*ok) co_return refuse_sign_in(state, req, peer, creds->username, u.has_value());
+  // The lock is looked at after the check, so that guesses already waiting for the hashing
+  // thread when it was taken are refused as well, right or wrong.
+  const bool locked =
+      u && state.lockouts.locked(u->name, peer.address, u->password_hash, now_ms(state));
+  if (!u || !*ok || locked) {
+    co_return refuse_sign_in(state, req, peer, creds->username, u, locked);
+  }
   if (u->disabled) {
     audit(state, u->name, "login_failed", "account disabled, from " + peer.address);
     co_return refusal(req, http::status::forbidden, "disabled",
                       "this account is disabled; ask the station's admin");
   }
+  state.lockouts.note_success(u->name, peer.address);
   co_return start_session(state, req, peer, *u);
 }
 
 std::optional<http_response> session_route(server_state& state, const http_request& req,
-                                           const request_target& target, const principal& who) {
-  // The permission table has already refused any other method on these paths.
-  const http::verb verb = req.method();
-  if (target.path == session_path && verb == http::verb::get) {
-    return json_response(req, http::status::ok, whoami_json(who));
+                                           route_id route, const request_target& target,
+                                           const principal& who) {
+  switch (route) {
+    case route_id::whoami:
+      return json_response(req, http::status::ok, whoami_json(who));
+    case route_id::sign_out:
+      return sign_out(state, req, who);
+    case route_id::update_me:
+      return update_me(state, req, who);
+    case route_id::audit:
+      return list_audit(state, req, target);
+    default:
+      return std::nullopt;
   }
-  if (target.path == session_path && verb == http::verb::delete_) return sign_out(state, req, who);
-  if (target.path == me_path && verb == http::verb::patch) return update_me(state, req, who);
-  if (target.path == audit_path && verb == http::verb::get) return list_audit(state, req, target);
-  return std::nullopt;
 }
 
 }  // namespace hotline::api

@@ -3,40 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "api/routes.hpp"
 #include "storage/accounts.hpp"
 
 namespace hotline::api {
 namespace {
-
-constexpr std::string_view messages_prefix = "/api/v1/messages/";
-constexpr std::string_view translations_segment = "/translations";
-constexpr std::string_view review_segment = "/review";
-
-// A path under /api/v1/messages/{id}/translations, taken apart.
-struct translation_path {
-  std::string message_id;
-  std::optional<std::string> translation_id;  // set for .../translations/{tid}/review
-};
-
-std::optional<translation_path> parse_path(std::string_view path) {
-  if (!path.starts_with(messages_prefix)) return std::nullopt;
-  path.remove_prefix(messages_prefix.size());
-  const auto slash = path.find('/');
-  if (slash == 0 || slash == std::string_view::npos) return std::nullopt;
-  translation_path out{std::string(path.substr(0, slash)), std::nullopt};
-  path.remove_prefix(slash);
-  if (!path.starts_with(translations_segment)) return std::nullopt;
-  path.remove_prefix(translations_segment.size());
-  if (path.empty()) return out;
-  if (!path.starts_with('/') || !path.ends_with(review_segment)) return std::nullopt;
-  const std::string_view tid = path.substr(1, path.size() - 1 - review_segment.size());
-  if (tid.empty() || tid.find('/') != std::string_view::npos) return std::nullopt;
-  out.translation_id = std::string(tid);
-  return out;
-}
 
 http_response error_answer(const http_request& req, const error& e) {
   return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
@@ -102,27 +74,25 @@ result<station::review_request> parse_review(const http_request& req) {
   return out;
 }
 
-http_response attach(station::service& service, const http_request& req, const std::string& id,
-                     const principal& who) {
+}  // namespace
+
+http_response attach_translation(station::service& service, const http_request& req,
+                                 const std::string& message_id, const principal& who) {
   auto parsed = parse_attach(req);
   if (!parsed) return error_answer(req, parsed.error());
-  parsed->message_id = id;
+  parsed->message_id = message_id;
   parsed->by = who.name;
   auto added = service.translate(*parsed);
   if (!added) return error_answer(req, added.error());
   return json_response(req, http::status::created, to_json(*added));
 }
 
-http_response review(station::service& service, const http_request& req, const std::string& id,
-                     const std::string& tid, const principal& who) {
-  std::int64_t translation_id = 0;
-  const auto [end, ec] = std::from_chars(tid.data(), tid.data() + tid.size(), translation_id);
-  if (ec != std::errc{} || end != tid.data() + tid.size() || translation_id <= 0) {
-    return error_answer(req, {errc::not_found, "no translation " + tid, "tid"});
-  }
+http_response review_translation(station::service& service, const http_request& req,
+                                 const std::string& message_id, std::int64_t translation_id,
+                                 const principal& who) {
   auto parsed = parse_review(req);
   if (!parsed) return error_answer(req, parsed.error());
-  parsed->message_id = id;
+  parsed->message_id = message_id;
   parsed->translation_id = translation_id;
   parsed->by = who.name;
   auto reviewed = service.review_translation(*parsed);
@@ -130,25 +100,16 @@ http_response review(station::service& service, const http_request& req, const s
   return json_response(req, http::status::ok, to_json(*reviewed));
 }
 
-http_response list(station::service& service, const http_request& req, const std::string& id) {
-  auto m = service.get(id);
+http_response list_translations(station::service& service, const http_request& req,
+                                const std::string& message_id) {
+  auto m = service.get(message_id);
   if (!m) return error_answer(req, m.error());
-  if (!*m) return error_answer(req, {errc::not_found, "no message with id " + id, "id"});
+  if (!*m) {
+    return error_answer(req, {errc::not_found, "no message with id " + message_id, "id"});
+  }
   json out = json::object();
-  add_translations(service, id, out);
+  add_translations(service, message_id, out);
   return json_response(req, http::status::ok, out);
-}
-
-}  // namespace
-
-std::optional<http_response> route_translations(station::service& service, const http_request& req,
-                                                std::string_view path, const principal& who) {
-  const auto p = parse_path(path);
-  if (!p) return std::nullopt;
-  // The permission table has already refused methods it does not list for these paths.
-  if (p->translation_id) return review(service, req, p->message_id, *p->translation_id, who);
-  if (req.method() == http::verb::get) return list(service, req, p->message_id);
-  return attach(service, req, p->message_id, who);
 }
 
 void add_translations(station::service& service, const std::string& id, json& out) {

@@ -1,12 +1,12 @@
 // Translation routes: the receiving station's translations of a message, and the supervisor's
 // review that certifies or rejects one (docs/translations.md). Internal to src/api; runs on the
-// server's io_context thread. Who may call which is the permission table's (access.cpp); the
-// rule that nobody reviews their own translation is the store's.
+// server's io_context thread. Who may call which is the route table's (router.hpp), which also
+// hands these their ids already checked; the rule that nobody reviews their own translation is
+// the store's.
 #pragma once
 
-#include <optional>
+#include <cstdint>
 #include <string>
-#include <string_view>
 
 #include "api/access.hpp"
 #include "api/json.hpp"
@@ -14,13 +14,19 @@
 
 namespace hotline::api {
 
-// Answers the routes under /api/v1/messages/{id}/translations:
-//   GET  .../translations                  {"translations": [...]}
-//   POST .../translations {lang, text}     201 with the pending translation
-//   POST .../translations/{tid}/review {approve, note?}  200 with the reviewed translation
-// nullopt when `path` is not one of them.
-std::optional<http_response> route_translations(station::service& service, const http_request& req,
-                                                std::string_view path, const principal& who);
+// GET /api/v1/messages/{id}/translations: {"translations": [...]}, oldest first.
+http_response list_translations(station::service& service, const http_request& req,
+                                const std::string& message_id);
+
+// POST /api/v1/messages/{id}/translations {lang, text}: 201 with the pending translation.
+http_response attach_translation(station::service& service, const http_request& req,
+                                 const std::string& message_id, const principal& who);
+
+// POST /api/v1/messages/{id}/translations/{tid}/review {approve, note?}: 200 with the reviewed
+// translation.
+http_response review_translation(station::service& service, const http_request& req,
+                                 const std::string& message_id, std::int64_t translation_id,
+                                 const principal& who);
 
 // Adds "translations" (oldest first) to the JSON of message `id`; callers do so for received
 // messages only. A store failure is logged and leaves the key out rather than hiding the message.

@@ -8,6 +8,7 @@
 
 #include "api/server.hpp"
 #include "api/tls_context.hpp"
+#include "config/keys.hpp"
 #include "config/station_config.hpp"
 #include "forms/catalog.hpp"
 #include "station/entry.hpp"
@@ -45,6 +46,15 @@ int run_station(const std::filesystem::path& config_file) {
   if (!agreement) {
     std::cerr << "hotline station: agreement: " << describe(agreement.error()) << "\n";
     return 2;
+  }
+  // Private keys other users could read are refused, as OpenSSH refuses them. The signing key
+  // is checked where it is loaded (config::load_signing_key).
+  for (const auto* key : {&cfg->tls_private_key, &cfg->api_tls_private_key}) {
+    if (key->empty()) continue;
+    if (auto ok = config::check_private_key_mode(*key); !ok) {
+      std::cerr << "hotline station: " << ok.error().message << "\n";
+      return 2;
+    }
   }
   setup_logging(cfg->station, cfg->log_level);
   std::error_code fs_ec;
@@ -116,7 +126,18 @@ int run_station(const std::filesystem::path& config_file) {
   (*rt)->start();
   spdlog::info("station {} following agreement {} ({}); API on {}://{}", cfg->station,
                agreement->id, agreement->hash_hex(), api_scheme, cfg->api_listen.to_string());
-  io.run();
+  // The last line of defence: every handler has its own catch-all, but should an exception still
+  // reach the loop, the station logs it and goes on serving rather than exiting.
+  for (;;) {
+    try {
+      io.run();
+      break;
+    } catch (const std::exception& e) {
+      spdlog::critical("event loop: an exception escaped a handler: {}", e.what());
+    } catch (...) {
+      spdlog::critical("event loop: an unknown exception escaped a handler");
+    }
+  }
   spdlog::info("stopped");
   return 0;
 }

@@ -206,7 +206,25 @@ result<signing::secret_key> generate_signing_key(const std::filesystem::path& di
   return key;
 }
 
+result<void> check_private_key_mode(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    if (errno == ENOENT) return fail(errc::not_found, "no such file: " + file.string());
+    return fail(errc::io, "cannot read " + file.string() + ": " + std::strerror(errno));
+  }
+  const unsigned mode = st.st_mode & 07777U;
+  if ((mode & 077U) != 0) {
+    std::array<char, 8> octal{};
+    std::snprintf(octal.data(), octal.size(), "%04o", mode);
+    return fail(errc::refused, "private key " + file.string() + " is open to other users (mode " +
+                                   octal.data() + "); only its owner may read it: chmod 600 " +
+                                   file.string());
+  }
+  return {};
+}
+
 result<signing::secret_key> load_signing_key(const std::filesystem::path& file) {
+  if (auto ok = check_private_key_mode(file); !ok) return std::unexpected(ok.error());
   auto text = detail::read_file(file);
   if (!text) return std::unexpected(text.error());
   std::string_view t = *text;

@@ -30,7 +30,14 @@ result<tls_identity> generate_tls_identity(const std::filesystem::path& dir,
 // 0600. generate_signing_key refuses to overwrite one, and returns it; its public half goes in
 // the agreement (signing::encode_public_key).
 result<signing::secret_key> generate_signing_key(const std::filesystem::path& dir);
+// Refuses, as check_private_key_mode() does, a key file others may read or write.
 result<signing::secret_key> load_signing_key(const std::filesystem::path& file);
+
+// A private key must be readable and writable by its owner only, as OpenSSH requires of its
+// keys: a key file with any group or other permission bit set is refused (errc::refused) with a
+// message naming the file, its mode and the fix ("chmod 600 FILE"). Fails with errc::not_found
+// when there is no such file, and errc::io when it cannot be examined.
+result<void> check_private_key_mode(const std::filesystem::path& file);
 
 // Fingerprint of the public key in a PEM certificate file, or of a DER SubjectPublicKeyInfo.
 result<std::string> certificate_fingerprint(const std::filesystem::path& certificate_pem);

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/shape.hpp"
+
 namespace hotline::config::detail {
 
 namespace {
@@ -196,16 +198,7 @@ result<const toml::array*> optional_table_array(const toml::table& table, std::s
 }
 
 bool valid_id(std::string_view id, std::size_t bytes_max) {
-  if (id.empty() || id.size() > bytes_max) {
-    return false;
-  }
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
+  return shape::valid_agreement_id(id, bytes_max);
 }
 
 bool valid_lower_hex64(std::string_view text) {

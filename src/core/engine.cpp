@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cassert>
 #include <climits>
+#include <deque>
 
 #include <nlohmann/json.hpp>
+
+#include "core/json_safe.hpp"
 
 namespace hotline::core {
 
@@ -20,6 +23,9 @@ struct engine::link {
   std::int64_t last_rx_us = 0;
   std::int64_t last_ping_us = 0;
   std::uint64_t peer_boot_id = 0;
+  // Nonces of pings not yet answered, oldest first. A pong counts only if it answers one of
+  // these, so a peer cannot forge a round trip (and with it the silence allowance).
+  std::deque<std::uint64_t> pings_unanswered;
 };
 
 namespace {
@@ -35,8 +41,9 @@ engine::engine(engine_config cfg) : cfg_(std::move(cfg)), rng_state_(cfg_.seed ^
                                     : signing::seal(cfg_.signing_key, m);
   };
   for (const auto& [channel, peer] : cfg_.channel_peer) {
-    outboxes_.emplace(channel,
-                      outbox(channel, cfg_.window_messages_max, cfg_.window_bytes_max, seal));
+    const queue_memory memory{cfg_.queue_memory_messages_max, cfg_.queue_memory_bytes_max};
+    outboxes_.emplace(channel, outbox(channel, cfg_.window_messages_max, cfg_.window_bytes_max,
+                                      seal, memory));
     inboxes_.emplace(channel, inbox_state{});
   }
   for (const auto& p : cfg_.peers) {
@@ -187,7 +194,7 @@ void engine::on_bytes(std::int64_t now_us, conn_id conn, std::span<const std::ui
   while (true) {
     auto next = l->decoder.next();
     if (!next) {
-      close_link(now_us, conn, next.error().message);
+      refuse(*l, {}, "malformed frame from " + l->peer + ": " + next.error().message);
       break;
     }
     if (!*next) break;
@@ -208,8 +215,13 @@ void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
   if (auto* a = std::get_if<wire::ack>(&f)) return handle_ack(l, *a);
   if (auto* p = std::get_if<wire::ping>(&f)) return send_frame(l.id, wire::pong{p->nonce});
   if (auto* p = std::get_if<wire::pong>(&f)) {
-    if (p->nonce == 0 || static_cast<std::int64_t>(p->nonce) > now_us) return;
-    std::int64_t sample = now_us - static_cast<std::int64_t>(p->nonce);
+    auto ping = std::find(l.pings_unanswered.begin(), l.pings_unanswered.end(), p->nonce);
+    if (ping == l.pings_unanswered.end()) return;  // answers no ping of ours: ignored
+    l.pings_unanswered.erase(l.pings_unanswered.begin(), ping + 1);
+    // Invariant: a nonce is the monotonic time its ping was sent, so it is not in the future.
+    assert(static_cast<std::int64_t>(p->nonce) <= now_us);
+    std::int64_t sample =
+        std::min(now_us - static_cast<std::int64_t>(p->nonce), limits::rtt_us_max);
     auto [it, first] = path_rtt_us_.try_emplace({l.peer, l.path}, sample);
     if (!first) it->second = (7 * it->second + sample) / 8;
   }
@@ -240,10 +252,22 @@ void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
   if (path_mismatch || path_rank(l.peer, l.path) < 0) {
     return close_link(now_us, l.id, "unknown path '" + h.path + "'");
   }
+  std::set<std::string> resumed;
   for (const auto& r : h.resume) {
     auto it = cfg_.channel_peer.find(r.channel);
     if (it == cfg_.channel_peer.end() || it->second != l.peer) {
       return close_link(now_us, l.id, "hello resumes channel '" + r.channel + "' not shared");
+    }
+    if (!resumed.insert(r.channel).second) {
+      return refuse(l, r.channel, "hello names channel '" + r.channel + "' twice");
+    }
+    // The peer cannot hold what this station never sent.
+    const outbox& ob = outboxes_.at(r.channel);
+    if (r.next_expected > ob.sent_max() + 1) {
+      return refuse(l, r.channel,
+                    "hello resumes " + r.channel + " at seq " + std::to_string(r.next_expected) +
+                        ", beyond the last this station sent (" + std::to_string(ob.sent_max()) +
+                        ")");
     }
   }
   // One live link per (peer, path). A hello from a new boot means the old link is stale; between
@@ -264,10 +288,11 @@ void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
   l.peer_boot_id = h.boot_id;
   dials_[{l.peer, l.path}].attempts = 0;
   out_.events.push_back({event_kind::link_up, l.peer, l.path, {}, 0, {}});
-  note("link_up", {}, nlohmann::json{{"peer", l.peer}, {"path", l.path}}.dump());
-  for (const auto& r : h.resume) {
-    if (!apply_ack(l, outboxes_.at(r.channel), r.next_expected - 1)) return;
-  }
+  note("link_up", {}, json_safe::dump(nlohmann::json{{"peer", l.peer}, {"path", l.path}}));
+  // A resume point is unsigned: it only tells transmission where to restart on this link.
+  // Messages are marked delivered by the peer's signed receipt, which follows every hello.
+  active_link(l.peer);
+  for (const auto& r : h.resume) outboxes_.at(r.channel).skip_to(r.next_expected);
   // Cross-attestation at every reconnect: each side signs where it stands on the other's
   // traffic, and each keeps the first such receipt it gets on the new link.
   for (const auto& [channel, peer] : cfg_.channel_peer) {
@@ -287,6 +312,11 @@ void engine::handle_data(link& l, wire::data&& d) {
   }
   auto& ib = inboxes_[m.channel];
   if (m.seq == ib.accept_next) {
+    if (inbound_ids_in_flight_.contains(m.id) || (cfg_.id_taken && cfg_.id_taken(m.id))) {
+      return refuse(l, m.channel,
+                    "message id " + m.id + " on " + m.channel + " seq " + std::to_string(m.seq) +
+                        " from " + l.peer + " is already taken");
+    }
     if (!cfg_.signing_key.empty()) {
       auto key = cfg_.peer_keys.find(l.peer);
       if (key == cfg_.peer_keys.end() || !signing::verify_message(key->second, m)) {
@@ -300,6 +330,7 @@ void engine::handle_data(link& l, wire::data&& d) {
     inbound_batch_up_to_[m.channel] = m.seq;
     inbound_batch_chain_[m.channel] = ib.accept_chain;
     inbound_batch_conn_[m.channel] = l.id;
+    inbound_ids_in_flight_.insert(m.id);
     inbound_batch_.push_back(records::received{std::move(d.msg), ib.accept_chain});
     return;
   }
@@ -314,6 +345,9 @@ void engine::flush_inbound() {
     p.kind = token_kind::inbound;
     p.inbound_up_to = std::move(inbound_batch_up_to_);
     p.inbound_chain = std::move(inbound_batch_chain_);
+    for (const auto& r : inbound_batch_) {
+      p.inbound_ids.push_back(std::get<records::received>(r).msg.id);
+    }
     for (const auto& [channel, conn] : inbound_batch_conn_) inboxes_[channel].ack_conn = conn;
     persist(std::move(inbound_batch_), std::move(p));
     inbound_batch_.clear();
@@ -397,10 +431,17 @@ void engine::note(std::string kind, std::string channel, std::string detail) {
   persist({records::noted{std::move(kind), std::move(channel), {}, std::move(detail)}}, pending{});
 }
 
+// `path` is empty before an inbound link's hello.
 void engine::refuse(link& l, const std::string& channel, const std::string& why) {
   out_.events.push_back({event_kind::refused, l.peer, l.path, channel, 0, why});
-  note("refused", channel,
-       nlohmann::json{{"peer", l.peer}, {"path", l.path}, {"reason", why}}.dump());
+  auto gate = refusal_notes_
+                  .try_emplace(l.peer, limits::refusal_notes_per_minute_max, limits::minute_us)
+                  .first;
+  if (auto left_out = gate->second.admit(now_us_)) {
+    nlohmann::json detail{{"peer", l.peer}, {"path", l.path}, {"reason", why}};
+    if (*left_out > 0) detail["refusals_not_journaled"] = *left_out;
+    note("refused", channel, json_safe::dump(detail));
+  }
   close_link(now_us_, l.id, why);
 }
 
@@ -419,7 +460,7 @@ void engine::send_checkpoints(std::int64_t now_us) {
 bool engine::apply_ack(link& l, outbox& ob, std::uint64_t up_to_seq) {
   auto r = ob.on_ack(up_to_seq);
   if (!r) {
-    close_link(now_us_, l.id, r.error().message);
+    refuse(l, ob.channel(), r.error().message);
     return false;
   }
   if (*r) {
@@ -445,7 +486,46 @@ void engine::pump(const std::string& peer) {
       persist(std::move(recs), std::move(p));
     }
     transmit(ob);
+    request_load(ob);
   }
+}
+
+// Asks the driver for queued messages kept on disk only, when the queue wants them. Only while a
+// link is up (pump()): without one nothing is numbered, so nothing needs to be in memory.
+void engine::request_load(outbox& ob) {
+  std::optional<load_request> r = ob.queue().next_load();
+  if (!r) return;
+  // Invariant: a load asks for at least one message.
+  assert(r->messages_max >= 1);
+  const std::uint64_t token = next_token_++;
+  loads_.emplace(token, std::pair{ob.channel(), r->serial});
+  out_.loads.push_back(
+      {token, ob.channel(), r->prec, std::move(r->after_id), r->messages_max, r->bytes_max});
+}
+
+void engine::on_loaded(std::int64_t now_us, std::uint64_t token,
+                       result<std::vector<message>> loaded) {
+  now_us_ = now_us;
+  auto it = loads_.find(token);
+  if (it == loads_.end() || failed_) return;
+  const auto [channel, serial] = std::move(it->second);
+  loads_.erase(it);
+  if (!loaded) return fail_storage(now_us, channel, "read failed: " + loaded.error().message);
+  outbox& ob = outboxes_.at(channel);
+  if (auto r = ob.queue().on_loaded(serial, std::move(*loaded)); !r) {
+    return fail_storage(now_us, channel, r.error().message);
+  }
+  pump(cfg_.channel_peer.at(channel));
+}
+
+// The store refused a write or a read. What was in memory may now be ahead of the disk, so the
+// engine stops and the driver rebuilds it from the store, exactly as after a crash.
+void engine::fail_storage(std::int64_t now_us, const std::string& channel, const std::string& why) {
+  failed_ = true;
+  out_.events.push_back({event_kind::storage_failed, {}, {}, channel, 0, why});
+  std::vector<conn_id> ids;
+  for (const auto& [id, l] : links_) ids.push_back(id);
+  for (conn_id id : ids) close_link(now_us, id, "station storage failed; restarting");
 }
 
 void engine::transmit(outbox& ob) {
@@ -487,7 +567,10 @@ result<std::uint64_t> engine::post(std::int64_t now_us, message m) {
     p.up_to_seq = m.seq;
   } else {
     p.kind = token_kind::post_queued;
-    p.msg = m;
+    p.prec = m.prec;
+    // A post that will wait on disk is not copied: the persist action carries it to the store,
+    // and the queue reads it back from there when its turn comes.
+    if (ob.queue().would_hold(m.prec)) p.msg = m;
     queued_pending_[m.channel]++;
   }
   const signing::digest chain = p.kind == token_kind::post_fast ? ob.last_chain() : signing::digest{};
@@ -500,16 +583,7 @@ void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
   if (it == pending_.end() || failed_) return;
   pending p = std::move(it->second);
   pending_.erase(it);
-  if (!ok) {
-    // The store refused a write. What was in memory may now be ahead of the disk, so the engine
-    // stops and the driver rebuilds it from the store, exactly as after a crash.
-    failed_ = true;
-    out_.events.push_back({event_kind::storage_failed, {}, {}, p.channel, 0, "commit failed"});
-    std::vector<conn_id> ids;
-    for (const auto& [id, l] : links_) ids.push_back(id);
-    for (conn_id id : ids) close_link(now_us, id, "station storage failed; restarting");
-    return;
-  }
+  if (!ok) return fail_storage(now_us, p.channel, "commit failed");
   switch (p.kind) {
     case token_kind::post_fast:
     case token_kind::sequence: {
@@ -518,12 +592,19 @@ void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
       transmit(ob);
       break;
     }
-    case token_kind::post_queued:
+    case token_kind::post_queued: {
       queued_pending_[p.channel]--;
-      outboxes_.at(p.channel).enqueue(std::move(*p.msg));
+      send_queue& q = outboxes_.at(p.channel).queue();
+      if (p.msg) {
+        q.push(std::move(*p.msg));
+      } else {
+        q.push_on_disk(p.prec);
+      }
       pump(cfg_.channel_peer.at(p.channel));
       break;
+    }
     case token_kind::inbound:
+      for (const auto& id : p.inbound_ids) inbound_ids_in_flight_.erase(id);
       for (const auto& [channel, seq] : p.inbound_up_to) {
         auto& ib = inboxes_[channel];
         if (seq + 1 > ib.durable_next) {
@@ -564,7 +645,7 @@ void engine::drop_link(std::int64_t now_us, conn_id conn, const std::string& rea
                          l->path, {}, 0, reason});
   if (l->established) {
     note("link_down", {},
-         nlohmann::json{{"peer", l->peer}, {"path", l->path}, {"reason", reason}}.dump());
+         json_safe::dump(nlohmann::json{{"peer", l->peer}, {"path", l->path}, {"reason", reason}}));
   }
   if (auto a = active_.find(l->peer); a != active_.end() && a->second == conn) {
     active_.erase(a);
@@ -595,7 +676,7 @@ std::int64_t engine::rtt_us(const link& l) const {
 // failover stays at about heartbeat_interval x misses.
 std::int64_t engine::silence_max_us(const link& l) const {
   return cfg_.heartbeat_interval_us * cfg_.heartbeat_misses_max +
-         4 * std::max<std::int64_t>(rtt_us(l), 0);
+         4 * std::clamp<std::int64_t>(rtt_us(l), 0, limits::rtt_us_max);
 }
 
 void engine::check_links(std::int64_t now_us) {
@@ -616,6 +697,10 @@ void engine::check_links(std::int64_t now_us) {
     }
     if (now_us - l->last_ping_us >= cfg_.heartbeat_interval_us) {
       l->last_ping_us = now_us;
+      if (l->pings_unanswered.size() >= limits::pings_unanswered_max) {
+        l->pings_unanswered.pop_front();
+      }
+      l->pings_unanswered.push_back(static_cast<std::uint64_t>(now_us));
       send_frame(id, wire::ping{static_cast<std::uint64_t>(now_us)});
     }
   }

@@ -9,6 +9,9 @@
 // Durability contract with the driver: every `persist` action must be committed atomically and
 // durably, in the order issued, and reported with `on_persisted`. If any commit fails the engine
 // stops (`failed()` turns true) and the driver must rebuild it from the store, as after a crash.
+// The engine keeps only a bounded part of each channel's queue in memory; it asks for the rest
+// with `load` actions, which the driver answers from the store with `on_loaded` (a failed read
+// also stops the engine).
 //
 // Not thread-safe: one driver thread (or strand) owns it.
 #pragma once
@@ -18,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +30,7 @@
 #include "core/limits.hpp"
 #include "core/message.hpp"
 #include "core/outbox.hpp"
+#include "core/rate_gate.hpp"
 #include "core/records.hpp"
 #include "core/signing.hpp"
 #include "core/wire.hpp"
@@ -52,6 +57,10 @@ struct engine_config {
   std::int64_t heartbeat_misses_max = limits::heartbeat_misses_max_default;
   std::size_t window_messages_max = limits::window_messages_max;
   std::size_t window_bytes_max = limits::window_bytes_max;
+  // How much of each channel's queue is kept in memory (core/send_queue.hpp); the rest is read
+  // back from the store through load actions.
+  std::size_t queue_memory_messages_max = limits::queue_memory_messages_max;
+  std::size_t queue_memory_bytes_max = limits::queue_memory_bytes_max;
   // This station's signing key, and its peers' public keys. Every message and receipt is signed
   // and every one received is checked. An empty key turns signing off on both counts: for
   // measuring its cost only; such a station refuses nothing and proves nothing.
@@ -59,6 +68,10 @@ struct engine_config {
   std::map<std::string, signing::public_key> peer_keys;
   // UTC wall clock in ms, stamped on receipts. The simulator gives its own.
   std::function<std::int64_t()> wall_ms;
+  // True when a message with this id is already on this station's disk (either direction). A
+  // peer that reuses an id is refused before the message is accepted, so that one hostile frame
+  // cannot make a commit fail. Empty: only ids still in flight inside the engine are checked.
+  std::function<bool(const std::string& id)> id_taken;
   std::int64_t checkpoint_interval_us = limits::checkpoint_interval_us;
 };
 
@@ -77,6 +90,20 @@ struct dial_action {
 struct persist_action {
   std::uint64_t token = 0;
   std::vector<records::record> records;
+};
+// A read of queued messages kept on disk only (core/send_queue.hpp, load_request). The driver
+// answers with on_loaded(token, ...): from the store, in post order, the queued (not sequenced)
+// messages of `prec` on `channel` that follow message `after_id` (from the oldest when it is
+// empty), at least one, at most `messages_max`, and after the first at most `bytes_max` bytes by
+// message_weight_bytes(). storage::store::queued_after() is that query. Loads may be answered
+// in any order relative to persists, but only to the engine that asked for them.
+struct load_action {
+  std::uint64_t token = 0;
+  std::string channel;
+  precedence prec = precedence::routine;
+  std::string after_id;
+  std::size_t messages_max = 0;
+  std::size_t bytes_max = 0;
 };
 
 // `attestation_mismatch`: the peer's signed receipt contradicts what this station sent. One of
@@ -103,9 +130,11 @@ struct effects {
   std::vector<close_action> closes;  // after the sends to the same connection
   std::vector<dial_action> dials;
   std::vector<persist_action> persists;
+  std::vector<load_action> loads;
   std::vector<event> events;
   bool empty() const {
-    return sends.empty() && closes.empty() && dials.empty() && persists.empty() && events.empty();
+    return sends.empty() && closes.empty() && dials.empty() && persists.empty() &&
+           loads.empty() && events.empty();
   }
 };
 
@@ -152,6 +181,10 @@ class engine {
   void on_disconnected(std::int64_t now_us, conn_id conn, const std::string& reason);
   void on_tick(std::int64_t now_us);
   void on_persisted(std::int64_t now_us, std::uint64_t token, bool ok);
+  // The answer to load action `token`. A failed read stops the engine as a failed commit does
+  // (`failed()`), and so does an answer that cannot be the one asked for. An unknown token (a
+  // load the engine no longer waits for) changes nothing.
+  void on_loaded(std::int64_t now_us, std::uint64_t token, result<std::vector<message>> loaded);
 
   // Posts a message from this station. `m.id`, `m.channel`, `m.prec`, `m.created_at_ms`,
   // `m.form` and `m.body` must be set; `from` and `seq` are filled in. Returns the token of the
@@ -188,9 +221,11 @@ class engine {
     token_kind kind = token_kind::other;
     std::string channel;
     std::uint64_t up_to_seq = 0;
-    std::optional<message> msg;
+    std::optional<message> msg;  // a queued post the queue will hold; empty if it stays on disk
+    precedence prec = precedence::routine;  // a queued post's
     std::map<std::string, std::uint64_t> inbound_up_to;  // channel -> highest seq in batch
     std::map<std::string, signing::digest> inbound_chain;  // channel -> chain at that seq
+    std::vector<std::string> inbound_ids;
   };
 
   void handle_frame(std::int64_t now_us, link& l, wire::frame&& f);
@@ -213,6 +248,8 @@ class engine {
   std::int64_t rtt_us(const link& l) const;
   link* find_link(conn_id conn);
   void pump(const std::string& peer);
+  void request_load(outbox& ob);
+  void fail_storage(std::int64_t now_us, const std::string& channel, const std::string& why);
   void transmit(outbox& ob);
   void flush_inbound();
   std::uint64_t persist(std::vector<records::record> recs, pending p);
@@ -236,6 +273,8 @@ class engine {
   std::map<std::pair<std::string, std::string>, std::int64_t> path_rtt_us_;
   std::map<std::string, conn_id> active_;  // peer -> link data is sent on
   std::map<std::uint64_t, pending> pending_;
+  // Load actions not yet answered: token -> (channel, the queue's serial for the request).
+  std::map<std::uint64_t, std::pair<std::string, std::uint64_t>> loads_;
   std::vector<records::record> inbound_batch_;
   std::map<std::string, std::uint64_t> inbound_batch_up_to_;
   std::map<std::string, signing::digest> inbound_batch_chain_;
@@ -247,6 +286,12 @@ class engine {
   std::uint64_t next_token_ = 1;
   std::map<std::string, std::size_t> queued_pending_;  // by channel: queued posts not yet durable
   std::map<std::string, conn_id> ack_due_;  // channel -> link to send a cumulative ack on
+  // Ids of inbound messages accepted but not yet on disk, so that a reused id is caught before
+  // its batch commits, not by the store's unique index during the commit.
+  std::set<std::string> inbound_ids_in_flight_;
+  // Journaled refusals by peer. A peer that reconnects only to be refused must not be able to
+  // fill the journal.
+  std::map<std::string, rate_gate> refusal_notes_;
   std::uint64_t rng_state_;
   std::int64_t now_us_ = 0;
   bool failed_ = false;

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/limits.hpp"
+
 namespace hotline {
 
 // Allied precedence (ACP 127 / STANAG 4406). Lower value = more urgent; it is also the order
@@ -36,7 +38,14 @@ struct message {
   bool operator==(const message&) const = default;
 };
 
-// Bytes a message costs in the sender's window (what the limits count).
+// Bytes a message costs in the sender's window and queue (what the limits count): its fields'
+// bytes and a fixed overhead.
 std::size_t message_weight_bytes(const message& m);
+inline constexpr std::size_t message_weight_overhead_bytes = 64;
+// The most a message within the wire limits can weigh.
+inline constexpr std::size_t message_weight_bytes_max =
+    message_weight_overhead_bytes + limits::message_id_bytes_max + limits::channel_id_bytes_max +
+    limits::station_id_bytes_max + limits::form_id_bytes_max + limits::message_body_bytes_max +
+    limits::signature_bytes_max;
 
 }  // namespace hotline

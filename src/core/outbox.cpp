@@ -4,18 +4,18 @@
 
 namespace hotline::core {
 
-outbox::outbox(std::string channel, std::size_t window_messages_max,
-               std::size_t window_bytes_max, sealer seal)
+outbox::outbox(std::string channel, std::size_t window_messages_max, std::size_t window_bytes_max,
+               sealer seal, queue_memory memory)
     : channel_(std::move(channel)),
       window_messages_max_(window_messages_max),
       window_bytes_max_(window_bytes_max),
-      seal_(std::move(seal)) {
+      seal_(std::move(seal)),
+      queue_(channel_, memory) {
   if (!seal_) seal_ = [](message& m) { return signing::message_digest(m); };
 }
 
 void outbox::restore(const records::channel_recovery& r) {
   window_.clear();
-  for (auto& q : queue_) q.clear();
   window_bytes_ = 0;
   acked_ = r.unacked.empty() ? r.next_out_seq - 1 : r.unacked.front().seq - 1;
   next_seq_ = r.next_out_seq;
@@ -28,14 +28,10 @@ void outbox::restore(const records::channel_recovery& r) {
     window_.push_back({m, true, chain_});
   }
   assert(acked_ + 1 + window_.size() == next_seq_);
-  for (const auto& m : r.queued) queue_[static_cast<std::size_t>(m.prec)].push_back(m);
+  queue_.restore(r.queued, r.queued_total);
   send_next_ = acked_ + 1;
-}
-
-std::size_t outbox::queued() const {
-  std::size_t n = 0;
-  for (const auto& q : queue_) n += q.size();
-  return n;
+  // Every restored message was durable before the restart and may have reached the peer.
+  sent_max_ = next_seq_ - 1;
 }
 
 bool outbox::window_full() const {
@@ -62,22 +58,15 @@ std::optional<signing::digest> outbox::chain_at(std::uint64_t seq) const {
   return window_[static_cast<std::size_t>(seq - acked_ - 1)].chain;
 }
 
-void outbox::enqueue(message m) {
-  assert(m.seq == 0);
-  queue_[static_cast<std::size_t>(m.prec)].push_back(std::move(m));
-}
-
 std::vector<records::sequenced> outbox::sequence_queued() {
   std::vector<records::sequenced> out;
-  for (auto& q : queue_) {
-    while (!q.empty() && !window_full()) {
-      message m = std::move(q.front());
-      q.pop_front();
-      m.seq = next_seq_++;
-      const std::string id = m.id;
-      admit(std::move(m));
-      out.push_back({channel_, id, window_.back().msg.seq, window_.back().msg.signature, chain_});
-    }
+  while (!window_full()) {
+    std::optional<message> m = queue_.pop();
+    if (!m) break;  // nothing queued, or the next message is still on disk
+    m->seq = next_seq_++;
+    const std::string id = m->id;
+    admit(std::move(*m));
+    out.push_back({channel_, id, window_.back().msg.seq, window_.back().msg.signature, chain_});
   }
   return out;
 }
@@ -90,14 +79,15 @@ void outbox::mark_durable(std::uint64_t up_to_seq) {
 }
 
 result<bool> outbox::on_ack(std::uint64_t up_to_seq) {
-  if (up_to_seq >= next_seq_) {
+  // Checked before anything changes: a refused acknowledgement leaves the outbox as it was.
+  if (up_to_seq > sent_max_) {
     return fail(errc::protocol, "ack for " + channel_ + " seq " + std::to_string(up_to_seq) +
-                                    " beyond last sent " + std::to_string(next_seq_ - 1));
+                                    " beyond last sent " + std::to_string(sent_max_));
   }
   if (up_to_seq <= acked_) return false;
   while (!window_.empty() && window_.front().msg.seq <= up_to_seq) {
-    // A peer can only hold what we sent, and we send only what is durable.
-    if (!window_.front().durable) return fail(errc::protocol, "ack for a message not yet sent");
+    // Invariant: only durable messages are sent, so everything up to sent_max_ is durable.
+    assert(window_.front().durable);
     window_bytes_ -= message_weight_bytes(window_.front().msg);
     acked_chain_ = window_.front().chain;
     window_.pop_front();
@@ -105,6 +95,10 @@ result<bool> outbox::on_ack(std::uint64_t up_to_seq) {
   acked_ = up_to_seq;
   if (send_next_ <= acked_) send_next_ = acked_ + 1;
   return true;
+}
+
+void outbox::skip_to(std::uint64_t next_expected) {
+  if (next_expected > send_next_ && next_expected <= sent_max_ + 1) send_next_ = next_expected;
 }
 
 const message* outbox::peek_sendable() const {

@@ -1,18 +1,26 @@
 // Outbox: the sender's side of one direction of one channel.
 //
-// Posted messages wait in a queue ordered by precedence (flash first), then post order. When the
-// link is up they are given the next sequence number and enter the window, which holds at most
-// `window_messages_max` unacknowledged messages. A sequenced message may go on the wire only once
-// its sequence number is on disk ("durable"). Acknowledgements are cumulative.
+// Posted messages wait in a queue ordered by precedence (flash first), then post order, of which
+// only a bounded part is in memory (core/send_queue.hpp). When the link is up they are given the
+// next sequence number and enter the window, which holds at most `window_messages_max`
+// unacknowledged messages. A sequenced message may go on the wire only once its sequence number
+// is on disk ("durable"). Acknowledgements are cumulative.
 //
 // Each message is sealed (signed) by the `sealer` the moment it gets its sequence number, and the
 // outbox extends the channel's hash chain with it (core/signing.hpp), so that a receipt naming
 // (seq, chain) can be checked against what was really sent.
 //
+// What the peer may claim is bounded by what this station did: an acknowledgement can cover only
+// messages that may have gone on the wire (`sent_max()`: transmitted since start, or restored
+// from the store, where they may have been sent before a restart). Anything beyond is refused
+// before any state changes.
+//
 // Invariants: window seqs are contiguous, from acked()+1 to next_seq()-1; durable ones form a
-// prefix; acked() < send_next() <= next_seq(). Pure state, no I/O. Not thread-safe.
+// prefix; acked() <= sent_max() < next_seq(); acked() < send_next() <= next_seq(). Pure state,
+// no I/O. Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -24,6 +32,7 @@
 #include "core/error.hpp"
 #include "core/message.hpp"
 #include "core/records.hpp"
+#include "core/send_queue.hpp"
 #include "core/signing.hpp"
 
 namespace hotline::core {
@@ -35,7 +44,7 @@ class outbox {
 
   // Without a sealer messages go unsigned (their digests still chain).
   outbox(std::string channel, std::size_t window_messages_max, std::size_t window_bytes_max,
-         sealer seal = {});
+         sealer seal = {}, queue_memory memory = {});
 
   void restore(const records::channel_recovery& r);
 
@@ -43,7 +52,11 @@ class outbox {
   std::uint64_t acked() const { return acked_; }
   std::uint64_t next_seq() const { return next_seq_; }
   std::uint64_t send_next() const { return send_next_; }
-  std::size_t queued() const;
+  std::uint64_t sent_max() const { return sent_max_; }
+  std::size_t queued() const { return queue_.size(); }  // in memory or on disk
+  // The queue, for what the outbox does not forward: loads and posts kept on disk only.
+  send_queue& queue() { return queue_; }
+  const send_queue& queue() const { return queue_; }
   std::size_t in_window() const { return window_.size(); }
   bool window_full() const;
 
@@ -55,21 +68,29 @@ class outbox {
   // The chain up to `seq`, when the outbox still knows it (seq == acked() or seq in the window).
   std::optional<signing::digest> chain_at(std::uint64_t seq) const;
   // Adds a message whose post is durable to the queue.
-  void enqueue(message m);
-  // Moves queued messages into the window while it has room; returns what to persist.
+  void enqueue(message m) { queue_.push(std::move(m)); }
+  // Moves queued messages into the window while it has room and the next one is in memory;
+  // returns what to persist.
   std::vector<records::sequenced> sequence_queued();
   // Sequence numbers up to `up_to_seq` are now on disk.
   void mark_durable(std::uint64_t up_to_seq);
 
   // Applies a cumulative acknowledgement. Returns true when it acknowledged something new, and
-  // errc::protocol when it acknowledges a sequence number never sent.
+  // errc::protocol, changing nothing, when it covers a sequence number never sent.
   result<bool> on_ack(std::uint64_t up_to_seq);
 
   // Go-back-N: the next transmission restarts at the first unacknowledged message.
   void rewind() { send_next_ = acked_ + 1; }
+  // The peer says (unsigned, in its hello) that it holds everything before `next_expected`:
+  // transmission may skip ahead to there, within what was sent. Nothing is marked delivered;
+  // only a signed receipt does that, and the retransmission timer rewinds if the hint was false.
+  void skip_to(std::uint64_t next_expected);
   // The next message that may be transmitted, or nullptr. `advance()` marks it sent.
   const message* peek_sendable() const;
-  void advance() { ++send_next_; }
+  void advance() {
+    sent_max_ = std::max(sent_max_, send_next_);
+    ++send_next_;
+  }
   bool has_unacked_sent() const { return send_next_ > acked_ + 1; }
 
  private:
@@ -85,12 +106,13 @@ class outbox {
   std::uint64_t next_seq_ = 1;
   std::uint64_t acked_ = 0;
   std::uint64_t send_next_ = 1;
+  std::uint64_t sent_max_ = 0;
   std::size_t window_bytes_ = 0;
   sealer seal_;
   signing::digest chain_{};        // up to next_seq_ - 1
   signing::digest acked_chain_{};  // up to acked_
   std::deque<entry> window_;
-  std::array<std::deque<message>, precedence_count> queue_;
+  send_queue queue_;
 };
 
 }  // namespace hotline::core

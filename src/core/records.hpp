@@ -5,6 +5,7 @@
 // After a restart the driver reads `channel_recovery` from the store and gives it to the core.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -92,7 +93,11 @@ struct channel_recovery {
   std::uint64_t next_out_seq = 1;  // next sequence number to assign
   std::uint64_t out_delivered = 0; // highest seq the store knows was delivered
   std::vector<message> unacked;    // sequenced, not known delivered; ascending seq
-  std::vector<message> queued;     // posted, not sequenced; post order
+  // Posted, not sequenced: the oldest of each precedence in post order, flash first, and in all
+  // at most about limits::queue_memory_messages_max / _bytes_max (the rest stays on disk).
+  std::vector<message> queued;
+  // How many queued messages of each precedence the store holds, those in `queued` included.
+  std::array<std::uint64_t, precedence_count> queued_total{};
   std::uint64_t in_next_expected = 1;  // next inbound seq not on disk
   // The outbound chain up to the last message known delivered (unacked.front().seq - 1, or
   // next_out_seq - 1 when nothing is unacked), and the inbound chain up to in_next_expected - 1.

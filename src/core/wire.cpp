@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/limits.hpp"
+#include "core/shape.hpp"
 
 namespace hotline::wire {
 namespace {
@@ -62,9 +63,23 @@ class reader {
     std::memcpy(out.data(), in_.data() + pos_, out.size());
     pos_ += out.size();
   }
-  void fail(const char* why) {
-    if (ok_) failure_ = why;
+  void fail(std::string why) {
+    if (ok_) failure_ = std::move(why);
     ok_ = false;
+  }
+
+  // Text: a string that must be UTF-8, so that nothing behind the decoder (the JSON layer, the
+  // logs, the console) ever holds bytes it cannot represent.
+  std::string text(std::size_t max_bytes, const char* what) {
+    std::string s = str(max_bytes, what);
+    if (ok_ && !shape::valid_utf8(s)) fail(std::string(what) + " is not UTF-8");
+    return s;
+  }
+  // An agreement identifier (station, channel, path): [a-z0-9-], 1 to `max_bytes`.
+  std::string agreement_id(std::size_t max_bytes, const char* what) {
+    std::string s = str(max_bytes, what);
+    if (ok_ && !shape::valid_agreement_id(s, max_bytes)) fail(std::string(what) + " malformed");
+    return s;
   }
 
  private:
@@ -116,18 +131,21 @@ void write_message(writer& w, const message& m, bool with_signature) {
 message read_message(reader& r) {
   message m;
   m.id = r.str(limits::message_id_bytes_max, "message id");
-  m.channel = r.str(limits::channel_id_bytes_max, "channel");
-  m.from = r.str(limits::station_id_bytes_max, "sender");
+  if (r.ok() && !shape::valid_message_id(m.id)) r.fail("message id malformed");
+  m.channel = r.agreement_id(limits::channel_id_bytes_max, "channel");
+  m.from = r.agreement_id(limits::station_id_bytes_max, "sender");
   m.seq = r.u64();
   std::uint8_t p = r.u8();
   if (r.ok() && p >= precedence_count) r.fail("unknown precedence");
   m.prec = static_cast<precedence>(p < precedence_count ? p : 3);
   m.created_at_ms = r.i64();
   m.form = r.str(limits::form_id_bytes_max, "form");
+  if (r.ok() && !shape::valid_form_id(m.form)) r.fail("form id malformed");
   m.body = r.blob(limits::message_body_bytes_max, "message body");
+  if (r.ok() && !shape::valid_utf8(m.body)) r.fail("message body is not UTF-8");
   m.signature = r.blob(limits::signature_bytes_max, "signature");
   if (r.ok() && m.seq == 0) r.fail("sequence number 0");
-  if (r.ok() && (m.id.empty() || m.channel.empty() || m.from.empty())) r.fail("empty identifier");
+  if (r.ok() && m.seq > limits::sequence_max) r.fail("sequence number out of range");
   return m;
 }
 
@@ -169,24 +187,29 @@ struct body_encoder {
   }
   void operator()(const close& c) const {
     w.u8(static_cast<std::uint8_t>(frame_type::close));
-    w.str(c.reason.substr(0, limits::close_reason_bytes_max));
+    w.str(shape::utf8_prefix(c.reason, limits::close_reason_bytes_max));
   }
 };
 
 frame read_hello(reader& r) {
   hello h;
   h.version = r.u16();
-  h.station = r.str(limits::station_id_bytes_max, "station id");
+  h.station = r.agreement_id(limits::station_id_bytes_max, "station id");
   r.raw(h.agreement_hash);
   h.boot_id = r.u64();
+  // The listener's hello names no path: the dialer chose it.
   h.path = r.str(limits::path_id_bytes_max, "path");
+  if (r.ok() && !h.path.empty() && !shape::valid_agreement_id(h.path, limits::path_id_bytes_max)) {
+    r.fail("path malformed");
+  }
   std::size_t n = r.u16();
   if (n > limits::hello_channels_max) r.fail("too many channels in hello");
   for (std::size_t i = 0; r.ok() && i < n; ++i) {
     resume_point p;
-    p.channel = r.str(limits::channel_id_bytes_max, "channel");
+    p.channel = r.agreement_id(limits::channel_id_bytes_max, "channel");
     p.next_expected = r.u64();
     if (r.ok() && p.next_expected == 0) r.fail("resume point 0");
+    if (r.ok() && p.next_expected > limits::sequence_max) r.fail("resume point out of range");
     h.resume.push_back(std::move(p));
   }
   return h;
@@ -245,8 +268,9 @@ result<frame> decode_body(std::span<const std::uint8_t> type_and_body) {
     case frame_type::data: f = data{read_message(r)}; break;
     case frame_type::ack: {
       ack a;
-      a.channel = r.str(limits::channel_id_bytes_max, "channel");
+      a.channel = r.agreement_id(limits::channel_id_bytes_max, "channel");
       a.up_to_seq = r.u64();
+      if (r.ok() && a.up_to_seq > limits::sequence_max) r.fail("receipt seq out of range");
       r.raw(a.chain);
       a.at_ms = r.i64();
       a.signature = r.str(limits::signature_bytes_max, "receipt signature");
@@ -255,7 +279,7 @@ result<frame> decode_body(std::span<const std::uint8_t> type_and_body) {
     }
     case frame_type::ping: f = ping{r.u64()}; break;
     case frame_type::pong: f = pong{r.u64()}; break;
-    case frame_type::close: f = close{r.str(limits::close_reason_bytes_max, "close reason")}; break;
+    case frame_type::close: f = close{r.text(limits::close_reason_bytes_max, "close reason")}; break;
     default:
       return fail(errc::protocol,
                   "unknown frame type " + std::to_string(static_cast<int>(type_and_body[0])));

@@ -1,5 +1,7 @@
 #include "evidence/bundle.hpp"
 
+#include "core/json_safe.hpp"
+
 #include "forms/utc_time.hpp"
 #include "storage/journal.hpp"
 
@@ -114,6 +116,11 @@ class checker {
     } catch (const bad_bundle& e) {
       v_.ok = false;
       v_.failure = e.what();
+    } catch (const json::exception& e) {
+      // A field of the wrong type that a check above missed: the bundle is refused, not the
+      // verifier crashed.
+      v_.ok = false;
+      v_.failure = std::string("malformed bundle: ") + e.what();
     }
     return v_;
   }
@@ -207,13 +214,13 @@ class checker {
       throw bad_bundle("the acknowledgement's signature is not valid for " + ack.from + "'s key");
     }
     auto body = json::parse(ack.body, nullptr, false);
-    if (!body.is_object() || body.value("reference", std::string{}) != msg_.id) {
+    if (json_safe::text(body, "reference") != msg_.id) {
       throw bad_bundle("the acknowledgement answers another message");
     }
-    std::string line = "It was acknowledged by " + body.value("answered_by", std::string{"(unnamed)"}) +
+    std::string line = "It was acknowledged by " + json_safe::text(body, "answered_by").value_or("(unnamed)") +
                        " at " + who(ack.from) + " at " + when(ack.created_at_ms) +
                        " (message " + ack.id + ", signed by " + ack.from + ")";
-    if (auto ans = body.value("answer", std::string{}); !ans.empty()) line += ", answering: \"" + ans + "\"";
+    if (auto ans = json_safe::text(body, "answer").value_or(""); !ans.empty()) line += ", answering: \"" + ans + "\"";
     v_.proven.push_back(line + ".");
   }
 

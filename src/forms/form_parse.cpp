@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/limits.hpp"
+#include "core/shape.hpp"
 #include "forms/form_limits.hpp"
 #include "forms/toml_read.hpp"
 
@@ -24,12 +25,7 @@ bool valid_name(std::string_view name) {
          });
 }
 
-bool valid_form_id(std::string_view id) {
-  return !id.empty() && id.size() <= hotline::limits::form_id_bytes_max &&
-         std::ranges::all_of(id, [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-         });
-}
+bool valid_form_id(std::string_view id) { return shape::valid_form_id(id); }
 
 // A table {ko, ru, en} of non-empty strings, nothing else.
 result<localized> parse_localized(const toml::table& parent, const std::string& prefix,

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cassert>
+
 #include "core/limits.hpp"
 
 namespace hotline::net {
@@ -25,6 +27,9 @@ struct peer_transport::impl : std::enable_shared_from_this<peer_transport::impl>
   void accept(tcp::acceptor& a);
   void handshake_inbound(tcp::socket socket);
   void dial(const std::string& peer, const std::string& path, const config::endpoint& to);
+  void resolve(const std::string& peer, const std::string& path, const config::endpoint& to);
+  void connect(std::vector<tcp::endpoint> endpoints, const std::string& peer,
+               const std::string& path, std::string remote);
   void handshake_outbound(std::unique_ptr<stream_type> stream, const std::string& peer,
                           const std::string& path, std::string remote);
 };
@@ -170,34 +175,70 @@ void peer_transport::impl::handshake_inbound(tcp::socket socket) {
 void peer_transport::impl::dial(const std::string& peer, const std::string& path,
                                 const config::endpoint& to) {
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(to.host, ec);
-  if (ec) {
-    // Host names resolve synchronously: agreements name stations by address in practice, and a
-    // name here is an operator's choice to accept a short blocking lookup.
-    tcp::resolver resolver(io);
-    auto results = resolver.resolve(to.host, std::to_string(to.port), ec);
-    if (ec || results.empty()) {
-      return h.on_dial_failed(peer, path, "cannot resolve " + to.host + ": " + ec.message());
-    }
-    address = results.begin()->endpoint().address();
-  }
+  const auto address = asio::ip::make_address(to.host, ec);
+  if (ec) return resolve(peer, path, to);
+  connect({tcp::endpoint(address, to.port)}, peer, path, to.to_string());
+}
+
+// A host name is resolved in the background (Asio runs getaddrinfo on a thread of its own), so a
+// slow name server never holds up the station's I/O thread. getaddrinfo cannot be interrupted:
+// when limits::dns_resolve_timeout_us passes first the dial fails there and then, and the late
+// answer is ignored.
+void peer_transport::impl::resolve(const std::string& peer, const std::string& path,
+                                   const config::endpoint& to) {
+  auto resolver = std::make_shared<tcp::resolver>(io);
+  auto timer = std::make_shared<asio::steady_timer>(io);
+  auto settled = std::make_shared<bool>(false);  // the dial has succeeded or failed already
+  timer->expires_after(std::chrono::microseconds(limits::dns_resolve_timeout_us));
+  timer->async_wait([self = shared_from_this(), resolver, settled, peer, path,
+                     host = to.host](boost::system::error_code ec) {
+    if (ec || *settled) return;
+    *settled = true;
+    resolver->cancel();
+    if (self->stopped) return;
+    self->h.on_dial_failed(peer, path,
+                           "cannot resolve " + host + ": no answer within " +
+                               std::to_string(limits::dns_resolve_timeout_us / 1000) + " ms");
+  });
+  resolver->async_resolve(
+      to.host, std::to_string(to.port),
+      [self = shared_from_this(), resolver, timer, settled, peer, path, host = to.host,
+       remote = to.to_string()](boost::system::error_code ec,
+                                const tcp::resolver::results_type& results) {
+        if (*settled) return;
+        *settled = true;
+        timer->cancel();
+        if (self->stopped) return;
+        if (ec || results.empty()) {
+          return self->h.on_dial_failed(
+              peer, path, "cannot resolve " + host + ": " + (ec ? ec.message() : "no address"));
+        }
+        std::vector<tcp::endpoint> endpoints;
+        for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+        self->connect(std::move(endpoints), peer, path, remote);
+      });
+}
+
+// Tries each address in turn (a name may resolve to IPv6 and IPv4 both) until one accepts.
+void peer_transport::impl::connect(std::vector<tcp::endpoint> endpoints, const std::string& peer,
+                                   const std::string& path, std::string remote) {
+  assert(!endpoints.empty());
   auto stream = std::make_unique<stream_type>(io, *ctx);
-  tcp::endpoint endpoint(address, to.port);
   auto timer = arm_deadline(*stream);
   stream_type& ref = *stream;
-  ref.lowest_layer().async_connect(
-      endpoint, [self = shared_from_this(), s = std::move(stream), timer, peer, path,
-                 remote = to.to_string()](boost::system::error_code ec2) mutable {
+  asio::async_connect(
+      ref.lowest_layer(), endpoints,
+      [self = shared_from_this(), s = std::move(stream), timer, peer, path,
+       remote = std::move(remote)](boost::system::error_code ec, const tcp::endpoint&) mutable {
         if (self->stopped) return;
-        if (ec2) {
+        if (ec) {
           timer->cancel();
-          return self->h.on_dial_failed(peer, path, "connect to " + remote + ": " + ec2.message());
+          return self->h.on_dial_failed(peer, path, "connect to " + remote + ": " + ec.message());
         }
         boost::system::error_code ignored;
         s->lowest_layer().set_option(tcp::no_delay(true), ignored);
         self->handshake_outbound(std::move(s), peer, path, remote);
       });
-  (void)timer;
 }
 
 void peer_transport::impl::handshake_outbound(std::unique_ptr<stream_type> stream,

@@ -40,6 +40,10 @@ class peer_transport {
                                                         handler& h);
   ~peer_transport();
 
+  // Dials `to` and reports the outcome to the handler, never from inside this call: on_connected
+  // once the TLS link is up, or on_dial_failed. A host name (not an IP address) is resolved
+  // without blocking the I/O thread, within limits::dns_resolve_timeout_us, and every address it
+  // resolves to is tried in turn.
   void dial(const std::string& peer, const std::string& path, const config::endpoint& to);
   void stop();
   std::vector<std::uint16_t> bound_ports() const;

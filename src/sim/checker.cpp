@@ -1,5 +1,6 @@
 #include "sim/checker.hpp"
 
+#include <array>
 #include <set>
 
 #include "core/limits.hpp"
@@ -21,10 +22,12 @@ const core::channel_status* find_status(const std::vector<core::channel_status>&
 }
 
 // The receiver's inbox on `channel`: contiguous from seq 1, each message posted by the sender
-// exactly as it left, at the seq the sender gave it.
+// exactly as it left, at the seq the sender gave it, and messages of one precedence in the order
+// they were posted (flash may overtake routine, never one routine message another).
 result<void> check_inbox(station& from, station& to, const std::string& channel,
                          const std::vector<storage::stored_message>& inbox) {
   std::set<std::string> seen;
+  std::array<std::uint64_t, precedence_count> last_posted{};  // by precedence: post order
   for (std::size_t i = 0; i < inbox.size(); ++i) {
     const message& m = inbox[i].msg;
     std::string where = to.id() + " inbox " + channel + " seq " + std::to_string(m.seq);
@@ -37,6 +40,13 @@ result<void> check_inbox(station& from, station& to, const std::string& channel,
         m.created_at_ms != p.created_at_ms) {
       return broken(where + ": " + m.id + " differs from what was posted");
     }
+    const std::uint64_t order = from.post_order().at(m.id);
+    std::uint64_t& last = last_posted[static_cast<std::size_t>(m.prec)];
+    if (order < last) {
+      return broken(where + ": " + m.id + " overtook an earlier " + std::string(to_string(m.prec)) +
+                    " post");
+    }
+    last = order;
     auto out = from.storage().store().get(m.id);
     if (!out) return broken("get(" + m.id + ") at " + from.id() + ": " + out.error().message);
     if (!*out || (*out)->direction != storage::box::out || (*out)->msg.seq != m.seq) {

@@ -2,9 +2,10 @@
 //
 // For one direction (sender -> receiver) of every channel: every post acknowledged to the
 // sender's officer is in the receiver's inbox exactly once; the inbox holds seqs 1..n with no
-// gap; each message has the same seq, text and precedence on both disks; nothing is in an inbox
-// that was never posted; every outbound message is marked delivered; and each engine's status
-// agrees with its store. Reads stores and engines only.
+// gap; each message has the same seq, text and precedence on both disks; messages of one
+// precedence arrive in the order they were posted; nothing is in an inbox that was never posted;
+// every outbound message is marked delivered; and each engine's status agrees with its store.
+// Reads stores and engines only.
 #pragma once
 
 #include "core/error.hpp"

@@ -15,6 +15,24 @@ void disk::submit(core::persist_action action, done_fn done) {
   if (!busy_) schedule_next();
 }
 
+void disk::read(core::load_action action, read_fn done) {
+  const std::uint64_t gen = generation_;
+  sched_.after(rng_.between(latency_us_min_, latency_us_max_),
+               [this, gen, action = std::move(action), done = std::move(done)] {
+                 if (gen != generation_) return;
+                 result<std::vector<message>> rows = fail(errc::io, "simulated read error");
+                 if (!rng_.chance(failure_chance_)) {
+                   rows = store_->queued_after(action.channel, action.prec, action.after_id,
+                                               action.messages_max, action.bytes_max);
+                   // A real store refusing a read the engine asked for means the engine asked
+                   // for something that is not there.
+                   if (!rows && store_error_.empty()) store_error_ = rows.error().message;
+                 }
+                 ++reads_;
+                 done(action, std::move(rows));
+               });
+}
+
 void disk::crash() {
   queue_.clear();
   busy_ = false;

@@ -3,7 +3,9 @@
 // The store (SQLite in memory) is the station's disk: it survives crashes. Persist actions are
 // committed one at a time, in the order submitted, each after a random latency. A crash discards
 // every action not yet committed. With probability `failure_chance` a commit fails instead: the
-// batch is not applied and its callback hears `false`, as after a disk error. Not thread-safe.
+// batch is not applied and its callback hears `false`, as after a disk error. Reads of queued
+// messages (the engine's load actions) take a random latency too, and fail with the same
+// chance. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,14 @@ class disk {
   void set_latency_us(std::int64_t min_us, std::int64_t max_us);
 
   void submit(core::persist_action action, done_fn done);
+
+  // Answers a load action (reading queued messages back) after a random latency, apart from the
+  // commit queue: a read may see commits submitted after it. It fails with the same chance as a
+  // commit. A crash forgets reads in flight; their callbacks never run.
+  using read_fn =
+      std::function<void(const core::load_action& action, result<std::vector<message>> rows)>;
+  void read(core::load_action action, read_fn done);
+  std::uint64_t reads() const { return reads_; }
   // Forgets every action not yet committed; their callbacks never run.
   void crash();
   bool idle() const { return queue_.empty(); }
@@ -63,6 +73,7 @@ class disk {
   std::int64_t latency_us_max_ = 5'000;
   std::uint64_t commits_ = 0;
   std::uint64_t failures_ = 0;
+  std::uint64_t reads_ = 0;
   std::string store_error_;
 };
 

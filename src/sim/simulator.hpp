@@ -39,6 +39,9 @@ struct sim_config {
   int partitions = 0;
   std::int64_t partition_us_max = 8'000'000;
   std::int64_t delivery_deadline_us = 60'000'000;
+  // How much of each queue the engines keep in memory (core/send_queue.hpp).
+  std::size_t queue_memory_messages_max = limits::queue_memory_messages_max;
+  std::size_t queue_memory_bytes_max = limits::queue_memory_bytes_max;
 };
 
 // The signing key a simulated station uses, derived from its id (runs are reproducible).
@@ -107,6 +110,7 @@ struct seed_outcome {
   std::size_t acknowledged = 0;  // posts acknowledged to officers, both stations
   std::uint64_t restarts = 0;    // engine incarnations beyond the first, both stations
   std::uint64_t disk_failures = 0;
+  std::uint64_t disk_reads = 0;  // queued messages read back from the store (load actions)
 };
 
 // One whole seeded run: chaos, heal, settle, check.

@@ -29,6 +29,8 @@ void station::start() {
   cfg.peers = {{setup_.peer, setup_.paths}};
   cfg.signing_key = setup_.key;
   cfg.peer_keys = setup_.peer_keys;
+  cfg.queue_memory_messages_max = setup_.queue_memory_messages_max;
+  cfg.queue_memory_bytes_max = setup_.queue_memory_bytes_max;
   cfg.wall_ms = [this] { return epoch_ms + sched_.now_us() / 1000; };
   std::vector<records::channel_recovery> recovered;
   for (const auto& c : setup_.channels) {
@@ -67,6 +69,7 @@ std::string station::post(const std::string& channel, precedence p) {
   if (!token) return {};
   m.from = setup_.id;
   posted_[m.id] = m;
+  post_order_[m.id] = next_post_ - 1;
   post_tokens_[*token] = m.id;
   drain();
   return m.id;
@@ -105,6 +108,14 @@ void station::drain() {
         if (inc == incarnation_) persisted(a, ok);
       });
     }
+    for (auto& l : e.loads) {
+      trace_.mix(l.token);
+      std::uint64_t inc = incarnation_;
+      disk_.read(std::move(l),
+                 [this, inc](const core::load_action& a, result<std::vector<message>> rows) {
+                   if (inc == incarnation_ && up()) loaded(a, std::move(rows));
+                 });
+    }
     for (const auto& ev : e.events) {
       trace_.mix(static_cast<std::uint64_t>(ev.kind));
       trace_.mix(ev.detail);
@@ -122,12 +133,22 @@ void station::persisted(const core::persist_action& action, bool ok) {
   }
   engine_->on_persisted(sched_.now_us(), action.token, ok);
   drain();
-  if (engine_->failed()) {
-    // The driver contract: a failed commit means the engine is rebuilt from the store.
-    trace_.mix(std::string_view("rebuild"));
-    crash();
-    start();
-  }
+  rebuild_if_failed();
+}
+
+void station::loaded(const core::load_action& action, result<std::vector<message>> rows) {
+  trace_.mix(rows ? rows->size() : 0);
+  engine_->on_loaded(sched_.now_us(), action.token, std::move(rows));
+  drain();
+  rebuild_if_failed();
+}
+
+void station::rebuild_if_failed() {
+  if (!up() || !engine_->failed()) return;
+  // The driver contract: a failed commit or read means the engine is rebuilt from the store.
+  trace_.mix(std::string_view("rebuild"));
+  crash();
+  start();
 }
 
 void station::schedule_tick() {

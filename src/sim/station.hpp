@@ -2,11 +2,12 @@
 //
 // The station owns the disk (a real store that survives crashes) and, while up, one engine
 // incarnation restored from that disk. It routes the engine's effects: bytes, closes and dials
-// to the network, persists to the disk, and wakes the engine when it asks. A crash drops the
-// engine, its connections and every write not yet committed; a restart builds a new engine (new
-// boot id) from the store. A failed commit rebuilds the engine at once, as the driver contract
-// requires. The station also keeps the officer's view: what was posted, and which posts were
-// acknowledged (their persist reported ok). Not thread-safe.
+// to the network, persists and loads (reads of queued messages) to the disk, and wakes the
+// engine when it asks. A crash drops the engine, its connections and every write not yet
+// committed; a restart builds a new engine (new boot id) from the store. A failed commit or read
+// rebuilds the engine at once, as the driver contract requires. The station also keeps the
+// officer's view: what was posted, in what order, and which posts were acknowledged (their
+// persist reported ok). Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,9 @@ struct station_setup {
   wire::hash256 agreement{};
   signing::secret_key key;  // signs this station's messages, receipts and journal
   std::map<std::string, signing::public_key> peer_keys;
+  // How much of each queue the engine keeps in memory; small values make it read from disk often.
+  std::size_t queue_memory_messages_max = limits::queue_memory_messages_max;
+  std::size_t queue_memory_bytes_max = limits::queue_memory_bytes_max;
 };
 
 class station {
@@ -65,6 +69,8 @@ class station {
   disk& storage() { return disk_; }
   const core::engine* engine() const { return engine_.get(); }
   const std::map<std::string, message>& posted() const { return posted_; }
+  // Each post's place in the order the officer made them (1, 2, 3, ...), by message id.
+  const std::map<std::string, std::uint64_t>& post_order() const { return post_order_; }
   const std::set<std::string>& acknowledged() const { return acknowledged_; }
   // The first broken rule seen while driving the engine, empty if none.
   const std::string& fault() const { return fault_; }
@@ -78,6 +84,8 @@ class station {
 
  private:
   void persisted(const core::persist_action& action, bool ok);
+  void loaded(const core::load_action& action, result<std::vector<message>> rows);
+  void rebuild_if_failed();
   void schedule_tick();
   void tick(std::int64_t at_us);
   void note_fault(std::string what);
@@ -94,6 +102,7 @@ class station {
   bool in_tick_ = false;
   std::map<std::uint64_t, std::string> post_tokens_;  // persist token -> message id
   std::map<std::string, message> posted_;
+  std::map<std::string, std::uint64_t> post_order_;
   std::set<std::string> acknowledged_;
   std::uint64_t next_post_ = 1;
   std::function<bool(const core::persist_action&)> crash_after_commit_;

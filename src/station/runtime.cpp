@@ -10,7 +10,9 @@
 #include <signal.h>
 #include <spawn.h>
 
+#include "core/json_safe.hpp"
 #include "core/limits.hpp"
+#include "core/shape.hpp"
 #include "forms/utc_time.hpp"
 #include "forms/validate.hpp"
 #include "station/ids.hpp"
@@ -122,6 +124,7 @@ runtime::runtime(asio::io_context& io, const config::station_config& cfg,
       agreement_(agreement),
       store_(store),
       engine_cfg_(make_engine_config(cfg, agreement)),
+      commits_(store),
       watch_(make_watch(agreement, engine_cfg_.channel_peer)),
       watch_timer_(io),
       timer_(io) {}
@@ -144,6 +147,11 @@ result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
     }
   }
   rt->engine_cfg_.peer_keys = std::move(keys.peer_keys);
+  // An id the store cannot look up counts as taken: the peer resends, and nothing is lost.
+  rt->engine_cfg_.id_taken = [rt = rt.get()](const std::string& id) {
+    auto found = rt->store_.get(id);
+    return !found || found->has_value();
+  };
   if (!key.empty() && keys.station_key != key.public_half()) {
     return fail(errc::refused, "the signing key in " + cfg.signing_key.string() +
                                    " is not the one the agreement pins for " + cfg.station);
@@ -187,9 +195,14 @@ result<void> runtime::keep_agreement() {
 }
 
 result<void> runtime::restore_watch() {
-  auto waiting = store_.awaiting_ack(limits::queue_messages_max);
-  if (!waiting) return std::unexpected(waiting.error());
-  for (const auto& m : *waiting) watch_.track(tracked_of(m.msg, m.direction == storage::box::out));
+  // A page at a time: a station restarted with a long queue must not read every body at once.
+  for (std::int64_t after = 0;;) {
+    auto page = store_.awaiting_ack(after, limits::list_limit_max);
+    if (!page) return std::unexpected(page.error());
+    for (const auto& m : *page) watch_.track(tracked_of(m.msg, m.direction == storage::box::out));
+    if (page->size() < limits::list_limit_max) break;
+    after = page->back().cursor;
+  }
   for (const auto& [channel, peer] : engine_cfg_.channel_peer) {
     auto last = store_.last_sent(channel, core::form_link_test);
     if (!last) return std::unexpected(last.error());
@@ -232,7 +245,7 @@ void runtime::watch_tick() {
   // Deadlines are minutes long; a one-second tick keeps escalation prompt without a timer each.
   watch_timer_.expires_after(std::chrono::seconds(1));
   watch_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) watch_tick();
+    if (!ec) guarded("the watch", std::nullopt, [this] { watch_tick(); });
   });
 }
 
@@ -267,6 +280,15 @@ void runtime::escalate(const core::escalation& e) {
 // The peer's signed checkpoint contradicts this station's history: one of the two was
 // rewritten. Every console hears it, and the supervisor's hook is called, as for an escalation.
 void runtime::raise_alarm(const core::event& e) {
+  // The peer decides when its receipts match and when not; alternating them must not flood
+  // the consoles or start a process each time. The receipts themselves are all journaled.
+  auto gate = alarm_gates_.try_emplace(e.channel, limits::alarms_per_minute_max, limits::minute_us)
+                  .first;
+  if (!gate->second.admit(now_us())) {
+    spdlog::warn("attestation mismatch with {} on {} again; alarm already raised this minute",
+                 e.peer, e.channel);
+    return;
+  }
   spdlog::critical("ALARM: attestation mismatch with {} on {}: {}", e.peer, e.channel, e.detail);
   service_event ev{service_event::kind::alarm, std::nullopt};
   ev.detail = e.detail;
@@ -288,6 +310,14 @@ void runtime::run_hook(const core::escalation& e) {
 
 void runtime::spawn_hook(std::vector<std::string> vars) {
   if (cfg_.escalation_hook.empty()) return;
+  // A burst of escalations (a flood of flash traffic nobody answers) must not become a burst of
+  // processes. The next hook that runs is told how many were skipped.
+  const auto skipped = hook_gate_.admit(now_us());
+  if (!skipped) {
+    spdlog::warn("escalation hook not run: more than {} this minute", limits::hooks_per_minute_max);
+    return;
+  }
+  vars.push_back("HOTLINE_HOOKS_SKIPPED=" + std::to_string(*skipped));
   // The hook runs without a shell, with what it needs in its environment; the station does not
   // wait for it (SIGCHLD is ignored, so it is reaped by the kernel).
   std::vector<std::string> env_strings;
@@ -308,7 +338,7 @@ void runtime::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (transport_) transport_->stop();
-  while (!commit_queue_.empty()) flush();
+  while (!commits_.empty()) flush();
   for (auto& [id, c] : conns_) c->close();
   conns_.clear();
   timer_.cancel();
@@ -323,8 +353,32 @@ std::int64_t runtime::now_us() const {
 std::int64_t runtime::wall_ms() { return system_ms(); }
 
 void runtime::drive() {
-  apply(engine_->take());
+  // Answering a load gives the engine more to do (number what was read, send it), so effects
+  // are applied until it has none left.
+  for (core::effects e = engine_->take(); !e.empty(); e = engine_->take()) apply(std::move(e));
   arm_timer();
+}
+
+// Reads the queued messages the engine asked for back from the store, on this thread, which owns
+// the store. A failed read stops the engine, which is then rebuilt from the store as after a
+// failed commit.
+void runtime::answer_loads(const std::vector<core::load_action>& loads) {
+  const std::uint64_t generation = engine_generation_;
+  for (const auto& l : loads) {
+    if (engine_generation_ != generation) return;  // asked by an engine since rebuilt
+    auto rows = store_.queued_after(l.channel, l.prec, l.after_id, l.messages_max, l.bytes_max);
+    if (!rows) {
+      spdlog::error("cannot read the queue of {} back from the store: {}", l.channel,
+                    rows.error().message);
+    }
+    engine_->on_loaded(now_us(), l.token, std::move(rows));
+    if (!engine_->failed()) continue;
+    spdlog::error("rebuilding link state from the store after a failed read");
+    if (auto r = rebuild_engine(); !r) {
+      spdlog::critical("cannot read the store back: {}", r.error().message);
+    }
+    engine_->on_tick(now_us());
+  }
 }
 
 void runtime::apply(core::effects e) {
@@ -346,14 +400,15 @@ void runtime::apply(core::effects e) {
     }
     transport_->dial(d.peer, d.path, ep->second);
   }
-  for (auto& p : e.persists) commit_queue_.push_back({std::move(p), engine_generation_});
-  if (!commit_queue_.empty()) schedule_flush();
+  for (auto& p : e.persists) commits_.enqueue(std::move(p), engine_generation_);
+  if (!commits_.empty()) schedule_flush();
   bool status_changed = false;
   for (const auto& ev : e.events) {
     log_event(ev);
     status_changed = status_changed || ev.kind != core::event_kind::storage_failed;
   }
   if (status_changed) publish({service_event::kind::status, std::nullopt});
+  answer_loads(e.loads);
 }
 
 void runtime::arm_timer() {
@@ -363,8 +418,10 @@ void runtime::arm_timer() {
   timer_.expires_at(epoch_ + std::chrono::microseconds(at));
   timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopped_) return;
-    engine_->on_tick(now_us());
-    drive();
+    guarded("a timer", std::nullopt, [this] {
+      engine_->on_tick(now_us());
+      drive();
+    });
   });
 }
 
@@ -372,38 +429,22 @@ void runtime::schedule_flush() {
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
   // Posting lets every request and frame already read join this commit: group commit.
-  asio::post(io_, [this] { flush(); });
+  asio::post(io_, [this] { guarded("a commit", std::nullopt, [this] { flush(); }); });
 }
 
 void runtime::flush() {
   flush_scheduled_ = false;
-  std::vector<queued_persist> batch;
-  std::vector<records::record> recs;
-  while (!commit_queue_.empty()) {
-    auto& q = commit_queue_.front();
-    // Half the limit: inbound answers and flags may add one record each before the commit.
-    if (!batch.empty() &&
-        recs.size() + q.action.records.size() > limits::group_commit_records_max / 2) {
-      break;
+  storage::group_commit::batch batch = commits_.take(engine_generation_);
+  for (const auto& a : batch.stale) {
+    // Issued by an engine that has since been rebuilt: never committed, never acknowledged.
+    if (auto cb = post_callbacks_.extract(a.token); !cb.empty()) {
+      cb.mapped()(fail(errc::unavailable, "the station restarted its link state; post again"));
     }
-    if (q.engine_generation == engine_generation_) {
-      for (const auto& r : q.action.records) recs.push_back(r);
-      if (auto extra = extra_records_.extract(q.action.token); !extra.empty()) {
-        for (auto& r : extra.mapped()) recs.push_back(std::move(r));
-      }
-      batch.push_back(std::move(q));
-    } else {
-      // Issued by an engine that has since been rebuilt: never committed, never acknowledged.
-      extra_records_.erase(q.action.token);
-      if (auto cb = post_callbacks_.extract(q.action.token); !cb.empty()) {
-        cb.mapped()(fail(errc::unavailable, "the station restarted its link state; post again"));
-      }
-    }
-    commit_queue_.pop_front();
   }
-  if (batch.empty()) return;
-  annotate_inbound(recs);
-  auto committed = store_.commit(recs, wall_ms());
+  if (batch.actions.empty()) return;
+  auto committed = commits_.commit(batch, wall_ms(),
+                                   [this](std::vector<records::record>& recs) { annotate_inbound(recs); });
+  const auto& recs = batch.records;
   if (committed) after_commit(recs);
   if (!committed) spdlog::error("store commit failed: {}", committed.error().message);
   // Consumers hear of a received message before the engine signs its receipt.
@@ -416,16 +457,16 @@ void runtime::flush() {
     }
   }
   std::int64_t now = now_us();
-  for (const auto& q : batch) {
-    engine_->on_persisted(now, q.action.token, committed.has_value());
-    auto cb = post_callbacks_.extract(q.action.token);
+  for (const auto& action : batch.actions) {
+    engine_->on_persisted(now, action.token, committed.has_value());
+    auto cb = post_callbacks_.extract(action.token);
     if (cb.empty()) continue;
     if (!committed) {
       cb.mapped()(fail(errc::io, "the station could not store the message: " +
                                      committed.error().message));
       continue;
     }
-    const auto& posted = std::get<records::posted>(q.action.records.front());
+    const auto& posted = std::get<records::posted>(action.records.front());
     auto stored = store_.get(posted.msg.id);
     if (stored && *stored) {
       cb.mapped()(**stored);
@@ -442,12 +483,17 @@ void runtime::flush() {
     engine_->on_tick(now_us());
   }
   if (!stopped_) drive();
-  if (!commit_queue_.empty()) schedule_flush();
+  if (!commits_.empty()) schedule_flush();
 }
 
 void runtime::on_connected(std::shared_ptr<net::peer_connection> conn, core::direction dir,
                            const std::string& peer, const std::string& path) {
   if (stopped_) return conn->close();
+  guarded("a new link", std::nullopt, [&] { connected(std::move(conn), dir, peer, path); });
+}
+
+void runtime::connected(std::shared_ptr<net::peer_connection> conn, core::direction dir,
+                        const std::string& peer, const std::string& path) {
   core::conn_id id = engine_->on_connected(now_us(), dir, peer, path);
   spdlog::debug("{} TLS link with {} ({}) ready", dir == core::direction::inbound ? "inbound" : "outbound",
                 peer, conn->remote());
@@ -471,14 +517,47 @@ void runtime::on_dial_failed(const std::string& peer, const std::string& path,
 }
 
 void runtime::on_bytes(std::uint64_t id, std::span<const std::uint8_t> bytes) {
-  engine_->on_bytes(now_us(), id, bytes);
-  drive();
+  guarded("a frame from the peer", id, [&] {
+    engine_->on_bytes(now_us(), id, bytes);
+    drive();
+  });
 }
 
 void runtime::on_closed(std::uint64_t id, const std::string& reason) {
-  conns_.erase(id);
-  engine_->on_disconnected(now_us(), id, reason);
-  drive();
+  guarded("a closed link", id, [&] {
+    conns_.erase(id);
+    engine_->on_disconnected(now_us(), id, reason);
+    drive();
+  });
+}
+
+// A handler that throws is a bug, or input the edge failed to refuse. Either way the station
+// goes on serving: the connection the input came on is closed, and the link state is rebuilt
+// from the store, exactly as after a failed commit, so that nothing half-applied survives.
+template <class F>
+void runtime::guarded(const char* what, std::optional<core::conn_id> conn, F&& f) {
+  try {
+    f();
+    return;
+  } catch (const std::exception& e) {
+    spdlog::error("handling {} failed: {}; closing the link and rebuilding from the store", what,
+                  e.what());
+  } catch (...) {
+    spdlog::error("handling {} failed; closing the link and rebuilding from the store", what);
+  }
+  ++handler_failures_;
+  try {
+    if (conn) {
+      if (auto it = conns_.find(*conn); it != conns_.end()) it->second->close();
+      conns_.erase(*conn);
+    }
+    if (auto r = rebuild_engine(); !r) {
+      spdlog::critical("cannot read the store back: {}", r.error().message);
+    }
+    if (!stopped_) drive();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot recover from a failed handler: {}", e.what());
+  }
 }
 
 void runtime::log_event(const core::event& e) {
@@ -553,7 +632,7 @@ void runtime::submit(message m, std::vector<records::record> extra, post_callbac
   auto token = engine_->post(now_us(), std::move(m));
   if (!token) return done(std::unexpected(token.error()));
   post_callbacks_[*token] = std::move(done);
-  if (!extra.empty()) extra_records_[*token] = std::move(extra);
+  if (!extra.empty()) commits_.attach(*token, std::move(extra));
   drive();
 }
 
@@ -572,6 +651,11 @@ void runtime::acknowledge(ack_request req, post_callback done) {
   if (m.acknowledged_at_ms) {
     return done(fail(errc::conflict, "already acknowledged by " + m.acknowledged_by, "id"));
   }
+  // Two officers pressing Acknowledge at once: the first one's answer is on its way and the
+  // store has not recorded it yet; the second must not send another.
+  if (!acks_in_flight_.insert(m.msg.id).second) {
+    return done(fail(errc::conflict, "an acknowledgement of this message is already being sent", "id"));
+  }
   nlohmann::json body{{"reference", m.msg.id}, {"answered_by", req.by}};
   bool link_test = m.msg.form == core::form_link_test;
   if (!link_test && !req.answer.empty()) body["answer"] = req.answer;
@@ -584,6 +668,7 @@ void runtime::acknowledge(ack_request req, post_callback done) {
   std::string id = m.msg.id;
   submit(std::move(ack), {records::acknowledged{id, req.by, req.answer, 0}},
          [this, id, done = std::move(done)](result<storage::stored_message> r) {
+           acks_in_flight_.erase(id);
            if (!r) return done(std::move(r));
            auto acked = store_.get(id);
            if (acked && *acked) return done(**acked);
@@ -594,20 +679,14 @@ void runtime::acknowledge(ack_request req, post_callback done) {
 // Inbound answers annotate the message they answer; other inbound messages are validated again
 // here, and one that fails is kept and flagged, never dropped.
 void runtime::annotate_inbound(std::vector<records::record>& recs) {
+  std::set<std::string> answered;  // ids this batch already acknowledges
   std::size_t n = recs.size();
   for (std::size_t i = 0; i < n; ++i) {
     const auto* r = std::get_if<records::received>(&recs[i]);
     if (!r) continue;
     const message& m = r->msg;
     if (is_answer(m.form)) {
-      auto body = nlohmann::json::parse(m.body, nullptr, false);
-      if (body.is_object() && body.contains("reference") && body["reference"].is_string()) {
-        recs.push_back(records::acknowledged{body["reference"].get<std::string>(),
-                                             body.value("answered_by", std::string{}),
-                                             body.value("answer", std::string{}), m.created_at_ms});
-      } else {
-        recs.push_back(records::flagged{m.id, "acknowledgement without a reference"});
-      }
+      recs.push_back(answer_record(m, answered));
       continue;
     }
     if (!catalog_) continue;
@@ -626,6 +705,40 @@ void runtime::annotate_inbound(std::vector<records::record>& recs) {
                                  : result<nlohmann::json>(fail(errc::invalid_argument, "fields are not a JSON object", "fields"));
     if (!ok) recs.push_back(records::flagged{m.id, ok.error().field + ": " + ok.error().message});
   }
+}
+
+// The peer's answer may acknowledge only a message this station sent it, on the same channel,
+// that asks for an answer of that kind and has none yet. Anything else is the peer claiming
+// something about this station's state that is not so: the answer is kept, flagged with why,
+// and changes nothing.
+records::record runtime::answer_record(const message& m, std::set<std::string>& answered) {
+  const auto refused = [&m](const std::string& why) {
+    return records::flagged{m.id, "acknowledgement refused: " + why};
+  };
+  const auto body = nlohmann::json::parse(m.body, nullptr, false);
+  const auto reference = json_safe::text(body, "reference");
+  if (!reference || !shape::valid_message_id(*reference)) return refused("no valid reference");
+  const auto by = json_safe::text(body, "answered_by");
+  if (!by || by->empty() || by->size() > limits::answered_by_bytes_max) {
+    return refused("answered_by must name who answered (1 to " +
+                   std::to_string(limits::answered_by_bytes_max) + " bytes)");
+  }
+  const auto answer = body.contains("answer") ? json_safe::text(body, "answer") : std::string{};
+  if (!answer) return refused("answer must be text");
+  auto target = store_.get(*reference);
+  if (!target || !*target) return refused("it answers " + *reference + ", which this station never sent");
+  const storage::stored_message& t = **target;
+  if (t.direction != storage::box::out || t.msg.channel != m.channel) {
+    return refused("it answers " + *reference + ", which this station did not send on " + m.channel);
+  }
+  const bool link_test = t.msg.form == core::form_link_test;
+  if (is_answer(t.msg.form) || link_test != (m.form == core::form_link_test_reply)) {
+    return refused("a " + m.form + " cannot answer a " + t.msg.form);
+  }
+  if (t.acknowledged_at_ms || !answered.insert(*reference).second) {
+    return refused(*reference + " is already acknowledged");
+  }
+  return records::acknowledged{*reference, *by, *answer, m.created_at_ms};
 }
 
 void runtime::after_commit(const std::vector<records::record>& recs) {

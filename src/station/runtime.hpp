@@ -17,14 +17,18 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "config/agreement.hpp"
 #include "config/station_config.hpp"
 #include "core/engine.hpp"
+#include "core/limits.hpp"
+#include "core/rate_gate.hpp"
 #include "core/watch.hpp"
 #include "forms/catalog.hpp"
 #include "net/peer_transport.hpp"
 #include "station/service.hpp"
+#include "storage/group_commit.hpp"
 #include "storage/store.hpp"
 #include "storage/translations.hpp"
 
@@ -47,6 +51,9 @@ class runtime final : public service,
   // Stops accepting and dialing, commits what is queued, closes every link.
   void stop();
   std::vector<std::uint16_t> peer_ports() const { return transport_->bound_ports(); }
+  // Handlers that threw and were recovered from (the link closed, the engine rebuilt). Zero in a
+  // healthy station: anything else is a bug or input that the edge failed to refuse.
+  std::uint64_t handler_failures() const { return handler_failures_; }
 
   void post(post_request req, post_callback done) override;
   void acknowledge(ack_request req, post_callback done) override;
@@ -81,11 +88,16 @@ class runtime final : public service,
   void on_closed(std::uint64_t id, const std::string& reason) override;
 
   result<void> rebuild_engine();
+  template <class F>
+  void guarded(const char* what, std::optional<core::conn_id> conn, F&& f);
+  void connected(std::shared_ptr<net::peer_connection> conn, core::direction dir,
+                 const std::string& peer, const std::string& path);
   result<void> restore_watch();
   result<void> keep_agreement();
   result<message> prepare(post_request& req);
   void submit(message m, std::vector<records::record> extra, post_callback done);
   void annotate_inbound(std::vector<records::record>& recs);
+  records::record answer_record(const message& m, std::set<std::string>& answered);
   void after_commit(const std::vector<records::record>& recs);
   void watch_tick();
   void send_link_test(const std::string& channel);
@@ -94,6 +106,7 @@ class runtime final : public service,
   void raise_alarm(const core::event& e);
   void spawn_hook(std::vector<std::string> vars);
   void apply(core::effects e);
+  void answer_loads(const std::vector<core::load_action>& loads);
   void drive();
   void schedule_flush();
   void flush();
@@ -103,10 +116,6 @@ class runtime final : public service,
   std::int64_t now_us() const;
   static std::int64_t wall_ms();
 
-  struct queued_persist {
-    core::persist_action action;
-    std::uint64_t engine_generation = 0;
-  };
 
   boost::asio::io_context& io_;
   const config::station_config& cfg_;
@@ -117,9 +126,8 @@ class runtime final : public service,
   std::uint64_t engine_generation_ = 0;
   std::unique_ptr<net::peer_transport> transport_;
   std::map<core::conn_id, std::shared_ptr<net::peer_connection>> conns_;
-  std::deque<queued_persist> commit_queue_;
+  storage::group_commit commits_;
   std::map<std::uint64_t, post_callback> post_callbacks_;  // persist token -> waiting post
-  std::map<std::uint64_t, std::vector<records::record>> extra_records_;  // token -> same commit
   const forms::catalog* catalog_ = nullptr;
   // On the store's connection; null when the store is not SQLite (no translations kept).
   std::unique_ptr<storage::translations> translations_;
@@ -133,6 +141,11 @@ class runtime final : public service,
   std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   std::int64_t started_at_ms_ = 0;
   std::map<std::pair<std::string, std::string>, std::string> last_dial_error_;
+  core::rate_gate hook_gate_{limits::hooks_per_minute_max, limits::minute_us};
+  std::map<std::string, core::rate_gate> alarm_gates_;  // by channel
+  // Received messages whose acknowledgement is posted but not yet committed.
+  std::set<std::string> acks_in_flight_;
+  std::uint64_t handler_failures_ = 0;  // handlers that threw and were recovered from
 };
 
 }  // namespace hotline::station

@@ -43,7 +43,10 @@ struct user {
   std::string password_hash;  // crypto_pwhash_str output; never the password
   bool disabled = false;
   std::int64_t created_at_ms = 0;
-  std::int64_t failed_attempts = 0;  // consecutive failed logins since the last success
+  // The former per-user lockout's columns. The station no longer sets them: its lockout is per
+  // user and remote address (api/login_throttle.hpp), so that nobody can lock a user out from
+  // another machine. A new password still clears them.
+  std::int64_t failed_attempts = 0;
   std::int64_t locked_until_ms = 0;  // 0: not locked
 };
 
@@ -71,12 +74,6 @@ struct audit_entry {
   std::string detail;  // free text for people; never a password or a session secret
 };
 
-// Where a user's login failures stand after one more.
-struct login_failures {
-  std::int64_t failed_attempts = 0;
-  std::int64_t locked_until_ms = 0;
-};
-
 class accounts {
  public:
   virtual ~accounts() = default;
@@ -92,14 +89,6 @@ class accounts {
   virtual result<void> set_disabled(std::string_view name, bool disabled) = 0;
   virtual result<void> set_password_hash(std::string_view name, std::string_view hash) = 0;
   virtual result<void> set_language(std::string_view name, std::string_view language) = 0;
-
-  // Counts one more failed login. When the count reaches `failures_max` the user is locked until
-  // now_ms + lockout_ms and the count starts again from zero. Atomic, so logins checked side by
-  // side cannot lose a failure.
-  virtual result<login_failures> note_login_failure(std::string_view name, std::int64_t now_ms,
-                                                    std::int64_t failures_max,
-                                                    std::int64_t lockout_ms) = 0;
-  virtual result<void> note_login_success(std::string_view name) = 0;
 
   // Stores a new session, first removing that user's oldest sessions so that at most
   // `per_user_max` remain, counting the new one.

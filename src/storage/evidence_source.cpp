@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_safe.hpp"
+
 #include "storage/message_rows.hpp"
 #include "storage/sqlite_journal.hpp"
 #include "storage/sqlite_store.hpp"
@@ -55,8 +57,8 @@ result<void> find_station(sqlite3* db, evidence_material& m) {
   if (found->empty()) return {};
   auto d = nlohmann::json::parse(found->front().detail, nullptr, false);
   if (d.is_object()) {
-    m.station = d.value("station", std::string{});
-    m.agreement_hash = d.value("agreement_hash", std::string{});
+    m.station = json_safe::text(d, "station").value_or("");
+    m.agreement_hash = json_safe::text(d, "agreement_hash").value_or("");
   }
   return {};
 }

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_safe.hpp"
+
 namespace hotline::storage {
 namespace {
 
@@ -27,7 +29,7 @@ journal_entry entry(std::string kind, std::string channel, std::string id, std::
   e.channel = std::move(channel);
   e.message_id = std::move(id);
   e.msg_seq = seq;
-  e.detail = detail.is_null() ? std::string{} : detail.dump();
+  e.detail = detail.is_null() ? std::string{} : json_safe::dump(detail);
   e.at_ms = at_ms;
   return e;
 }
@@ -146,8 +148,11 @@ std::optional<wire::receipt> receipt_from_entry(const journal_entry& e) {
   rc.channel = e.channel;
   rc.from = text("from");
   rc.by = text("by");
-  rc.up_to_seq = d.value("up_to_seq", std::uint64_t{0});
-  rc.at_ms = d.value("at_ms", std::int64_t{0});
+  const auto up_to_seq = json_safe::unsigned_integer(d, "up_to_seq");
+  const auto at_ms = json_safe::integer(d, "at_ms");
+  if (!up_to_seq || !at_ms) return std::nullopt;
+  rc.up_to_seq = *up_to_seq;
+  rc.at_ms = *at_ms;
   rc.chain = *chain;
   rc.signature = *sig;
   return rc;

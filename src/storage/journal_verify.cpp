@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_safe.hpp"
+
 #include "storage/message_rows.hpp"
 #include "storage/sqlite_journal.hpp"
 #include "storage/sqlite_store.hpp"
@@ -247,7 +249,7 @@ result<stored_identity> read_stored_identity(const std::string& db_path) {
   if (!row) return std::unexpected(row.error());
   if (!*row) return out;
   auto detail = nlohmann::json::parse(q.column_text(0), nullptr, false);
-  if (detail.is_object()) out.station = detail.value("station", std::string{});
+  out.station = json_safe::text(detail, "station").value_or("");
   out.agreement_text = q.column_text(1);
   return out;
 }

@@ -164,12 +164,25 @@ CREATE TRIGGER translations_no_delete BEFORE DELETE ON translations
   BEGIN SELECT RAISE(ABORT, 'translations are kept'); END;
 )sql";
 
-constexpr std::array<migration, 5> all_migrations{{
+// Migration 6: the queue on disk. The core keeps only the oldest queued messages of each
+// precedence in memory and reads the rest back in post order, one precedence at a time
+// (store::queued_after); recover() counts the queue per precedence. This partial index serves
+// both, and replaces messages_out_queued, which ordered the queue without its precedence. `box`
+// and `seq` are the same in every entry; holding them makes the index covering for the count,
+// which would otherwise read every queued row (a million of them, perhaps) from the table.
+constexpr std::string_view migration_6_sql = R"sql(
+CREATE INDEX messages_out_queued_precedence ON messages (channel, precedence, cursor, box, seq)
+  WHERE box = 'out' AND seq = 0;
+DROP INDEX messages_out_queued;
+)sql";
+
+constexpr std::array<migration, 6> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
     {4, "journal", migration_4_sql},
     {5, "translations", migration_5_sql},
+    {6, "queue by precedence", migration_6_sql},
 }};
 
 constexpr std::string_view create_history_sql =

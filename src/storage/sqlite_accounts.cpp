@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_safe.hpp"
 #include "storage/accounts.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -29,8 +30,6 @@ enum stmt : std::size_t {
   set_password_st,
   set_language_st,
   delete_user_sessions_st,
-  note_failure_st,
-  note_success_st,
   trim_sessions_st,
   insert_session_st,
   find_session_st,
@@ -62,14 +61,6 @@ std::array<std::string, statement_count> statement_sql() {
       " WHERE name = ?1";
   sql[set_language_st] = "UPDATE users SET language = ?2 WHERE name = ?1";
   sql[delete_user_sessions_st] = "DELETE FROM sessions WHERE user = ?1";
-  // ?3 is failures_max, ?2 now_ms, ?4 lockout_ms.
-  sql[note_failure_st] =
-      "UPDATE users SET"
-      " locked_until_ms = CASE WHEN failed_attempts + 1 >= ?3 THEN ?2 + ?4"
-      "                   ELSE locked_until_ms END,"
-      " failed_attempts = CASE WHEN failed_attempts + 1 >= ?3 THEN 0 ELSE failed_attempts + 1 END"
-      " WHERE name = ?1 RETURNING failed_attempts, locked_until_ms";
-  sql[note_success_st] = "UPDATE users SET failed_attempts = 0 WHERE name = ?1";
   // Keeps the newest ?2 sessions of user ?1.
   sql[trim_sessions_st] =
       "DELETE FROM sessions WHERE user = ?1 AND id_sha256 NOT IN (SELECT id_sha256 FROM sessions"
@@ -205,25 +196,6 @@ class sqlite_accounts final : public accounts {
         false);
   }
 
-  result<login_failures> note_login_failure(std::string_view name, std::int64_t now_ms,
-                                            std::int64_t failures_max,
-                                            std::int64_t lockout_ms) override {
-    sqlite::query q{st_[note_failure_st]};
-    q.bind_text(1, name).bind_int(2, now_ms).bind_int(3, failures_max).bind_int(4, lockout_ms);
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return fail(errc::not_found, "no user named " + std::string(name), "name");
-    login_failures out{q.column_int(0), q.column_int(1)};
-    // Step to the end so the UPDATE completes before the statement is reset.
-    if (auto done = q.step(); !done) return std::unexpected(done.error());
-    return out;
-  }
-
-  result<void> note_login_success(std::string_view name) override {
-    sqlite::query q{st_[note_success_st]};
-    return q.bind_text(1, name).run();
-  }
-
   result<void> create_session(const session_record& s, std::size_t per_user_max) override;
   result<std::optional<session_view>> find_session(std::string_view id_sha256) override;
 
@@ -254,7 +226,7 @@ class sqlite_accounts final : public accounts {
       journal_entry j;
       j.at_ms = e.at_ms;
       j.kind = e.action;
-      j.detail = nlohmann::json{{"actor", e.actor}, {"detail", detail}}.dump();
+      j.detail = json_safe::dump(nlohmann::json{{"actor", e.actor}, {"detail", detail}});
       return journal_.record(std::move(j));
     }();
     if (!r) {

@@ -2,9 +2,15 @@
 // commit(). The read path (recover, get, list, inbound_range) is in sqlite_store_reads.cpp.
 #include "storage/sqlite_store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cassert>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <variant>
@@ -61,6 +67,43 @@ result<void> configure(sqlite3* db) {
   if (auto r = expect_pragma(db, "PRAGMA synchronous", "2"); !r) return r;  // 2 is FULL
   if (auto r = expect_pragma(db, "PRAGMA foreign_keys", "1"); !r) return r;
   return expect_pragma(db, "PRAGMA busy_timeout", std::to_string(sqlite_busy_timeout_ms));
+}
+
+// Narrows an existing file to its owner's permission bits. A file that is not there is fine.
+result<void> narrow_mode(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};
+    return fail(errc::io, "cannot examine " + file + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077U) == 0) return {};
+  if (::chmod(file.c_str(), st.st_mode & 0700U) != 0) {
+    return fail(errc::io, file + " is open to other users and cannot be made private (chmod 600 " +
+                              file + "): " + std::strerror(errno));
+  }
+  return {};
+}
+
+// The database holds messages, password hashes and the audit log, so only the station's user may
+// read it, whatever the umask. The file is created here with mode 0600 before SQLite opens it
+// (SQLite itself would create it 0644 less the umask), and SQLite gives the -wal and -shm files
+// it creates the database's own mode. A database left more open, by an older build or by hand, is
+// narrowed to its owner's bits, and so are its -wal and -shm files.
+result<void> make_private(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) return {};
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    // The umask may have narrowed 0600 further; the store must still be able to write.
+    const bool ok = ::fchmod(fd, 0600) == 0;
+    ::close(fd);
+    if (!ok) return fail(errc::io, "cannot set the mode of " + path + ": " + std::strerror(errno));
+    return {};
+  }
+  if (errno != EEXIST) return fail(errc::io, "cannot create " + path + ": " + std::strerror(errno));
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (auto r = narrow_mode(path + suffix); !r) return r;
+  }
+  return {};
 }
 
 std::int64_t wall_clock_ms() {
@@ -130,6 +173,7 @@ result<std::unique_ptr<store>> open_sqlite(const std::string& path, journal_opti
 result<std::unique_ptr<sqlite_store>> sqlite_store::create(const std::string& path,
                                                            std::int64_t now_ms,
                                                            journal_options journal) {
+  if (auto r = make_private(path); !r) return std::unexpected(std::move(r.error()));
   sqlite3* raw = nullptr;
   // NOMUTEX: the store has one owning thread, so SQLite's own locking would only cost time.
   const int flags =

@@ -47,12 +47,16 @@ class sqlite_store final : public store {
 
   result<void> commit(std::span<const records::record> recs, std::int64_t now_ms) override;
   result<records::channel_recovery> recover(const std::string& channel) override;
+  result<std::vector<message>> queued_after(const std::string& channel, precedence prec,
+                                            std::string_view after_id, std::size_t limit,
+                                            std::size_t bytes_max) override;
   result<std::optional<stored_message>> get(std::string_view id) override;
   result<std::vector<stored_message>> list(const list_query& q) override;
   result<std::vector<stored_message>> inbound_range(const std::string& channel,
                                                     std::uint64_t from_seq,
                                                     std::uint64_t to_seq) override;
-  result<std::vector<stored_message>> awaiting_ack(std::size_t limit) override;
+  result<std::vector<stored_message>> awaiting_ack(std::int64_t after_cursor,
+                                                   std::size_t limit) override;
   result<std::optional<stored_message>> last_sent(const std::string& channel,
                                                   std::string_view form) override;
   result<std::optional<stored_message>> last_acknowledged(const std::string& channel,
@@ -79,7 +83,7 @@ class sqlite_store final : public store {
     sqlite::statement awaiting_ack, last_sent, last_acknowledged;
     sqlite::statement get;
     sqlite::statement seq_stats, highest_delivered, undelivered_below;
-    sqlite::statement unacked, queued, inbound_range, chain_at;
+    sqlite::statement unacked, queued, queued_counts, queue_position, inbound_range, chain_at;
     std::array<sqlite::statement, list_variants> list;
   };
 
@@ -104,7 +108,12 @@ class sqlite_store final : public store {
   result<std::uint64_t> out_delivered(const std::string& channel);
   result<std::vector<message>> load_unacked(const std::string& channel, std::uint64_t after_seq,
                                             std::uint64_t next_out_seq);
-  result<std::vector<message>> load_queued(const std::string& channel);
+  result<std::vector<message>> load_queued(const std::string& channel,
+                                           const records::channel_recovery& counted);
+  result<std::array<std::uint64_t, precedence_count>> count_queued(const std::string& channel);
+  result<std::vector<message>> read_queued(const std::string& channel, precedence prec,
+                                           std::int64_t after_cursor, std::size_t limit,
+                                           std::size_t bytes_max);
   result<wire::hash256> chain_at(const std::string& channel, box direction, std::uint64_t seq);
 
   // Declared first so it is destroyed last: statements must be finalized before the close.

@@ -1,5 +1,5 @@
-// The SQLite store's read path: recover(), get(), list() and inbound_range(), and the checks
-// every row passes on its way off the disk.
+// The SQLite store's read path: recover(), queued_after(), get(), list() and inbound_range(),
+// and the checks every row passes on its way off the disk.
 #include <algorithm>
 #include <limits>
 
@@ -115,9 +115,21 @@ result<void> sqlite_store::prepare_read_statements() {
        " AND delivered_at_ms IS NULL AND seq <= ?2"},
       {&st_.unacked,
        select_messages("WHERE channel = ?1 AND box = 'out' AND seq > 0 AND seq > ?2 ORDER BY seq")},
+      // INDEXED BY: the partial index holds only the queue, so neither read walks the channel's
+      // sequenced history; SQLite refuses to prepare the statement if it could not use it.
       {&st_.queued,
-       select_messages("WHERE channel = ?1 AND box = 'out' AND seq = 0 ORDER BY cursor")},
-      {&st_.chain_at, "SELECT chain FROM messages WHERE channel = ?1 AND box = ?2 AND seq = ?3"},
+       select_messages("INDEXED BY messages_out_queued_precedence"
+                       " WHERE channel = ?1 AND box = 'out' AND seq = 0 AND precedence = ?2"
+                       " AND cursor > ?3 ORDER BY cursor LIMIT ?4")},
+      {&st_.queued_counts,
+       "SELECT precedence, COUNT(*) FROM messages INDEXED BY messages_out_queued_precedence"
+       " WHERE channel = ?1 AND box = 'out' AND seq = 0 GROUP BY precedence"},
+      {&st_.queue_position,
+       "SELECT cursor FROM messages WHERE id = ?1 AND channel = ?2 AND box = 'out'"},
+      // The literal `seq > 0` (chain_at() never asks for seq 0) lets the planner use the partial
+      // unique index instead of walking every message of the channel.
+      {&st_.chain_at,
+       "SELECT chain FROM messages WHERE channel = ?1 AND box = ?2 AND seq = ?3 AND seq > 0"},
       {&st_.inbound_range,
        select_messages("WHERE channel = ?1 AND box = 'in' AND seq > 0 AND seq >= ?2"
                        " AND seq <= ?3 ORDER BY seq")},
@@ -125,7 +137,7 @@ result<void> sqlite_store::prepare_read_statements() {
   reads.emplace_back(&st_.awaiting_ack,
                      select_messages("WHERE acknowledged_at_ms IS NULL AND escalated_at_ms IS NULL"
                                      " AND form NOT IN ('ACK', 'LINK-TEST-REPLY')"
-                                     " ORDER BY cursor LIMIT ?1"));
+                                     " AND cursor > ?2 ORDER BY cursor LIMIT ?1"));
   reads.emplace_back(&st_.last_sent,
                      select_messages("WHERE channel = ?1 AND form = ?2 AND box = 'out'"
                                      " ORDER BY cursor DESC LIMIT 1"));
@@ -239,12 +251,102 @@ result<std::vector<message>> sqlite_store::load_unacked(const std::string& chann
   return messages_of(std::move(*rows));
 }
 
-result<std::vector<message>> sqlite_store::load_queued(const std::string& channel) {
+// Queued messages of one precedence after `after_cursor`, in post order, within `limit` and
+// (after the first) `bytes_max`. Rows are read one at a time, so memory stays within the bounds
+// however long the queue on disk is.
+result<std::vector<message>> sqlite_store::read_queued(const std::string& channel, precedence prec,
+                                                       std::int64_t after_cursor, std::size_t limit,
+                                                       std::size_t bytes_max) {
+  std::vector<message> out;
+  std::size_t bytes = 0;
   sqlite::query q{st_.queued};
+  q.bind_text(1, channel)
+      .bind_int(2, static_cast<std::int64_t>(prec))
+      .bind_int(3, after_cursor)
+      .bind_int(4, static_cast<std::int64_t>(std::min<std::uint64_t>(limit, seq_db_max)));
+  while (out.size() < limit) {
+    auto row = q.step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) break;
+    auto m = decode(q);
+    if (!m) return std::unexpected(std::move(m.error()));
+    // The index promised these; a row that is not what was asked for is not handed to the core.
+    if (m->direction != box::out || m->msg.seq != 0 || m->msg.prec != prec ||
+        m->msg.channel != channel) {
+      return std::unexpected(corrupt(channel, "message '" + m->msg.id + "' is not queued here"));
+    }
+    const std::size_t weight = message_weight_bytes(m->msg);
+    if (!out.empty() && bytes + weight > bytes_max) break;
+    bytes += weight;
+    out.push_back(std::move(m->msg));
+  }
+  return out;
+}
+
+result<std::array<std::uint64_t, precedence_count>> sqlite_store::count_queued(
+    const std::string& channel) {
+  std::array<std::uint64_t, precedence_count> counts{};
+  sqlite::query q{st_.queued_counts};
   q.bind_text(1, channel);
-  auto rows = read_all(q);
-  if (!rows) return std::unexpected(std::move(rows.error()));
-  return messages_of(std::move(*rows));
+  while (true) {
+    auto row = q.step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) break;
+    const std::int64_t prec = q.column_int(0);
+    const std::int64_t n = q.column_int(1);
+    if (prec < 0 || prec >= precedence_count || n < 0) {
+      return std::unexpected(corrupt(
+          channel, "queued messages of precedence " + std::to_string(prec) + " cannot be counted"));
+    }
+    counts[static_cast<std::size_t>(prec)] = static_cast<std::uint64_t>(n);
+  }
+  return counts;
+}
+
+// The oldest queued messages of each precedence, flash first, within the bounds the core keeps
+// in memory (limits::queue_memory_*): the core reads the rest with queued_after() as it drains.
+result<std::vector<message>> sqlite_store::load_queued(const std::string& channel,
+                                                       const records::channel_recovery& counted) {
+  std::vector<message> out;
+  std::size_t bytes = 0;
+  for (std::size_t p = 0; p < precedence_count; ++p) {
+    if (out.size() >= limits::queue_memory_messages_max ||
+        bytes >= limits::queue_memory_bytes_max) {
+      break;
+    }
+    if (counted.queued_total[p] == 0) continue;
+    auto rows = read_queued(channel, static_cast<precedence>(p), 0,
+                            limits::queue_memory_messages_max - out.size(),
+                            limits::queue_memory_bytes_max - bytes);
+    if (!rows) return std::unexpected(std::move(rows.error()));
+    if (rows->size() > counted.queued_total[p]) {
+      return std::unexpected(corrupt(channel, "more queued messages read than counted"));
+    }
+    for (auto& m : *rows) {
+      bytes += message_weight_bytes(m);
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+result<std::vector<message>> sqlite_store::queued_after(const std::string& channel, precedence prec,
+                                                        std::string_view after_id,
+                                                        std::size_t limit, std::size_t bytes_max) {
+  if (limit == 0) return fail(errc::invalid_argument, "limit must be at least 1", "limit");
+  std::int64_t after_cursor = 0;
+  if (!after_id.empty()) {
+    sqlite::query q{st_.queue_position};
+    q.bind_text(1, after_id).bind_text(2, channel);
+    auto row = q.step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) {
+      return std::unexpected(corrupt(
+          channel, "queue position '" + std::string{after_id} + "' is not an outbound message"));
+    }
+    after_cursor = q.column_int(0);
+  }
+  return read_queued(channel, prec, after_cursor, limit, bytes_max);
 }
 
 // The chain up to `seq` (zeros for seq 0). A sequenced message without one predates the journal
@@ -292,7 +394,10 @@ result<records::channel_recovery> sqlite_store::recover(const std::string& chann
         channel, "inbound seqs have a gap: " + std::to_string(in->first) +
                      " messages on disk but the highest seq is " + std::to_string(in->second)));
   }
-  auto queued = load_queued(channel);
+  auto queued_total = count_queued(channel);
+  if (!queued_total) return std::unexpected(std::move(queued_total.error()));
+  rec.queued_total = *queued_total;
+  auto queued = load_queued(channel, rec);
   if (!queued) return std::unexpected(std::move(queued.error()));
   auto out_base = chain_at(channel, box::out, rec.out_delivered);
   if (!out_base) return std::unexpected(std::move(out_base.error()));
@@ -305,9 +410,11 @@ result<records::channel_recovery> sqlite_store::recover(const std::string& chann
   return rec;
 }
 
-result<std::vector<stored_message>> sqlite_store::awaiting_ack(std::size_t limit) {
+result<std::vector<stored_message>> sqlite_store::awaiting_ack(std::int64_t after_cursor,
+                                                               std::size_t limit) {
   sqlite::query q{st_.awaiting_ack};
-  q.bind_int(1, static_cast<std::int64_t>(limit));
+  q.bind_int(1, static_cast<std::int64_t>(std::min<std::uint64_t>(limit, seq_db_max)))
+      .bind_int(2, after_cursor);
   return read_all(q);
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "core/json_safe.hpp"
 #include "storage/accounts.hpp"
 #include "storage/sqlite_store.hpp"
 #include "storage/translations.hpp"
@@ -204,7 +205,7 @@ class sqlite_translations final : public translations {
                      {"text_sha256", signing::to_hex(signing::sha256(t.text))}};
     if (!t.reviewer.empty()) d["reviewer"] = t.reviewer;
     if (!t.review_note.empty()) d["note"] = t.review_note;
-    e.detail = d.dump();
+    e.detail = json_safe::dump(d);
     return e;
   }
 

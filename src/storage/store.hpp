@@ -58,15 +58,28 @@ class store {
   // error says why (errc::io).
   virtual result<void> commit(std::span<const records::record> recs, std::int64_t now_ms) = 0;
 
-  // What the core needs to resume `channel` exactly where it stopped.
+  // What the core needs to resume `channel` exactly where it stopped. Of the queue it returns a
+  // bounded prefix (records.hpp, channel_recovery::queued) and counts the rest; the core reads
+  // the rest with queued_after() as the queue drains.
   virtual result<records::channel_recovery> recover(const std::string& channel) = 0;
+
+  // Queued (posted, not sequenced) outbound messages of precedence `prec` on `channel`, in post
+  // order, that were posted after message `after_id` (from the oldest when it is empty): at most
+  // `limit`, and after the first no more than `bytes_max` bytes in all by message_weight_bytes().
+  // The answer to the core's load action (core/engine.hpp). Fails with errc::invalid_argument
+  // when `limit` is 0, and errc::corrupt when `after_id` names no outbound message on `channel`.
+  virtual result<std::vector<message>> queued_after(const std::string& channel, precedence prec,
+                                                    std::string_view after_id, std::size_t limit,
+                                                    std::size_t bytes_max) = 0;
 
   virtual result<std::optional<stored_message>> get(std::string_view id) = 0;
   virtual result<std::vector<stored_message>> list(const list_query& q) = 0;
 
-  // Messages still waiting for a person's acknowledgement and not yet escalated, oldest first
-  // (at most `limit`): what the deadline watch tracks after a restart.
-  virtual result<std::vector<stored_message>> awaiting_ack(std::size_t limit) = 0;
+  // Messages still waiting for a person's acknowledgement and not yet escalated, oldest first,
+  // after cursor `after_cursor` (0: from the first), at most `limit`: what the deadline watch
+  // tracks after a restart, read a page at a time.
+  virtual result<std::vector<stored_message>> awaiting_ack(std::int64_t after_cursor,
+                                                           std::size_t limit) = 0;
   // The newest outbound message of `form` on `channel`, and the newest one acknowledged.
   virtual result<std::optional<stored_message>> last_sent(const std::string& channel,
                                                           std::string_view form) = 0;

@@ -1,4 +1,5 @@
-// Roles and the permission table, cookie parsing, and the origin check on cookie WebSockets.
+// Roles, cookie parsing, refusals by role over real sockets, and the origin check on cookie
+// WebSockets. The route table itself is tested in router_test.cpp and route_matrix_test.cpp.
 #include "api/access.hpp"
 
 #include <gtest/gtest.h>
@@ -11,82 +12,11 @@ namespace hotline::testing {
 namespace {
 
 namespace websocket = beast::websocket;
-using api::permission;
 using api::role;
 using access_test = accounts_server_test;
 
 std::string post_body() {
   return api::dump({{"channel", "navy"}, {"precedence", "flash"}, {"text", "Launch 0312Z"}});
-}
-
-TEST(permission_table, only_duty_officers_and_supervisors_send) {
-  using http::verb;
-  EXPECT_EQ(api::check_permission(role::duty_officer, verb::post, "/api/v1/messages").verdict,
-            permission::allowed);
-  EXPECT_EQ(api::check_permission(role::supervisor, verb::post, "/api/v1/messages").verdict,
-            permission::allowed);
-  for (const role r : {role::auditor, role::admin, role::translator}) {
-    EXPECT_EQ(api::check_permission(r, verb::post, "/api/v1/messages").verdict,
-              permission::forbidden)
-        << api::to_string(r);
-  }
-}
-
-TEST(permission_table, only_duty_officers_and_supervisors_acknowledge) {
-  const char* ack = "/api/v1/messages/m-1/ack";
-  EXPECT_EQ(api::check_permission(role::duty_officer, http::verb::post, ack).verdict,
-            permission::allowed);
-  EXPECT_EQ(api::check_permission(role::supervisor, http::verb::post, ack).verdict,
-            permission::allowed);
-  for (const role r : {role::auditor, role::admin, role::translator}) {
-    EXPECT_EQ(api::check_permission(r, http::verb::post, ack).verdict, permission::forbidden);
-  }
-}
-
-TEST(permission_table, translators_and_supervisors_translate_and_only_supervisors_review) {
-  const char* attach = "/api/v1/messages/m-1/translations";
-  const char* review = "/api/v1/messages/m-1/translations/7/review";
-  for (const role r : {role::translator, role::supervisor}) {
-    EXPECT_EQ(api::check_permission(r, http::verb::post, attach).verdict, permission::allowed);
-  }
-  for (const role r : {role::duty_officer, role::auditor, role::admin}) {
-    EXPECT_EQ(api::check_permission(r, http::verb::post, attach).verdict, permission::forbidden);
-  }
-  EXPECT_EQ(api::check_permission(role::supervisor, http::verb::post, review).verdict,
-            permission::allowed);
-  for (const role r : {role::duty_officer, role::translator, role::auditor, role::admin}) {
-    EXPECT_EQ(api::check_permission(r, http::verb::post, review).verdict, permission::forbidden)
-        << api::to_string(r);
-  }
-  EXPECT_EQ(api::check_permission(role::auditor, http::verb::get, attach).verdict,
-            permission::allowed);
-  EXPECT_EQ(api::check_permission(role::supervisor, http::verb::get, review).verdict,
-            permission::wrong_method);
-}
-
-TEST(permission_table, every_role_reads_and_unlisted_reads_are_open) {
-  for (const role r :
-       {role::duty_officer, role::translator, role::supervisor, role::auditor, role::admin}) {
-    for (const char* path : {"/api/v1/messages", "/api/v1/messages/m-1", "/api/v1/status",
-                             "/api/v1/events", "/api/v1/session", "/api/v1/forms"}) {
-      EXPECT_EQ(api::check_permission(r, http::verb::get, path).verdict, permission::allowed)
-          << api::to_string(r) << " " << path;
-    }
-  }
-  EXPECT_EQ(api::check_permission(role::translator, http::verb::get, "/api/v1/audit").verdict,
-            permission::forbidden);
-}
-
-TEST(permission_table, an_unlisted_write_fails_closed_and_a_wrong_method_lists_the_right_ones) {
-  EXPECT_EQ(api::check_permission(role::supervisor, http::verb::post, "/api/v1/messages/m-1/hide")
-                .verdict,
-            permission::no_route);
-  const auto wrong = api::check_permission(role::admin, http::verb::delete_, "/api/v1/messages");
-  EXPECT_EQ(wrong.verdict, permission::wrong_method);
-  EXPECT_EQ(wrong.allow, "GET, POST");
-  // "*" is one non-empty segment, no more.
-  EXPECT_EQ(api::check_permission(role::admin, http::verb::put, "/api/v1/messages/").verdict,
-            permission::no_route);
 }
 
 TEST(roles, parse_and_print_round_trip) {

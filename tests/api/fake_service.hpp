@@ -56,6 +56,7 @@ class fake_service final : public station::service {
 
   // Acknowledges a stored message by id; enough for the API's routing and error mapping.
   void acknowledge(station::ack_request req, post_callback done) override {
+    ++acknowledge_calls;
     boost::asio::post(ioc_, [this, req = std::move(req), done = std::move(done)] {
       for (auto& m : messages_) {
         if (m.msg.id != req.id) continue;
@@ -135,6 +136,16 @@ class fake_service final : public station::service {
     return std::optional<storage::stored_message>{};
   }
 
+  // The catalog form routes answer from; null: the station has none, as the service's default.
+  const forms::catalog* catalog = nullptr;
+  const forms::catalog* form_catalog() const override { return catalog; }
+
+  // The base service's answer (no journal), counted: the API asked for a bundle.
+  result<storage::evidence_material> evidence(const std::string& id) override {
+    ++evidence_calls;
+    return service::evidence(id);
+  }
+
   station::status_snapshot status() override {
     station::status_snapshot s;
     s.station = "rok-fleet-command";
@@ -181,6 +192,9 @@ class fake_service final : public station::service {
 
   std::size_t list_calls = 0;
   std::size_t last_limit = 0;
+  // How often the API called acknowledge and evidence; read them on the io thread.
+  std::size_t acknowledge_calls = 0;
+  std::size_t evidence_calls = 0;
 
  private:
   storage::stored_message add(storage::stored_message m) {

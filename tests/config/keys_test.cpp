@@ -203,5 +203,44 @@ TEST(keys, equal_constant_time_compares_content_and_length) {
   EXPECT_TRUE(equal_constant_time(a, std::string(64, 'a')));
 }
 
+TEST(keys, a_signing_key_others_can_read_is_refused_with_the_fix) {
+  temp_dir dir;
+  auto made = generate_signing_key(dir.path());
+  ASSERT_TRUE(made) << made.error().message;
+  const auto file = dir.path() / "signing.key";
+  EXPECT_EQ(file_mode(file), 0600U);
+  ASSERT_TRUE(load_signing_key(file)) << "0600 is accepted";
+  for (unsigned mode : {0644U, 0640U, 0604U, 0620U, 0602U}) {
+    ASSERT_EQ(::chmod(file.c_str(), mode), 0);
+    auto loaded = load_signing_key(file);
+    ASSERT_FALSE(loaded) << std::oct << mode;
+    EXPECT_EQ(loaded.error().code, errc::refused);
+    EXPECT_NE(loaded.error().message.find(file.string()), std::string::npos);
+    EXPECT_NE(loaded.error().message.find("chmod 600 " + file.string()), std::string::npos)
+        << loaded.error().message;
+  }
+  ASSERT_EQ(::chmod(file.c_str(), 0644), 0);
+  EXPECT_NE(load_signing_key(file).error().message.find("mode 0644"), std::string::npos);
+  ASSERT_EQ(::chmod(file.c_str(), 0400), 0);
+  EXPECT_TRUE(load_signing_key(file)) << "owner read-only is accepted";
+}
+
+TEST(keys, a_tls_key_others_can_read_is_refused_with_the_fix) {
+  temp_dir dir;
+  auto id = generate_tls_identity(dir.path(), "rok-fleet");
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_TRUE(check_private_key_mode(id->private_key));
+  ASSERT_EQ(::chmod(id->private_key.c_str(), 0644), 0);
+  auto refused = check_private_key_mode(id->private_key);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::refused);
+  EXPECT_NE(refused.error().message.find("chmod 600 " + id->private_key.string()),
+            std::string::npos)
+      << refused.error().message;
+  auto missing = check_private_key_mode(dir.path() / "absent.key");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, errc::not_found);
+}
+
 }  // namespace
 }  // namespace hotline::config

@@ -1,8 +1,9 @@
 // Engine pair: two engines wired back to back for the engine tests.
 //
 // Bytes move instantly and in order, persists commit at once into a plain vector ("the disk"),
-// and time moves only when a test says so. A test can mute one direction, hold persists, or fail
-// them, to reach the branches it is about. Single-threaded.
+// loads (reads of queued messages) are answered at once from it, and time moves only when a test
+// says so. A test can mute one direction, hold persists or loads, or fail them, to reach the
+// branches it is about. Single-threaded.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -47,6 +48,38 @@ struct side {
   bool hold_persists = false;
   std::vector<core::persist_action> held;
   bool muted = false;  // bytes this side sends are lost
+  bool hold_loads = false;
+  bool fail_loads = false;
+  std::vector<core::load_action> held_loads;
+  std::size_t loads = 0;  // load actions answered
+
+  // What the store's queued_after() would answer: queued (posted, not sequenced) messages of
+  // `l.prec` on `l.channel`, in post order, after message `l.after_id`.
+  std::vector<message> queued_after(const core::load_action& l) const {
+    std::vector<message> posts;  // in post order
+    std::set<std::string> sequenced;
+    for (const auto& r : disk) {
+      if (const auto* p = std::get_if<records::posted>(&r); p && p->msg.seq == 0) {
+        posts.push_back(p->msg);
+      } else if (const auto* q = std::get_if<records::sequenced>(&r)) {
+        sequenced.insert(q->id);
+      }
+    }
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < posts.size() && !l.after_id.empty(); ++i) {
+      if (posts[i].id == l.after_id) start = i + 1;
+    }
+    std::vector<message> out;
+    std::size_t bytes = 0;
+    for (std::size_t i = start; i < posts.size() && out.size() < l.messages_max; ++i) {
+      const message& m = posts[i];
+      if (m.channel != l.channel || m.prec != l.prec || sequenced.contains(m.id)) continue;
+      if (!out.empty() && bytes + message_weight_bytes(m) > l.bytes_max) break;
+      bytes += message_weight_bytes(m);
+      out.push_back(m);
+    }
+    return out;
+  }
 
   std::vector<message> inbox() const {
     std::vector<message> out;
@@ -136,6 +169,15 @@ class engine_pair {
     now_us_ = until_us;
   }
 
+  // Answers every held load of side `s`, or fails them.
+  void complete_held_loads(int s, bool ok = true) {
+    side& sd = sides_[s];
+    auto held = std::move(sd.held_loads);
+    sd.held_loads.clear();
+    for (auto& l : held) answer(sd, l, ok);
+    settle();
+  }
+
   void complete_held(int s, bool ok) {
     side& sd = sides_[s];
     auto held = std::move(sd.held);
@@ -158,6 +200,15 @@ class engine_pair {
       if (w.open && conn_at(w, s) == c) return &w;
     }
     return nullptr;
+  }
+
+  void answer(side& sd, const core::load_action& l, bool ok) {
+    ++sd.loads;
+    if (!ok) {
+      sd.eng->on_loaded(now_us_, l.token, fail(errc::io, "read failed"));
+      return;
+    }
+    sd.eng->on_loaded(now_us_, l.token, sd.queued_after(l));
   }
 
   void commit(side& sd, const core::persist_action& p, bool ok) {
@@ -191,6 +242,13 @@ class engine_pair {
         sd.held.push_back(std::move(p));
       } else {
         commit(sd, p, true);
+      }
+    }
+    for (auto& l : e.loads) {
+      if (sd.hold_loads) {
+        sd.held_loads.push_back(std::move(l));
+      } else {
+        answer(sd, l, !sd.fail_loads);
       }
     }
     return true;

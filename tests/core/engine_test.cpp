@@ -182,10 +182,18 @@ TEST(engine, heartbeat_silence_closes_the_link_in_bounded_time) {
 TEST(engine, a_new_link_inherits_its_paths_round_trip_for_the_silence_limit) {
   engine_pair p;
   std::size_t w = p.connect(0);
-  for (int i = 0; i < 8; ++i) {
+  // B's own pongs are lost; the test answers A's pings itself, each 400 ms late. A ping's nonce
+  // is the time A sent it, which is when A next asked to be woken.
+  p.b().muted = true;
+  for (int i = 0; i < 12; ++i) {
+    const std::int64_t ping_at = p.a().eng->next_wakeup_us();
+    p.run_until(ping_at);
+    p.run_until(ping_at + 400'000);
     p.a().eng->on_bytes(p.now_us(), p.conn_of(0, w),
-                        wire::encode(wire::pong{static_cast<std::uint64_t>(p.now_us() - 400'000)}));
+                        wire::encode(wire::pong{static_cast<std::uint64_t>(ping_at)}));
   }
+  ASSERT_GT(p.a().eng->status(p.now_us()).at(0).rtt_us, 350'000);
+  p.b().muted = false;
   p.cut(w);
   p.connect(0);
   ASSERT_TRUE(link_up(*p.a().eng));

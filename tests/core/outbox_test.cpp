@@ -106,6 +106,68 @@ TEST(outbox, ack_of_a_message_never_made_durable_is_a_protocol_error) {
   EXPECT_EQ(r.error().code, errc::protocol);
 }
 
+// Regression: on_ack used to pop window entries before finding one that was not durable, then
+// return the error with acked() unchanged, so the window was indexed wrongly afterwards.
+TEST(outbox, an_ack_covering_a_message_not_yet_sent_changes_nothing) {
+  outbox ob("navy", 16, 1 << 20);
+  for (int i = 1; i <= 3; ++i) ob.enqueue(make("m" + std::to_string(i)));
+  ob.sequence_queued();
+  ob.mark_durable(1);
+  drain(ob);  // only m1 was durable, so only m1 went out
+  auto r = ob.on_ack(2);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::protocol);
+  EXPECT_EQ(ob.acked(), 0u);
+  EXPECT_EQ(ob.in_window(), 3u);
+  ob.mark_durable(3);
+  ob.rewind();
+  EXPECT_EQ(drain(ob), (std::vector<std::string>{"m1", "m2", "m3"}));
+  EXPECT_TRUE(ob.on_ack(3).value());
+  EXPECT_EQ(ob.in_window(), 0u);
+}
+
+TEST(outbox, a_durable_message_never_transmitted_cannot_be_acknowledged) {
+  outbox ob("navy", 16, 1 << 20);
+  ob.enqueue(make("m1"));
+  ob.enqueue(make("m2"));
+  ob.sequence_queued();
+  ob.mark_durable(2);
+  ASSERT_NE(ob.peek_sendable(), nullptr);
+  ob.advance();  // m1 out; m2 durable but not sent
+  EXPECT_EQ(ob.sent_max(), 1u);
+  EXPECT_FALSE(ob.on_ack(2).has_value());
+  EXPECT_TRUE(ob.on_ack(1).value());
+}
+
+TEST(outbox, restored_messages_may_have_been_sent_before_the_restart) {
+  outbox ob("navy", 16, 1 << 20);
+  records::channel_recovery r;
+  r.channel = "navy";
+  r.next_out_seq = 3;
+  auto m1 = make("m1");
+  m1.seq = 1;
+  auto m2 = make("m2");
+  m2.seq = 2;
+  r.unacked = {m1, m2};
+  ob.restore(r);
+  EXPECT_EQ(ob.sent_max(), 2u);
+  EXPECT_TRUE(ob.on_ack(2).value());
+}
+
+TEST(outbox, a_resume_hint_skips_only_within_what_was_sent) {
+  outbox ob("navy", 16, 1 << 20);
+  for (int i = 1; i <= 4; ++i) ob.enqueue(make("m" + std::to_string(i)));
+  ob.sequence_queued();
+  ob.mark_durable(4);
+  drain(ob);
+  ob.rewind();
+  ob.skip_to(3);
+  EXPECT_EQ(ob.send_next(), 3u);
+  EXPECT_EQ(ob.acked(), 0u) << "a hint marks nothing delivered";
+  ob.skip_to(9);  // beyond what was sent: ignored
+  EXPECT_EQ(ob.send_next(), 3u);
+}
+
 TEST(outbox, rewind_resends_from_the_first_unacknowledged) {
   outbox ob("navy", 16, 1 << 20);
   for (int i = 1; i <= 4; ++i) ob.enqueue(make("m" + std::to_string(i)));
@@ -154,6 +216,8 @@ TEST(outbox, restore_resumes_window_and_queue) {
     r.unacked.push_back(m);
   }
   r.queued = {make("q-routine"), make("q-flash", precedence::flash)};
+  r.queued_total[static_cast<std::size_t>(precedence::routine)] = 1;
+  r.queued_total[static_cast<std::size_t>(precedence::flash)] = 1;
   outbox ob("navy", 16, 1 << 20);
   ob.restore(r);
   EXPECT_EQ(ob.acked(), 5u);
@@ -181,6 +245,47 @@ TEST(outbox, restore_with_everything_delivered) {
   message m = make("next");
   ASSERT_TRUE(ob.try_sequence_now(m));
   EXPECT_EQ(m.seq, 11u);
+}
+
+// The queue keeps two messages in memory; the third waits on disk, and nothing is numbered past
+// it until it is read back.
+TEST(outbox, numbering_stops_at_a_message_on_disk) {
+  outbox ob("navy", 16, 1 << 20, {}, {2, 1 << 20});
+  for (const char* id : {"r1", "r2", "r3"}) ob.enqueue(make(id));
+  EXPECT_EQ(ob.queued(), 3u);
+  auto seqs = ob.sequence_queued();
+  ASSERT_EQ(seqs.size(), 2u);
+  EXPECT_EQ(ob.queued(), 1u);
+  message fast = make("fast", precedence::flash);
+  EXPECT_FALSE(ob.try_sequence_now(fast)) << "r3 waits on disk, ahead of any new post";
+  auto load = ob.queue().next_load();
+  ASSERT_TRUE(load);
+  EXPECT_EQ(load->after_id, "r2");
+  ASSERT_TRUE(ob.queue().on_loaded(load->serial, {make("r3")}));
+  seqs = ob.sequence_queued();
+  ASSERT_EQ(seqs.size(), 1u);
+  EXPECT_EQ(seqs[0].id, "r3");
+  EXPECT_EQ(seqs[0].seq, 3u);
+  EXPECT_EQ(ob.queued(), 0u);
+}
+
+TEST(outbox, restore_leaves_what_is_over_the_memory_bound_on_disk) {
+  records::channel_recovery r;
+  r.channel = "navy";
+  r.queued = {make("f1", precedence::flash), make("r1"), make("r2")};
+  r.queued_total[static_cast<std::size_t>(precedence::flash)] = 1;
+  r.queued_total[static_cast<std::size_t>(precedence::routine)] = limits::queue_messages_max - 1;
+  outbox ob("navy", 16, 1 << 20, {}, {2, 1 << 20});
+  ob.restore(r);
+  EXPECT_EQ(ob.queued(), limits::queue_messages_max);
+  EXPECT_EQ(ob.queue().held(), 2u);
+  auto seqs = ob.sequence_queued();
+  ASSERT_EQ(seqs.size(), 2u);
+  EXPECT_EQ(seqs[0].id, "f1");
+  EXPECT_EQ(seqs[1].id, "r1");
+  auto load = ob.queue().next_load();
+  ASSERT_TRUE(load);
+  EXPECT_EQ(load->after_id, "r1");
 }
 
 }  // namespace

@@ -248,3 +248,86 @@ TEST(wire, canonical_bytes_ignore_the_signature_only) {
 
 }  // namespace
 }  // namespace hotline::wire
+
+namespace hotline::wire {
+namespace {
+
+const std::string not_utf8 = "x\xC3";  // a truncated two-byte sequence
+
+// Every string field, in turn, holding what the field may not: the decoder refuses the frame
+// before anything behind it sees the text.
+TEST(wire_shapes, every_string_field_is_checked_in_the_decoder) {
+  std::vector<std::pair<std::string, frame>> cases;
+  auto m = [] { return test::sample_message(); };
+  auto with = [&](std::string name, auto edit) {
+    auto msg = m();
+    edit(msg);
+    cases.emplace_back(std::move(name), data{msg});
+  };
+  with("id not utf-8", [](message& x) { x.id = not_utf8; });
+  with("id with a slash", [](message& x) { x.id = "a/b"; });
+  with("id with a dot", [](message& x) { x.id = ".."; });
+  with("channel not utf-8", [](message& x) { x.channel = not_utf8; });
+  with("channel upper case", [](message& x) { x.channel = "Navy"; });
+  with("sender not utf-8", [](message& x) { x.from = not_utf8; });
+  with("form not utf-8", [](message& x) { x.form = not_utf8; });
+  with("form lower case", [](message& x) { x.form = "free-text"; });
+  with("body not utf-8", [](message& x) { x.body = not_utf8; });
+  with("body with a surrogate", [](message& x) { x.body = "\xED\xA0\x80"; });
+  with("body overlong", [](message& x) { x.body = "\xC0\xAF"; });
+  with("seq out of range", [](message& x) { x.seq = limits::sequence_max + 1; });
+  hello h = std::get<hello>(test::sample_frames()[0]);
+  auto hello_with = [&](std::string name, auto edit) {
+    hello x = h;
+    edit(x);
+    cases.emplace_back(std::move(name), x);
+  };
+  hello_with("hello station", [](hello& x) { x.station = not_utf8; });
+  hello_with("hello path", [](hello& x) { x.path = "a b"; });
+  hello_with("hello resume channel", [](hello& x) { x.resume[0].channel = not_utf8; });
+  hello_with("hello resume range", [](hello& x) { x.resume[0].next_expected = ~std::uint64_t{0}; });
+  cases.emplace_back("ack channel", ack{not_utf8, 1});
+  cases.emplace_back("ack range", ack{"navy", limits::sequence_max + 1});
+  cases.emplace_back("close reason", close{not_utf8});
+  for (const auto& [name, f] : cases) {
+    frame_decoder d;
+    d.feed(encode(f));
+    auto r = d.next();
+    EXPECT_FALSE(r.has_value()) << name << " was accepted";
+    if (!r) {
+      EXPECT_EQ(r.error().code, errc::protocol) << name;
+    }
+  }
+}
+
+TEST(wire_shapes, valid_text_of_every_script_passes) {
+  auto msg = test::sample_message();
+  msg.body = "경고: 훈련 개시. Учения начинаются. 🚢";
+  frame_decoder d;
+  d.feed(encode(data{msg}));
+  auto r = d.next();
+  ASSERT_TRUE(r && *r);
+  EXPECT_EQ(std::get<data>(**r).msg, msg);
+}
+
+TEST(wire_shapes, a_listeners_hello_names_no_path) {
+  hello h = std::get<hello>(test::sample_frames()[0]);
+  h.path.clear();
+  frame_decoder d;
+  d.feed(encode(h));
+  auto r = d.next();
+  ASSERT_TRUE(r && *r);
+}
+
+TEST(wire_shapes, a_long_close_reason_is_cut_at_a_character_boundary) {
+  std::string reason(limits::close_reason_bytes_max - 1, 'a');
+  reason += "경";  // three bytes straddling the limit
+  frame_decoder d;
+  d.feed(encode(close{reason}));
+  auto r = d.next();
+  ASSERT_TRUE(r && *r) << (r ? "" : r.error().message);
+  EXPECT_EQ(std::get<close>(**r).reason, std::string(limits::close_reason_bytes_max - 1, 'a'));
+}
+
+}  // namespace
+}  // namespace hotline::wire

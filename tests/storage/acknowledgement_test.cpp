@@ -55,10 +55,13 @@ TEST(acknowledgements, awaiting_ack_skips_answered_escalated_and_answers) {
                                     records::acknowledged{"answered", "x", "", 0},
                                     records::escalated{"late", 0, false}};
   ASSERT_TRUE(s->commit(recs, 5));
-  auto waiting = s->awaiting_ack(100);
+  auto waiting = s->awaiting_ack(0, 100);
   ASSERT_TRUE(waiting);
   ASSERT_EQ(waiting->size(), 1u);
   EXPECT_EQ(waiting->front().msg.id, "open");
+  auto after = s->awaiting_ack(waiting->front().cursor, 100);
+  ASSERT_TRUE(after);
+  EXPECT_TRUE(after->empty());
   EXPECT_EQ((*s->get("late"))->escalated_at_ms, 5);
 }
 

@@ -1,5 +1,6 @@
-// open_sqlite(): pragmas in force, schema migrations, and databases it must refuse.
+// open_sqlite(): pragmas in force, schema migrations, file modes, and databases it must refuse.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 
@@ -119,6 +120,64 @@ TEST(sqlite_store_open, a_file_that_is_not_a_database_is_refused) {
   auto s = open_sqlite(path);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, errc::corrupt) << s.error().message;
+}
+
+unsigned file_mode(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 0777U;
+}
+
+// Sets the process umask for one test and puts the old one back.
+class umask_guard {
+ public:
+  explicit umask_guard(mode_t mask) : old_(::umask(mask)) {}
+  ~umask_guard() { ::umask(old_); }
+  umask_guard(const umask_guard&) = delete;
+  umask_guard& operator=(const umask_guard&) = delete;
+
+ private:
+  mode_t old_;
+};
+
+// The database holds messages, password hashes and the audit log.
+TEST(sqlite_store_open, a_new_database_and_its_log_are_private_whatever_the_umask) {
+  umask_guard mask(022);
+  temp_dir dir;
+  const std::string path = dir.file("station.db");
+  auto s = open_sqlite(path);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  commit_ok(**s, {posted("m1", "navy")});  // the write-ahead log and its index now exist
+  EXPECT_EQ(file_mode(path), 0600U);
+  EXPECT_EQ(file_mode(path + "-wal"), 0600U);
+  EXPECT_EQ(file_mode(path + "-shm"), 0600U);
+}
+
+TEST(sqlite_store_open, a_database_left_open_to_others_is_made_private) {
+  umask_guard mask(022);
+  temp_dir dir;
+  const std::string path = dir.file("station.db");
+  {
+    auto s = open_sqlite(path);
+    ASSERT_TRUE(s.has_value()) << s.error().message;
+    commit_ok(**s, {posted("m1", "navy")});
+    // As an older build left them, while the store is still open.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      ASSERT_EQ(::chmod((path + suffix).c_str(), 0644), 0) << suffix;
+    }
+    auto again = open_sqlite(path);
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      EXPECT_EQ(file_mode(path + suffix), 0600U) << suffix;
+    }
+  }
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  auto reopened = open_sqlite(path);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
+  EXPECT_EQ(file_mode(path), 0600U);
+  auto rec = (*reopened)->recover("navy");
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->queued.size(), 1u);
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+#include "storage/group_commit.hpp"
+
+#include <cassert>
+
+namespace hotline::storage {
+
+group_commit::group_commit(store& s, std::size_t records_max)
+    : store_(s), records_max_(records_max) {
+  assert(records_max_ > 0);
+}
+
+void group_commit::enqueue(core::persist_action action, std::uint64_t generation) {
+  queue_.push_back({std::move(action), generation});
+}
+
+void group_commit::attach(std::uint64_t token, std::vector<records::record> records) {
+  auto& slot = attached_[token];
+  for (auto& r : records) slot.push_back(std::move(r));
+}
+
+group_commit::batch group_commit::take(std::uint64_t generation) {
+  batch b;
+  while (!queue_.empty()) {
+    queued_action& q = queue_.front();
+    if (q.generation != generation) {
+      attached_.erase(q.action.token);
+      b.stale.push_back(std::move(q.action));
+      queue_.pop_front();
+      continue;
+    }
+    const std::size_t extra = attached_.contains(q.action.token)
+                                  ? attached_.at(q.action.token).size()
+                                  : 0;
+    // One action alone may exceed the bound (the engine caps its own batches); more may not.
+    if (!b.actions.empty() &&
+        b.records.size() + q.action.records.size() + extra > records_max_) {
+      break;
+    }
+    for (const auto& r : q.action.records) b.records.push_back(r);
+    if (auto node = attached_.extract(q.action.token); !node.empty()) {
+      for (auto& r : node.mapped()) b.records.push_back(std::move(r));
+    }
+    b.actions.push_back(std::move(q.action));
+    queue_.pop_front();
+  }
+  return b;
+}
+
+result<void> group_commit::commit(batch& b, std::int64_t now_ms, const annotator& annotate) {
+  assert(!b.actions.empty());
+  if (annotate) annotate(b.records);
+  return store_.commit(b.records, now_ms);
+}
+
+void group_commit::clear() {
+  queue_.clear();
+  attached_.clear();
+}
+
+}  // namespace hotline::storage
