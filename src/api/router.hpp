@@ -24,6 +24,8 @@
 // Pure: no I/O and no state beyond the constant table. Thread-safe.
 #pragma once
 
+#include <ostream>  // Boost's string_view streams itself; verb.hpp needs the full type
+
 #include <boost/beast/http/verb.hpp>
 #include <cstddef>
 #include <cstdint>
