@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "api/routes.hpp"
+#include "api/service_call.hpp"
 #include "forms/example.hpp"
 #include "forms/render.hpp"
 #include "forms/validate.hpp"
@@ -133,16 +134,10 @@ asio::awaitable<http_response> acknowledge_message(station::service& service,
       ack.answer = body["answer"].get<std::string>();
     }
   }
-  using signature = void(result<storage::stored_message>);
-  auto done = co_await asio::async_initiate<decltype(asio::use_awaitable), signature>(
-      [&service](auto handler, station::ack_request a) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto ex = asio::get_associated_executor(*shared);
-        service.acknowledge(std::move(a), [shared, ex](result<storage::stored_message> res) {
-          asio::post(ex, [shared, res = std::move(res)]() mutable { (*shared)(std::move(res)); });
-        });
-      },
-      asio::use_awaitable, std::move(ack));
+  auto done = co_await service_call<storage::stored_message>(
+      [&service, &ack](station::service::post_callback cb) {
+        service.acknowledge(std::move(ack), std::move(cb));
+      });
   if (!done) co_return error_answer(req, done.error());
   co_return json_response(req, http::status::ok, to_json(*done));
 }

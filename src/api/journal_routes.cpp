@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "api/routes.hpp"
+#include "api/service_call.hpp"
 #include "evidence/bundle.hpp"
 
 namespace hotline::api {
@@ -74,16 +75,17 @@ http_response list_journal(station::service& service, const http_request& req,
   return json_response(req, http::status::ok, {{"entries", std::move(out)}, {"head_seq", head_seq}});
 }
 
-http_response verify_journal(station::service& service, const http_request& req) {
+asio::awaitable<http_response> verify_journal(station::service& service, const http_request& req) {
   const auto started = std::chrono::steady_clock::now();
-  auto report = service.verify_journal();
-  if (!report) return error_answer(req, report.error());
+  auto report = co_await service_call<storage::verify_report>(
+      [&service](station::service::verify_callback done) { service.verify_journal(std::move(done)); });
+  if (!report) co_return error_answer(req, report.error());
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
   json first_bad = nullptr;
   if (report->first_bad) first_bad = {{"seq", report->first_bad->seq}, {"what", report->first_bad->what}};
-  return json_response(req, http::status::ok,
+  co_return json_response(req, http::status::ok,
                        {{"ok", report->ok()},
                         {"entries_checked", report->entries},
                         {"messages_checked", report->messages},

@@ -15,8 +15,9 @@ namespace hotline::api {
 http_response list_journal(station::service& service, const http_request& req,
                            const request_target& t);
 
-// POST /api/v1/journal/verify: checks the whole journal now; the report says what it found.
-http_response verify_journal(station::service& service, const http_request& req);
+// POST /api/v1/journal/verify: checks the whole journal now, off the I/O thread; the report says
+// what it found. 409 while another verification is running.
+asio::awaitable<http_response> verify_journal(station::service& service, const http_request& req);
 
 // GET /api/v1/messages/{id}/evidence: the message's evidence bundle, as a download.
 http_response message_evidence(station::service& service, const http_request& req,

@@ -7,6 +7,7 @@
 #include "api/journal_routes.hpp"
 #include "api/json.hpp"
 #include "api/router.hpp"
+#include "api/service_call.hpp"
 #include "api/session_routes.hpp"
 #include "api/target.hpp"
 #include "api/translation_routes.hpp"
@@ -110,16 +111,10 @@ http_response get_message(server_state& state, const http_request& req, const st
 // later; either way the coroutine resumes through its executor, never inside `service.post`.
 asio::awaitable<result<storage::stored_message>> post_message(station::service& service,
                                                               station::post_request req) {
-  using signature = void(result<storage::stored_message>);
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), signature>(
-      [&service](auto handler, station::post_request r) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto ex = asio::get_associated_executor(*shared);
-        service.post(std::move(r), [shared, ex](result<storage::stored_message> res) {
-          asio::post(ex, [shared, res = std::move(res)]() mutable { (*shared)(std::move(res)); });
-        });
-      },
-      asio::use_awaitable, std::move(req));
+  co_return co_await service_call<storage::stored_message>(
+      [&service, &req](station::service::post_callback done) {
+        service.post(std::move(req), std::move(done));
+      });
 }
 
 asio::awaitable<http_response> create_message(server_state& state, const http_request& req) {
@@ -173,7 +168,7 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
     case route_id::journal:
       co_return list_journal(state.service, req, t);
     case route_id::verify_journal:
-      co_return verify_journal(state.service, req);
+      co_return co_await verify_journal(state.service, req);
     case route_id::status:
       co_return json_response(req, http::status::ok, to_json(state.service.status()));
     case route_id::list_forms:

@@ -10,8 +10,10 @@ void disk::set_latency_us(std::int64_t min_us, std::int64_t max_us) {
   latency_us_max_ = max_us;
 }
 
+// The engine's tokens are unique within one incarnation, and a crash forgets every one queued.
 void disk::submit(core::persist_action action, done_fn done) {
-  queue_.push_back({std::move(action), std::move(done)});
+  done_[action.token] = std::move(done);
+  group_.enqueue(std::move(action), generation_);
   if (!busy_) schedule_next();
 }
 
@@ -34,7 +36,8 @@ void disk::read(core::load_action action, read_fn done) {
 }
 
 void disk::crash() {
-  queue_.clear();
+  group_.clear();
+  done_.clear();
   busy_ = false;
   ++generation_;
 }
@@ -43,16 +46,15 @@ void disk::schedule_next() {
   busy_ = true;
   std::uint64_t gen = generation_;
   sched_.after(rng_.between(latency_us_min_, latency_us_max_), [this, gen] {
-    if (gen == generation_) commit_front();
+    if (gen == generation_) commit_batch();
   });
 }
 
-void disk::commit_front() {
-  queued q = std::move(queue_.front());
-  queue_.pop_front();
+void disk::commit_batch() {
+  storage::group_commit::batch b = group_.take(generation_);
   bool ok = !rng_.chance(failure_chance_);
   if (ok) {
-    auto r = store_->commit(q.action.records, epoch_ms + sched_.now_us() / 1000);
+    auto r = group_.commit(b, epoch_ms + sched_.now_us() / 1000);
     if (!r) {
       ok = false;
       if (store_error_.empty()) store_error_ = r.error().message;
@@ -60,14 +62,19 @@ void disk::commit_front() {
   }
   if (ok) {
     ++commits_;
+    actions_committed_ += b.actions.size();
   } else {
     ++failures_;
   }
-  std::uint64_t gen = generation_;
-  q.done(q.action, ok);
-  // The callback may have crashed the station, which already emptied the queue.
-  if (gen != generation_) return;
-  if (queue_.empty()) {
+  const std::uint64_t gen = generation_;
+  for (const auto& action : b.actions) {
+    auto done = done_.extract(action.token);
+    if (!done.empty()) done.mapped()(action, ok);
+    // A callback may have crashed the station: the rest of the batch is on disk (or not, if it
+    // failed), and the engine that would hear of it is gone.
+    if (gen != generation_) return;
+  }
+  if (group_.empty()) {
     busy_ = false;
   } else {
     schedule_next();

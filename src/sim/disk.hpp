@@ -1,15 +1,17 @@
 // Disk: a station's simulated storage, a real store behind simulated latency and faults.
 //
 // The store (SQLite in memory) is the station's disk: it survives crashes. Persist actions are
-// committed one at a time, in the order submitted, each after a random latency. A crash discards
-// every action not yet committed. With probability `failure_chance` a commit fails instead: the
-// batch is not applied and its callback hears `false`, as after a disk error. Reads of queued
+// committed through the station's own group commit (storage/group_commit.hpp): after a random
+// latency, every action queued by then (up to the batch limit) commits as one transaction, in the
+// order submitted, and the callbacks run in that order. A crash discards every action not yet
+// committed. With probability `failure_chance` a commit fails instead: the batch is not applied
+// and each of its callbacks hears `false`, as after a disk error. Reads of queued
 // messages (the engine's load actions) take a random latency too, and fail with the same
 // chance. Not thread-safe.
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +19,7 @@
 #include "core/engine.hpp"
 #include "sim/rng.hpp"
 #include "sim/scheduler.hpp"
+#include "storage/group_commit.hpp"
 #include "storage/store.hpp"
 
 namespace hotline::sim {
@@ -47,31 +50,31 @@ class disk {
   std::uint64_t reads() const { return reads_; }
   // Forgets every action not yet committed; their callbacks never run.
   void crash();
-  bool idle() const { return queue_.empty(); }
+  bool idle() const { return group_.empty(); }
+  // Transactions committed, and the actions they held (more actions than commits: batching).
   std::uint64_t commits() const { return commits_; }
+  std::uint64_t actions_committed() const { return actions_committed_; }
   std::uint64_t failures() const { return failures_; }
   // The first error the store itself returned, empty if none. A real store refusing a batch the
   // engine produced means the engine asked for something inconsistent.
   const std::string& store_error() const { return store_error_; }
 
  private:
-  struct queued {
-    core::persist_action action;
-    done_fn done;
-  };
   void schedule_next();
-  void commit_front();
+  void commit_batch();
 
   scheduler& sched_;
   rng& rng_;
   std::unique_ptr<storage::store> store_;
-  std::deque<queued> queue_;
+  storage::group_commit group_{*store_};
+  std::map<std::uint64_t, done_fn> done_;  // by action token, for what group_ holds
   bool busy_ = false;
   std::uint64_t generation_ = 0;  // bumped by crash(): stale commit events find it changed
   double failure_chance_ = 0;
   std::int64_t latency_us_min_ = 50;
   std::int64_t latency_us_max_ = 5'000;
   std::uint64_t commits_ = 0;
+  std::uint64_t actions_committed_ = 0;
   std::uint64_t failures_ = 0;
   std::uint64_t reads_ = 0;
   std::string store_error_;

@@ -32,6 +32,11 @@ void station::start() {
   cfg.queue_memory_messages_max = setup_.queue_memory_messages_max;
   cfg.queue_memory_bytes_max = setup_.queue_memory_bytes_max;
   cfg.wall_ms = [this] { return epoch_ms + sched_.now_us() / 1000; };
+  // As the station's runtime does: a message id already on disk is refused before it is accepted.
+  cfg.id_taken = [this](const std::string& id) {
+    auto found = disk_.store().get(id);
+    return !found || found->has_value();
+  };
   std::vector<records::channel_recovery> recovered;
   for (const auto& c : setup_.channels) {
     auto r = disk_.store().recover(c);

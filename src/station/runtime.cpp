@@ -17,6 +17,7 @@
 #include "forms/validate.hpp"
 #include "station/ids.hpp"
 #include "station/station_store.hpp"
+#include "storage/sqlite_store.hpp"
 
 namespace hotline::station {
 namespace asio = boost::asio;
@@ -790,10 +791,32 @@ result<std::vector<storage::journal_entry>> runtime::journal(const storage::jour
   return store_.journal(q);
 }
 
-// Runs on the station's thread: a journal of a few hundred thousand entries takes seconds, during
-// which the station waits. Operators verify large journals offline (`--db`).
-result<storage::verify_report> runtime::verify_journal() {
-  return storage::verify_journal(store_, journal_keys_for(agreement_, cfg_.station));
+// A journal of a few hundred thousand entries takes seconds to verify, longer than a link's
+// silence limit, so a file store is verified on a thread of its own through a read-only
+// connection, one at a time, while this thread keeps the links and the consoles served. An
+// in-memory store has no file another connection could open, and is small: it is verified here.
+void runtime::verify_journal(verify_callback done) {
+  auto keys = journal_keys_for(agreement_, cfg_.station);
+  const auto* sq = dynamic_cast<const storage::sqlite_store*>(&store_);
+  std::string file = sq != nullptr ? sq->file() : std::string{};
+  if (file.empty()) return done(storage::verify_journal(store_, keys));
+  if (*verifying_) return done(fail(errc::conflict, "a journal verification is already running"));
+  *verifying_ = true;
+  boost::asio::post(verify_pool_, [file = std::move(file), keys = std::move(keys),
+                                   done = std::move(done), flag = verifying_,
+                                   work = boost::asio::make_work_guard(io_)]() mutable {
+    result<storage::verify_report> report = fail(errc::io, "journal verification failed");
+    try {
+      report = storage::verify_journal(file, keys);
+    } catch (const std::exception& x) {  // out of memory, most likely; the station must not end
+      report = fail(errc::io, std::string{"journal verification failed: "} + x.what());
+    }
+    boost::asio::post(work.get_executor(), [flag, done = std::move(done),
+                                            report = std::move(report)]() mutable {
+      *flag = false;
+      done(std::move(report));
+    });
+  });
 }
 
 result<storage::evidence_material> runtime::evidence(const std::string& id) {

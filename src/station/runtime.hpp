@@ -65,7 +65,7 @@ class runtime final : public service,
   result<std::optional<storage::stored_message>> get(const std::string& id) override;
   status_snapshot status() override;
   result<std::vector<storage::journal_entry>> journal(const storage::journal_query& q) override;
-  result<storage::verify_report> verify_journal() override;
+  void verify_journal(verify_callback done) override;
   result<storage::evidence_material> evidence(const std::string& id) override;
   // In runtime_translations.cpp.
   result<storage::translation> translate(const translation_request& req) override;
@@ -146,6 +146,11 @@ class runtime final : public service,
   // Received messages whose acknowledgement is posted but not yet committed.
   std::set<std::string> acks_in_flight_;
   std::uint64_t handler_failures_ = 0;  // handlers that threw and were recovered from
+  // True while a journal verification runs on verify_pool_; shared with its completion, which
+  // may run after the runtime is gone.
+  std::shared_ptr<bool> verifying_ = std::make_shared<bool>(false);
+  // Last, so it is destroyed first: a verification under way finishes before the rest goes.
+  boost::asio::thread_pool verify_pool_{1};
 };
 
 }  // namespace hotline::station

@@ -87,6 +87,7 @@ class service {
  public:
   using post_callback = std::function<void(result<storage::stored_message>)>;
   using event_callback = std::function<void(const service_event&)>;
+  using verify_callback = std::function<void(result<storage::verify_report>)>;
 
   virtual ~service() = default;
 
@@ -109,8 +110,11 @@ class service {
   virtual result<std::vector<storage::journal_entry>> journal(const storage::journal_query&) {
     return fail(errc::unavailable, "this station keeps no journal");
   }
-  virtual result<storage::verify_report> verify_journal() {
-    return fail(errc::unavailable, "this station keeps no journal");
+  // Verification may take seconds on a large journal, so it answers through `done`, which is
+  // called exactly once, on the station's thread; the station keeps serving meanwhile.
+  // errc::conflict while another verification is running.
+  virtual void verify_journal(verify_callback done) {
+    done(fail(errc::unavailable, "this station keeps no journal"));
   }
   virtual result<storage::evidence_material> evidence(const std::string&) {
     return fail(errc::unavailable, "this station keeps no journal");

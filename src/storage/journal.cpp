@@ -231,6 +231,9 @@ result<sqlite::connection> open_journal_read_only(const std::string& path) {
       sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   sqlite::connection db{raw};
   if (rc != SQLITE_OK) return std::unexpected(sqlite::make_error(raw, rc, "open " + path));
+  // A station may hold the write lock on the same file; wait for it as the station's own
+  // connection would, rather than failing at once.
+  sqlite3_busy_timeout(raw, sqlite_busy_timeout_ms);
   auto check = sqlite::statement::prepare(db.get(), "SELECT 1 FROM journal LIMIT 1");
   if (!check) {
     return fail(errc::corrupt,

@@ -225,7 +225,12 @@ class verifier {
 result<verify_report> verify_journal(const std::string& db_path, const journal_keys& keys) {
   auto db = open_journal_read_only(db_path);
   if (!db) return std::unexpected(db.error());
-  return verifier(db->get(), keys).run();
+  // One read transaction: a station that writes meanwhile is seen as it was at the first read,
+  // so the journal and the messages it names are checked as one snapshot.
+  if (auto r = sqlite::exec(db->get(), "BEGIN"); !r) return std::unexpected(r.error());
+  auto report = verifier(db->get(), keys).run();
+  (void)sqlite::exec(db->get(), "COMMIT");
+  return report;
 }
 
 result<verify_report> verify_journal(store& s, const journal_keys& keys) {

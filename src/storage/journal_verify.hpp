@@ -42,7 +42,8 @@ struct verify_report {
 };
 
 // Fails (errc::io, errc::corrupt) only when the file cannot be read as a Hotline store; what is
-// wrong inside it is the report's first_bad.
+// wrong inside it is the report's first_bad. Reads through a read-only connection of its own, in
+// one snapshot, so it may run on any thread while a station writes to the same file.
 result<verify_report> verify_journal(const std::string& db_path, const journal_keys& keys);
 // The same on an open store made by open_sqlite() (errc::invalid_argument for another kind).
 class store;

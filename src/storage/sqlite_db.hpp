@@ -23,6 +23,12 @@
 
 #include "core/error.hpp"
 
+namespace hotline::storage {
+// How long a statement waits for a lock held by another connection (a reader's checkpoint, an
+// operator's sqlite3 shell) before failing with errc::unavailable.
+inline constexpr int sqlite_busy_timeout_ms = 5'000;
+}  // namespace hotline::storage
+
 namespace hotline::storage::sqlite {
 
 struct connection_closer {

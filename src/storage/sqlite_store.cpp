@@ -170,6 +170,11 @@ result<std::unique_ptr<store>> open_sqlite(const std::string& path, journal_opti
   return std::unique_ptr<store>(std::move(*s));
 }
 
+std::string sqlite_store::file() const {
+  const char* name = sqlite3_db_filename(db_.get(), "main");
+  return name == nullptr ? std::string{} : std::string{name};
+}
+
 result<std::unique_ptr<sqlite_store>> sqlite_store::create(const std::string& path,
                                                            std::int64_t now_ms,
                                                            journal_options journal) {

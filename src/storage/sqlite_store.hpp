@@ -26,9 +26,6 @@
 
 namespace hotline::storage {
 
-// How long a statement waits for a lock held by another connection (a reader's checkpoint, an
-// operator's sqlite3 shell) before failing with errc::unavailable.
-inline constexpr int sqlite_busy_timeout_ms = 5'000;
 inline constexpr std::int64_t sqlite_cache_kib = 64 * 1024;
 inline constexpr std::int64_t sqlite_mmap_bytes = 256LL * 1024 * 1024;
 
@@ -68,6 +65,8 @@ class sqlite_store final : public store {
 
   // The connection, for the accounts and the test hooks below. Owned by the store.
   sqlite3* handle() const { return db_.get(); }
+  // The database file's absolute path; empty for an in-memory store.
+  std::string file() const;
   // The journal writer, for the accounts that share this connection.
   journal_writer& journal_log() { return journal_; }
 

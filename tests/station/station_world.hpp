@@ -205,6 +205,9 @@ class station_world {
     });
   }
 
+  // The runtime itself, for calls a helper above does not cover; only from inside on_io.
+  station::runtime& runtime() { return *runtime_; }
+
   std::uint64_t handler_failures() {
     return on_io([&] { return runtime_->handler_failures(); });
   }
