@@ -79,8 +79,20 @@ struct side {
   std::set<std::string> alarmed;  // channels with an attestation alarm raised
 };
 
-core::engine_config config_for(const char* self, const char* peer, std::uint64_t boot) {
+// True when a message with `id` is on the side's disk, either direction: what the station's
+// runtime answers from its store (engine_config::id_taken).
+bool on_disk(const side& s, const std::string& id) {
+  for (const auto& r : s.disk) {
+    if (const auto* p = std::get_if<records::posted>(&r); p && p->msg.id == id) return true;
+    if (const auto* in = std::get_if<records::received>(&r); in && in->msg.id == id) return true;
+  }
+  return false;
+}
+
+core::engine_config config_for(const char* self, const char* peer, std::uint64_t boot,
+                               const side& own) {
   core::engine_config c;
+  c.id_taken = [&own](const std::string& id) { return on_disk(own, id); };
   c.station = self;
   c.agreement_hash.fill(0x42);
   c.boot_id = boot;
@@ -97,8 +109,8 @@ core::engine_config config_for(const char* self, const char* peer, std::uint64_t
 class world {
  public:
   world() {
-    a_.eng = std::make_unique<core::engine>(config_for(a_id, b_id, 1));
-    b_.eng = std::make_unique<core::engine>(config_for(b_id, a_id, 2));
+    a_.eng = std::make_unique<core::engine>(config_for(a_id, b_id, 1, a_));
+    b_.eng = std::make_unique<core::engine>(config_for(b_id, a_id, 2, b_));
     a_.eng->restore({});
     b_.eng->restore({});
   }

@@ -66,6 +66,8 @@ constexpr reference_route reference[] = {
     {"GET", "/api/v1/audit", "nnyyy"},
     {"GET", "/api/v1/journal", "nnyyy"},
     {"POST", "/api/v1/journal/verify", "nnyyy"},
+    {"GET", "/api/v1/metrics", "nnnyy"},
+    {"GET", "/api/v1/openapi.json", "yyyyy"},
 };
 
 // "a/b//c" -> "a", "b", "", "c"

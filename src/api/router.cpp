@@ -56,6 +56,10 @@ constexpr std::array<route_spec, route_count> table{{
     {route_id::audit, http::verb::get, "/api/v1/audit", overseers},
     {route_id::journal, http::verb::get, "/api/v1/journal", overseers},
     {route_id::verify_journal, http::verb::post, "/api/v1/journal/verify", overseers},
+    // For the monitoring system's scrape token and whoever keeps the station running.
+    {route_id::metrics, http::verb::get, "/api/v1/metrics",
+     role_bit(role::auditor) | role_bit(role::admin)},
+    {route_id::openapi, http::verb::get, "/api/v1/openapi.json", every_role},
 }};
 
 // No pattern has more segments than this; a longer path is no route without further work.

@@ -61,8 +61,10 @@ enum class route_id : std::uint8_t {
   audit,               // GET    /api/v1/audit
   journal,             // GET    /api/v1/journal
   verify_journal,      // POST   /api/v1/journal/verify
+  metrics,             // GET    /api/v1/metrics (also served as /metrics)
+  openapi,             // GET    /api/v1/openapi.json
 };
-inline constexpr std::size_t route_count = 19;
+inline constexpr std::size_t route_count = 21;
 
 // A set of roles, one bit each.
 using role_set = std::uint8_t;

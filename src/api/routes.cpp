@@ -6,6 +6,8 @@
 #include "api/gate.hpp"
 #include "api/journal_routes.hpp"
 #include "api/json.hpp"
+#include "api/metrics_text.hpp"
+#include "api/openapi.hpp"
 #include "api/router.hpp"
 #include "api/service_call.hpp"
 #include "api/session_routes.hpp"
@@ -145,6 +147,20 @@ http_response upgrade_required(const http_request& req) {
 
 // Answers a request the gate admitted. The switch names every route, so a route added to the
 // table without code here does not compile (-Wswitch), and no path string is looked at again.
+// GET /api/v1/metrics: the Prometheus text exposition of the status and the counters, taken on
+// one turn of the I/O thread.
+http_response metrics_response(server_state& state, const http_request& req) {
+  auto counted = state.service.metrics();
+  if (!counted) return error_for(req, counted.error());
+  http_response res{http::status::ok, req.version()};
+  add_common_headers(res);
+  res.keep_alive(req.keep_alive());
+  res.set(http::field::content_type, metrics_content_type);
+  res.body() = render_metrics(state.service.status(), *counted, state.login_failures);
+  res.prepare_payload();
+  return res;
+}
+
 asio::awaitable<http_response> route_api(server_state& state, const http_request& req,
                                          const request_target& t, const admission& a) {
   const route_args& args = a.args;
@@ -171,6 +187,16 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
       co_return co_await verify_journal(state.service, req);
     case route_id::status:
       co_return json_response(req, http::status::ok, to_json(state.service.status()));
+    case route_id::metrics:
+      co_return metrics_response(state, req);
+    case route_id::openapi: {
+      http_response res{http::status::ok, req.version()};
+      add_common_headers(res);
+      res.keep_alive(req.keep_alive());
+      res.body() = std::string(openapi_json());
+      res.prepare_payload();
+      co_return res;
+    }
     case route_id::list_forms:
       co_return list_forms(state.service, req, t);
     case route_id::preview_form:
@@ -252,6 +278,8 @@ asio::awaitable<http_response> handle_request(server_state& state, const http_re
     if (req.method() != http::verb::get) co_return not_allowed(req, "GET");
     co_return json_response(req, http::status::ok, {{"ok", true}});
   }
+  // Where Prometheus looks by default; the same route, the same access, as /api/v1/metrics.
+  if (t->path == "/metrics") t->path = "/api/v1/metrics";
   // The gate (gate.hpp) serves the console, signs people in, and authenticates and admits
   // everything else by the route table before routing, so that a caller without credentials
   // learns nothing, not even which routes exist.

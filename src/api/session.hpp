@@ -94,6 +94,7 @@ struct server_state {
   connection_table connections;
   event_fanout events;
   std::uint64_t next_session_id = 1;
+  std::uint64_t login_failures = 0;  // refused sign-ins since the server started, for /metrics
   // Open sessions by id, each with the action that closes its socket. `stop` calls them all.
   std::map<std::uint64_t, std::function<void()>> closers;
 };

@@ -92,6 +92,7 @@ std::string minutes(std::int64_t ms) { return std::to_string((ms + 59'999) / 60'
 http_response refuse_sign_in(server_state& state, const http_request& req, const peer_info& peer,
                              const std::string& name, const std::optional<storage::user>& u,
                              bool locked) {
+  ++state.login_failures;
   const std::string from = "from " + peer.address;
   if (!u) {
     // A name that could not be a user is not written down: it may be a mistyped password.

@@ -8,6 +8,7 @@
 
 #include "api/server.hpp"
 #include "api/tls_context.hpp"
+#include "cli/service_notifier.hpp"
 #include "config/keys.hpp"
 #include "config/station_config.hpp"
 #include "forms/catalog.hpp"
@@ -115,10 +116,12 @@ int run_station(const std::filesystem::path& config_file) {
     spdlog::critical("cannot start the API on {}: {}", cfg->api_listen.to_string(), r.error().message);
     return 1;
   }
+  service_notifier notifier(io);
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: stopping", sig);
+    notifier.stopping();
     api.stop();
     (*rt)->stop();
     io.stop();
@@ -126,6 +129,8 @@ int run_station(const std::filesystem::path& config_file) {
   (*rt)->start();
   spdlog::info("station {} following agreement {} ({}); API on {}://{}", cfg->station,
                agreement->id, agreement->hash_hex(), api_scheme, cfg->api_listen.to_string());
+  // The store is open, the peer and API listeners are bound: the station serves from here on.
+  notifier.ready("serving " + cfg->station + " on " + cfg->api_listen.to_string());
   // The last line of defence: every handler has its own catch-all, but should an exception still
   // reach the loop, the station logs it and goes on serving rather than exiting.
   for (;;) {

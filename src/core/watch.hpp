@@ -77,6 +77,15 @@ class watch {
   std::int64_t deadline_of(const tracked& m) const;
   std::optional<std::int64_t> next_link_test_ms(const std::string& channel) const;
   std::size_t pending() const { return pending_.size(); }
+  // Messages awaiting an answer (and not yet escalated), by channel: sent ones when `outbound`,
+  // received ones otherwise.
+  std::map<std::string, std::size_t> pending_by_channel(bool outbound) const {
+    std::map<std::string, std::size_t> out;
+    for (const auto& [id, m] : pending_) {
+      if (m.outbound == outbound) ++out[m.channel];
+    }
+    return out;
+  }
 
  private:
   std::int64_t next_slot_after(const link_test_policy& p, std::int64_t after_ms) const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <filesystem>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -265,6 +266,8 @@ void runtime::send_link_test(const std::string& channel) {
 }
 
 void runtime::escalate(const core::escalation& e) {
+  ++counters_.escalations_by_channel[e.msg.channel];
+  if (e.missed_link_test) ++counters_.missed_link_tests_by_channel[e.msg.channel];
   std::vector<records::record> rec{records::escalated{e.msg.id, e.deadline_ms, e.missed_link_test}};
   if (auto r = store_.commit(rec, wall_ms()); !r) {
     spdlog::error("cannot record the escalation of {}: {}", e.msg.id, r.error().message);
@@ -281,6 +284,7 @@ void runtime::escalate(const core::escalation& e) {
 // The peer's signed checkpoint contradicts this station's history: one of the two was
 // rewritten. Every console hears it, and the supervisor's hook is called, as for an escalation.
 void runtime::raise_alarm(const core::event& e) {
+  ++counters_.alarms;
   // The peer decides when its receipts match and when not; alternating them must not flood
   // the consoles or start a process each time. The receipts themselves are all journaled.
   auto gate = alarm_gates_.try_emplace(e.channel, limits::alarms_per_minute_max, limits::minute_us)
@@ -443,8 +447,10 @@ void runtime::flush() {
     }
   }
   if (batch.actions.empty()) return;
+  const auto commit_started = std::chrono::steady_clock::now();
   auto committed = commits_.commit(batch, wall_ms(),
                                    [this](std::vector<records::record>& recs) { annotate_inbound(recs); });
+  count_commit(committed.has_value(), commit_started, batch.records.size());
   const auto& recs = batch.records;
   if (committed) after_commit(recs);
   if (!committed) spdlog::error("store commit failed: {}", committed.error().message);
@@ -561,6 +567,40 @@ void runtime::guarded(const char* what, std::optional<core::conn_id> conn, F&& f
   }
 }
 
+void runtime::count_commit(bool ok, std::chrono::steady_clock::time_point started,
+                           std::size_t records) {
+  if (!ok) {
+    ++counters_.commit_failures;
+    return;
+  }
+  counters_.commit_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (const std::int64_t sync_us = store_.last_sync_us(); sync_us >= 0) {
+    counters_.commit_sync_seconds.observe(static_cast<double>(sync_us) / 1e6);
+  }
+  counters_.batch_records.observe(static_cast<double>(records));
+}
+
+result<metrics_snapshot> runtime::metrics() {
+  metrics_snapshot m;
+  m.counters = counters_;
+  m.counters.handler_failures = handler_failures_;
+  m.awaiting_our_answer = watch_.pending_by_channel(false);
+  m.awaiting_their_answer = watch_.pending_by_channel(true);
+  auto head = store_.journal({{}, {}, 0, 1});
+  if (!head) return std::unexpected(head.error());
+  m.journal_entries = head->empty() ? 0 : head->front().seq;
+  if (const auto* sq = dynamic_cast<const storage::sqlite_store*>(&store_); sq && !sq->file().empty()) {
+    std::error_code ec;
+    m.database_bytes = 0;
+    for (const std::string suffix : {"", "-wal"}) {
+      const auto size = std::filesystem::file_size(sq->file() + suffix, ec);
+      if (!ec) m.database_bytes += static_cast<std::int64_t>(size);
+    }
+  }
+  return m;
+}
+
 void runtime::log_event(const core::event& e) {
   switch (e.kind) {
     case core::event_kind::link_up:
@@ -570,6 +610,7 @@ void runtime::log_event(const core::event& e) {
       spdlog::warn("link to {} on path {} down: {}", e.peer, e.path, e.detail);
       break;
     case core::event_kind::refused:
+      ++counters_.refused_by_peer[e.peer];
       spdlog::warn("link with {} refused: {}", e.peer, e.detail);
       break;
     case core::event_kind::storage_failed:

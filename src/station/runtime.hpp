@@ -64,6 +64,7 @@ class runtime final : public service,
   result<std::vector<storage::stored_message>> list(const storage::list_query& q) override;
   result<std::optional<storage::stored_message>> get(const std::string& id) override;
   status_snapshot status() override;
+  result<metrics_snapshot> metrics() override;
   result<std::vector<storage::journal_entry>> journal(const storage::journal_query& q) override;
   void verify_journal(verify_callback done) override;
   result<storage::evidence_material> evidence(const std::string& id) override;
@@ -112,6 +113,7 @@ class runtime final : public service,
   void flush();
   void arm_timer();
   void log_event(const core::event& e);
+  void count_commit(bool ok, std::chrono::steady_clock::time_point started, std::size_t records);
   void publish(const service_event& e);
   std::int64_t now_us() const;
   static std::int64_t wall_ms();
@@ -146,6 +148,7 @@ class runtime final : public service,
   // Received messages whose acknowledgement is posted but not yet committed.
   std::set<std::string> acks_in_flight_;
   std::uint64_t handler_failures_ = 0;  // handlers that threw and were recovered from
+  station_counters counters_;
   // True while a journal verification runs on verify_pool_; shared with its completion, which
   // may run after the runtime is gone.
   std::shared_ptr<bool> verifying_ = std::make_shared<bool>(false);

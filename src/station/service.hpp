@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/message.hpp"
 #include "forms/catalog.hpp"
+#include "station/metrics.hpp"
 #include "storage/evidence_source.hpp"
 #include "storage/journal_verify.hpp"
 #include "storage/store.hpp"
@@ -109,6 +110,10 @@ class service {
   // evidence bundle. Stations without a journal answer errc::unavailable.
   virtual result<std::vector<storage::journal_entry>> journal(const storage::journal_query&) {
     return fail(errc::unavailable, "this station keeps no journal");
+  }
+  // What the station counts about itself (metrics.hpp); errc::unavailable when it counts nothing.
+  virtual result<metrics_snapshot> metrics() {
+    return fail(errc::unavailable, "this station keeps no metrics");
   }
   // Verification may take seconds on a large journal, so it answers through `done`, which is
   // called exactly once, on the station's thread; the station keeps serving meanwhile.

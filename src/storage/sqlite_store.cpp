@@ -269,10 +269,14 @@ result<void> sqlite_store::commit(std::span<const records::record> recs, std::in
     rollback_if_open();
     return r;
   }
+  const auto sync_started = std::chrono::steady_clock::now();
   if (auto r = sqlite::query{st_.commit}.run(); !r) {
     rollback_if_open();
     return r;
   }
+  last_sync_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - sync_started)
+                      .count();
   return {};
 }
 

@@ -65,12 +65,14 @@ class sqlite_store final : public store {
 
   // The connection, for the accounts and the test hooks below. Owned by the store.
   sqlite3* handle() const { return db_.get(); }
+  std::int64_t last_sync_us() const override { return last_sync_us_; }
   // The database file's absolute path; empty for an in-memory store.
   std::string file() const;
   // The journal writer, for the accounts that share this connection.
   journal_writer& journal_log() { return journal_; }
 
  private:
+  std::int64_t last_sync_us_ = -1;
   // One variant of the list statement per combination of filters: bit 0 channel, bit 1 box,
   // bit 2 after_cursor. Each is a separate statement so SQLite can pick the right index.
   static constexpr std::size_t list_variants = 8;

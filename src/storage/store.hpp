@@ -57,6 +57,9 @@ class store {
   // `delivered` records. On failure (disk full, read-only, I/O error) nothing is applied and the
   // error says why (errc::io).
   virtual result<void> commit(std::span<const records::record> recs, std::int64_t now_ms) = 0;
+  // How long the last successful commit spent making itself durable (for SQLite, the COMMIT
+  // statement: the WAL write and its fsync), in microseconds; -1 when the store cannot tell.
+  virtual std::int64_t last_sync_us() const { return -1; }
 
   // What the core needs to resume `channel` exactly where it stopped. Of the queue it returns a
   // bounded prefix (records.hpp, channel_recovery::queued) and counts the rest; the core reads

@@ -162,6 +162,8 @@ TEST(route_table, every_route_for_every_role) {
       {route_id::audit, overseers},
       {route_id::journal, overseers},
       {route_id::verify_journal, overseers},
+      {route_id::metrics, {auditor, admin}},
+      {route_id::openapi, all},
   };
   ASSERT_EQ(expected.size(), route_count);
   for (const auto& [id, roles] : expected) {
