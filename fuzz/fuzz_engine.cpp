@@ -170,7 +170,12 @@ class world {
     }
     switch (s.u8() % 3) {
       case 0: m.id = "h" + std::to_string(next_id_++); break;
-      case 1: m.id = "p" + std::to_string(s.u8() % (next_id_ + 1)); break;  // maybe taken
+      // An id already issued to a post at either side: taken, or in flight. (Not one a post may
+      // take later: a station's own ids are random, the peer cannot claim one in advance.)
+      case 1:
+        m.id = next_id_ == 0 ? "h" + std::to_string(next_id_++)
+                             : "p" + std::to_string(s.u8() % next_id_);
+        break;
       default: m.id = s.bytes(8); break;
     }
     m.prec = static_cast<precedence>(s.u8() % 4);

@@ -312,7 +312,7 @@ void engine::handle_data(link& l, wire::data&& d) {
   }
   auto& ib = inboxes_[m.channel];
   if (m.seq == ib.accept_next) {
-    if (inbound_ids_in_flight_.contains(m.id) || (cfg_.id_taken && cfg_.id_taken(m.id))) {
+    if (ids_in_flight_.contains(m.id) || (cfg_.id_taken && cfg_.id_taken(m.id))) {
       return refuse(l, m.channel,
                     "message id " + m.id + " on " + m.channel + " seq " + std::to_string(m.seq) +
                         " from " + l.peer + " is already taken");
@@ -330,7 +330,7 @@ void engine::handle_data(link& l, wire::data&& d) {
     inbound_batch_up_to_[m.channel] = m.seq;
     inbound_batch_chain_[m.channel] = ib.accept_chain;
     inbound_batch_conn_[m.channel] = l.id;
-    inbound_ids_in_flight_.insert(m.id);
+    ids_in_flight_.insert(m.id);
     inbound_batch_.push_back(records::received{std::move(d.msg), ib.accept_chain});
     return;
   }
@@ -346,7 +346,7 @@ void engine::flush_inbound() {
     p.inbound_up_to = std::move(inbound_batch_up_to_);
     p.inbound_chain = std::move(inbound_batch_chain_);
     for (const auto& r : inbound_batch_) {
-      p.inbound_ids.push_back(std::get<records::received>(r).msg.id);
+      p.ids.push_back(std::get<records::received>(r).msg.id);
     }
     for (const auto& [channel, conn] : inbound_batch_conn_) inboxes_[channel].ack_conn = conn;
     persist(std::move(inbound_batch_), std::move(p));
@@ -574,6 +574,8 @@ result<std::uint64_t> engine::post(std::int64_t now_us, message m) {
     queued_pending_[m.channel]++;
   }
   const signing::digest chain = p.kind == token_kind::post_fast ? ob.last_chain() : signing::digest{};
+  ids_in_flight_.insert(m.id);
+  p.ids.push_back(m.id);
   return persist({records::posted{std::move(m), chain}}, std::move(p));
 }
 
@@ -583,6 +585,7 @@ void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
   if (it == pending_.end() || failed_) return;
   pending p = std::move(it->second);
   pending_.erase(it);
+  for (const auto& id : p.ids) ids_in_flight_.erase(id);
   if (!ok) return fail_storage(now_us, p.channel, "commit failed");
   switch (p.kind) {
     case token_kind::post_fast:
@@ -604,7 +607,6 @@ void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
       break;
     }
     case token_kind::inbound:
-      for (const auto& id : p.inbound_ids) inbound_ids_in_flight_.erase(id);
       for (const auto& [channel, seq] : p.inbound_up_to) {
         auto& ib = inboxes_[channel];
         if (seq + 1 > ib.durable_next) {

@@ -225,7 +225,7 @@ class engine {
     precedence prec = precedence::routine;  // a queued post's
     std::map<std::string, std::uint64_t> inbound_up_to;  // channel -> highest seq in batch
     std::map<std::string, signing::digest> inbound_chain;  // channel -> chain at that seq
-    std::vector<std::string> inbound_ids;
+    std::vector<std::string> ids;  // message ids the persist writes (received or posted)
   };
 
   void handle_frame(std::int64_t now_us, link& l, wire::frame&& f);
@@ -286,9 +286,10 @@ class engine {
   std::uint64_t next_token_ = 1;
   std::map<std::string, std::size_t> queued_pending_;  // by channel: queued posts not yet durable
   std::map<std::string, conn_id> ack_due_;  // channel -> link to send a cumulative ack on
-  // Ids of inbound messages accepted but not yet on disk, so that a reused id is caught before
-  // its batch commits, not by the store's unique index during the commit.
-  std::set<std::string> inbound_ids_in_flight_;
+  // Ids of messages accepted (received, or posted here) but not yet on disk, so that a peer's
+  // message reusing one is refused before its batch commits, not by the store's unique index
+  // during the commit, which would fail the honest post or message committed with it.
+  std::set<std::string> ids_in_flight_;
   // Journaled refusals by peer. A peer that reconnects only to be refused must not be able to
   // fill the journal.
   std::map<std::string, rate_gate> refusal_notes_;

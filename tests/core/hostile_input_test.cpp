@@ -116,6 +116,21 @@ TEST(hostile_input, an_id_reused_before_the_first_is_on_disk_is_refused) {
   EXPECT_FALSE(notes(p.b(), "refused").empty());
 }
 
+// Found by the engine fuzzer: the peer reused the id of a post of this station's that was not
+// yet on disk, and both reached the same commit, where the unique index would fail the post.
+TEST(hostile_input, an_id_of_our_own_post_not_yet_on_disk_is_refused) {
+  engine_pair p;
+  p.connect(0);
+  p.b().hold_persists = true;
+  ASSERT_TRUE(p.b().eng->post(p.now_us(), draft("mine")));
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("mine")));
+  p.settle();
+  EXPECT_TRUE(closed_with(p.b(), "already taken"));
+  p.b().hold_persists = false;
+  p.complete_held(1, true);
+  EXPECT_TRUE(p.b().inbox().empty()) << "the peer's message took our own post's id";
+}
+
 TEST(hostile_input, an_id_the_store_already_holds_is_refused) {
   auto b_cfg = test::pair_config(test::station_b, test::station_a, 2);
   b_cfg.id_taken = [](const std::string& id) { return id == "old"; };
