@@ -166,7 +166,7 @@ asio::awaitable<std::variant<http_response, admission>> handle_access(server_sta
                                                                       const request_target& target,
                                                                       const peer_info& peer) {
   if (!target.path.starts_with("/api/")) co_return serve_console(state, req, target.path);
-  match_result found = match(req.method(), req.target());
+  match_result found = match(req.method(), target.raw_path);
   if (const auto* m = std::get_if<route_match>(&found); m && m->route == route_id::sign_in) {
     co_return co_await sign_in(state, req, peer);
   }
@@ -187,7 +187,7 @@ std::optional<http_response> check_upgrade_access(server_state& state, const htt
                   "a WebSocket opened with a session cookie must come from this station's own "
                   "page (Origin must match Host)");
   }
-  auto decided = decide(req, target, match(req.method(), req.target()), std::move(**who));
+  auto decided = decide(req, target, match(req.method(), target.raw_path), std::move(**who));
   if (auto* refusal = std::get_if<http_response>(&decided)) return std::move(*refusal);
   if (std::get<admission>(decided).route != route_id::events) {
     return refuse(req, http::status::not_found, "not_found", "no WebSocket at " + target.path);

@@ -279,7 +279,7 @@ asio::awaitable<http_response> handle_request(server_state& state, const http_re
     co_return json_response(req, http::status::ok, {{"ok", true}});
   }
   // Where Prometheus looks by default; the same route, the same access, as /api/v1/metrics.
-  if (t->path == "/metrics") t->path = "/api/v1/metrics";
+  if (t->path == "/metrics") t->path = t->raw_path = "/api/v1/metrics";
   // The gate (gate.hpp) serves the console, signs people in, and authenticates and admits
   // everything else by the route table before routing, so that a caller without credentials
   // learns nothing, not even which routes exist.

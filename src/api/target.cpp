@@ -60,7 +60,8 @@ result<request_target> parse_target(std::string_view target) {
   }
   const std::size_t q = target.find('?');
   request_target out;
-  auto path = percent_decode(target.substr(0, q), false);
+  out.raw_path = std::string(target.substr(0, q));
+  auto path = percent_decode(out.raw_path, false);
   if (!path) return fail(errc::invalid_argument, "bad percent escape in the path");
   out.path = std::move(*path);
   if (q == std::string_view::npos) return out;

@@ -13,6 +13,7 @@ namespace hotline::api {
 
 struct request_target {
   std::string path;                           // percent-decoded
+  std::string raw_path;                       // as sent: the router splits it before decoding
   std::map<std::string, std::string> params;  // percent-decoded, '+' read as a space
 };
 
