@@ -106,7 +106,7 @@ class server_test : public ::testing::Test {
   void TearDown() override {
     server_->stop();
     // run() returns only once every session has ended: this join is the bounded-stop check.
-    io_thread_.join();
+    if (io_thread_.joinable()) io_thread_.join();
   }
 
   std::uint16_t port() const { return server_->port(); }
