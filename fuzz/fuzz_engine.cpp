@@ -5,7 +5,9 @@
 // script: posts at either station, time passing, cuts and reconnects, and frames injected into
 // A's side of the wire as if B had sent them, built field by field from the input (channels,
 // seqs near the real ones or anywhere, ids fresh or reused, bodies of any bytes, signed with B's
-// real key, A's, or none). After every step A's invariants must hold:
+// real key, A's, or none), and the recovery frames: fetches of any range, and messages "handed
+// back" that are A's own as B really holds them (replays) or forgeries. After every step A's
+// invariants must hold:
 //
 //   - A's disk holds, per channel, received seqs 1..n with no gap, each verified with B's key;
 //   - no message id is on A's disk twice;
@@ -126,7 +128,7 @@ class world {
 
  private:
   void step(script& s) {
-    switch (s.u8() % 10) {
+    switch (s.u8() % 12) {
       case 0: post(a_, s); break;
       case 1: post(b_, s); break;
       case 2: advance(static_cast<std::int64_t>(s.u8()) * 50'000); break;
@@ -136,6 +138,8 @@ class world {
       case 6: inject(hostile_receipt(s)); break;
       case 7: inject(hostile_hello(s)); break;
       case 8: inject(s.u8() % 2 ? wire::frame{wire::ping{s.u64()}} : wire::frame{wire::pong{s.u64()}}); break;
+      case 9: inject(hostile_fetch(s)); break;
+      case 10: inject(wire::returned{handed_back(s)}); break;
       default: inject_raw(s); break;
     }
   }
@@ -205,6 +209,26 @@ class world {
           {a.channel, a_id, b_id, a.up_to_seq, a.chain, a.at_ms, {}}));
     }
     return a;
+  }
+
+  wire::frame hostile_fetch(script& s) {
+    wire::fetch f;
+    f.channel = channel(s);
+    f.from_seq = 1 + s.u64() % (in_next(f.channel) + 2);
+    f.count = 1 + static_cast<std::uint32_t>(s.u8() % 8);
+    return f;
+  }
+
+  // One of A's own messages as B holds it (a replay of what A really sent), or a forgery.
+  message handed_back(script& s) {
+    std::vector<message> genuine;
+    for (const auto& r : b_.disk) {
+      if (const auto* in = std::get_if<records::received>(&r)) genuine.push_back(in->msg);
+    }
+    if (!genuine.empty() && s.u8() % 2 == 0) return genuine[s.u8() % genuine.size()];
+    message m = hostile_message(s);
+    m.from = a_id;
+    return m;
   }
 
   wire::frame hostile_hello(script& s) {

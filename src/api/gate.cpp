@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/access.hpp"
+#include "api/auth.hpp"
 #include "api/console.hpp"
 #include "api/router.hpp"
 #include "api/routes.hpp"
@@ -65,14 +66,32 @@ result<std::optional<principal>> session_principal(server_state& state, std::str
   return std::optional<principal>{std::move(p)};
 }
 
+// The live token made with `hotline token add` that the header presents, or nullopt. Read from
+// the store at each request, so that a token revoked from the CLI is refused at once. Found by
+// the SHA-256 of the secret, as sessions are.
+result<std::optional<principal>> stored_token_principal(server_state& state,
+                                                        std::string_view authorization) {
+  const auto secret = bearer_secret(authorization);
+  if (!secret || secret->empty() || state.options.accounts == nullptr) {
+    return std::optional<principal>{};
+  }
+  auto found = state.options.accounts->find_live_token(config::sha256_hex(*secret));
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::optional<principal>{};
+  return std::optional<principal>{
+      token_principal(config::api_token{(*found)->name, (*found)->role, (*found)->sha256_hex})};
+}
+
 // Who sent `req`. An Authorization header, when present, decides alone: a wrong token is not
-// rescued by a cookie. Errors are the accounts store's.
+// rescued by a cookie. Tokens in the config are checked first, then those in the store. Errors
+// are the accounts store's.
 result<std::optional<principal>> authenticate(server_state& state, const http_request& req) {
   const auto authorization = req[http::field::authorization];
   if (!authorization.empty()) {
-    auto token = state.auth.check(authorization);
-    if (!token) return std::optional<principal>{};
-    return std::optional<principal>{token_principal(*token)};
+    if (auto token = state.auth.check(authorization)) {
+      return std::optional<principal>{token_principal(*token)};
+    }
+    return stored_token_principal(state, authorization);
   }
   const auto secret = presented_session_secret(req);
   if (!secret || state.options.accounts == nullptr) return std::optional<principal>{};

@@ -41,6 +41,7 @@ json channel_json(const station::channel_view& v) {
       {"out_acked", c.out_acked},
       {"out_next_seq", c.out_next_seq},
       {"in_next_expected", c.in_next_expected},
+      {"recovery", c.reclaiming ? json("reclaiming") : c.refilling ? json("refilling") : json(nullptr)},
       // Three separate answers: is a network path up, is the peer station alive (heard within
       // the heartbeat window), and when did a person there last answer a link test.
       {"peer_alive", c.link_up && v.last_heard_ms_ago >= 0},

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/access.hpp"
+#include "api/auth.hpp"
 #include "config/keys.hpp"
 
 namespace hotline::api {
@@ -35,6 +36,31 @@ std::optional<std::string> presented_session_id(const http_request& req) {
     }
   }
   return std::nullopt;
+}
+
+std::optional<revocable_credential> presented_revocable_credential(const server_state& state,
+                                                                   const http_request& req) {
+  if (state.options.accounts == nullptr) return std::nullopt;
+  if (auto session = presented_session_id(req)) {
+    return revocable_credential{revocable_credential::kind::session, std::move(*session)};
+  }
+  const auto authorization = req[http::field::authorization];
+  const auto secret = bearer_secret(authorization);
+  if (!secret || secret->empty() || state.auth.check(authorization)) return std::nullopt;
+  return revocable_credential{revocable_credential::kind::stored_token,
+                              config::sha256_hex(*secret)};
+}
+
+result<bool> credential_live(storage::accounts& accounts, const revocable_credential& c,
+                             std::int64_t now_ms) {
+  if (c.what == revocable_credential::kind::session) {
+    auto live = find_live_session(accounts, c.sha256_hex, now_ms);
+    if (!live) return std::unexpected(live.error());
+    return live->has_value();
+  }
+  auto live = accounts.find_live_token(c.sha256_hex);
+  if (!live) return std::unexpected(live.error());
+  return live->has_value();
 }
 
 }  // namespace hotline::api

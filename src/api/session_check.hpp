@@ -38,4 +38,20 @@ result<std::optional<storage::session_view>> find_live_session(storage::accounts
 // then decides alone (a wrong token is not rescued by a cookie).
 std::optional<std::string> presented_session_id(const http_request& req);
 
+// A credential that can end while a connection it opened is still open: a console session, or
+// an API token made with `hotline token add` (which `hotline token revoke` ends). A token from
+// the station config cannot end without a restart, so it is never one of these.
+struct revocable_credential {
+  enum class kind { session, stored_token } what;
+  std::string sha256_hex;  // of the session secret or of the token secret
+};
+
+// The revocable credential an authenticated request `req` presents, or nullopt.
+std::optional<revocable_credential> presented_revocable_credential(const server_state& state,
+                                                                   const http_request& req);
+
+// Whether `c` still holds at `now_ms`. Errors are the store's.
+result<bool> credential_live(storage::accounts& accounts, const revocable_credential& c,
+                             std::int64_t now_ms);
+
 }  // namespace hotline::api

@@ -1,6 +1,6 @@
 // One WebSocket subscriber on /api/v1/events: pushes service events as JSON text frames until the
 // client leaves, the server stops, the client falls too far behind, or, for a subscriber that
-// signed in with a session cookie, the session ends.
+// signed in with a session cookie or a token made with `hotline token add`, that credential ends.
 //
 // Events reach subscribers through the server's one service subscription (event_fanout in
 // session.hpp), rendered once per event and shared between their queues.
@@ -98,19 +98,20 @@ void stop_listening(server_state& state, std::uint64_t id) {
 // `queue_bytes` bytes in all, at most limits::websocket_queue_bytes_max.
 template <class Stream>
 struct subscriber {
-  subscriber(Stream&& stream, std::shared_ptr<server_state> st, std::optional<std::string> session)
+  subscriber(Stream&& stream, std::shared_ptr<server_state> st,
+             std::optional<revocable_credential> cred)
       : ws(std::move(stream)),
         wake(ws.get_executor()),
         state(std::move(st)),
-        session_id(std::move(session)) {}
+        credential(std::move(cred)) {}
 
   websocket::stream<Stream> ws;
   // Cancelled to wake the writer; otherwise expires when the session is next due a check.
   asio::steady_timer wake;
   std::shared_ptr<server_state> state;
-  // The session to re-check, for a subscriber that signed in with a cookie. An API token needs
-  // none: tokens change only with the station's config, which a restart applies.
-  const std::optional<std::string> session_id;
+  // What to re-check, for a subscriber that signed in with a cookie or a revocable token. A token
+  // from the config needs none: it changes only with the config, which a restart applies.
+  const std::optional<revocable_credential> credential;
   std::deque<frame> queue;
   std::size_t queue_bytes = 0;
   bool closed = false;
@@ -159,18 +160,22 @@ struct subscriber {
     if (listener) stop_listening(*state, *std::exchange(listener, std::nullopt));
   }
 
-  // Nullopt while the session is live (or there is none to check); otherwise why to close.
-  std::optional<websocket::close_reason> session_refusal() {
-    if (!session_id) return std::nullopt;
-    auto live = find_live_session(*state->options.accounts, *session_id, now_ms(*state));
+  // Nullopt while the credential is live (or there is none to check); otherwise why to close.
+  std::optional<websocket::close_reason> credential_refusal() {
+    if (!credential) return std::nullopt;
+    auto live = credential_live(*state->options.accounts, *credential, now_ms(*state));
     if (!live) {
-      // Fail closed: without the store nobody can tell whether the session still holds.
-      spdlog::error("api: cannot check a WebSocket subscriber's session: {}", live.error().message);
+      // Fail closed: without the store nobody can tell whether the credential still holds.
+      spdlog::error("api: cannot check a WebSocket subscriber's credential: {}",
+                    live.error().message);
       return websocket::close_reason(websocket::close_code::try_again_later,
-                                     "cannot check the session now");
+                                     "cannot check the credential now");
     }
     if (*live) return std::nullopt;
-    return websocket::close_reason(websocket::close_code::policy_error, "session ended");
+    return websocket::close_reason(websocket::close_code::policy_error,
+                                   credential->what == revocable_credential::kind::session
+                                       ? "session ended"
+                                       : "token revoked");
   }
 };
 
@@ -197,8 +202,8 @@ asio::awaitable<void> write_loop(std::shared_ptr<subscriber<Stream>> s) {
   const auto interval = s->state->options.websocket_session_check_interval;
   auto next_check = clock::now() + interval;
   while (!s->closed) {
-    if (s->session_id && (!s->queue.empty() || clock::now() >= next_check)) {
-      if (const auto refusal = s->session_refusal()) {
+    if (s->credential && (!s->queue.empty() || clock::now() >= next_check)) {
+      if (const auto refusal = s->credential_refusal()) {
         spdlog::info("api: closing a WebSocket subscriber: {}", refusal->reason.c_str());
         co_await s->ws.async_close(*refusal, as_tuple(use_awaitable));  // bounded: configure()
         break;
@@ -206,7 +211,7 @@ asio::awaitable<void> write_loop(std::shared_ptr<subscriber<Stream>> s) {
       next_check = clock::now() + interval;
     }
     if (s->queue.empty()) {
-      s->wake.expires_at(s->session_id ? next_check : clock::time_point::max());
+      s->wake.expires_at(s->credential ? next_check : clock::time_point::max());
       co_await s->wake.async_wait(as_tuple(use_awaitable));
       continue;
     }
@@ -234,11 +239,10 @@ void configure(websocket::stream<Stream>& ws) {
 template <class Stream>
 asio::awaitable<void> run_subscriber(std::shared_ptr<server_state> state, Stream stream,
                                      http_request req) {
-  // The upgrade was authenticated already (routes.hpp); this only notes which session, if any,
-  // it was authenticated by, to check again later.
-  std::optional<std::string> session_id;
-  if (state->options.accounts != nullptr) session_id = presented_session_id(req);
-  auto s = std::make_shared<subscriber<Stream>>(std::move(stream), state, std::move(session_id));
+  // The upgrade was authenticated already (routes.hpp); this only notes which revocable
+  // credential, if any, it was authenticated by, to check again later.
+  auto credential = presented_revocable_credential(*state, req);
+  auto s = std::make_shared<subscriber<Stream>>(std::move(stream), state, std::move(credential));
   std::weak_ptr<subscriber<Stream>> weak = s;
   // `stop` stops listening at once, while the service is certainly alive: the owner may stop the
   // io_context right after, and then this coroutine is destroyed without running on.

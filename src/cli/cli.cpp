@@ -5,10 +5,13 @@
 #include <ostream>
 #include <sstream>
 
+#include "cli/backup_commands.hpp"
 #include "cli/commands.hpp"
 #include "cli/form_commands.hpp"
 #include "cli/journal_commands.hpp"
+#include "cli/token_commands.hpp"
 #include "cli/user_commands.hpp"
+#include "core/version.hpp"
 
 namespace hotline::cli {
 namespace {
@@ -41,6 +44,8 @@ struct parsed_args {
   std::filesystem::path station_config;
   station::demo_options demo;
   user_options user;
+  token_options token_cmd;
+  backup_options backup;
   journal_options journal;
   evidence_options evidence;
 };
@@ -186,6 +191,55 @@ int user_dispatch(const CLI::App& user, const parsed_args& a, const context& ctx
   return user_passwd_command(a.user, pw, io);
 }
 
+void add_token_commands(CLI::App& app, parsed_args& a) {
+  CLI::App* token = app.add_subcommand(
+      "token", "Manage the API tokens that scripts and feeders use (on the station machine)");
+  token->require_subcommand(1);
+  const auto config = [&a](CLI::App* cmd) {
+    cmd->add_option("--config", a.token_cmd.config, "Station config file (TOML)")
+        ->required()
+        ->check(CLI::ExistingFile);
+  };
+  const auto name = [&a](CLI::App* cmd) {
+    cmd->add_option("name", a.token_cmd.name, "Token name: 2 to 32 of a-z 0-9 . _ -")->required();
+  };
+  CLI::App* add = token->add_subcommand(
+      "add", "Make a token and print it once, on the last line; only its hash is kept");
+  name(add);
+  add->add_option("--role", a.token_cmd.role, "What the token may do")
+      ->required()
+      ->check(CLI::IsMember({"duty-officer", "translator", "supervisor", "auditor", "admin"}));
+  config(add);
+  config(token->add_subcommand("list", "List tokens (the config's and the store's) and roles"));
+  CLI::App* revoke =
+      token->add_subcommand("revoke", "Revoke a token; the station refuses it at once");
+  name(revoke);
+  config(revoke);
+}
+
+void add_backup_commands(CLI::App& app, parsed_args& a) {
+  CLI::App* backup = app.add_subcommand(
+      "backup", "Write a verified, compressed copy of the station's database (while it runs)");
+  CLI::App* restore = app.add_subcommand(
+      "restore", "Restore the station's database from a backup, where none exists");
+  for (CLI::App* cmd : {backup, restore}) {
+    cmd->add_option("--config", a.backup.config, "Station config file (TOML)")
+        ->required()
+        ->check(CLI::ExistingFile);
+  }
+  backup->add_option("--out", a.backup.file, "Backup file to write (zstd-compressed SQLite)")
+      ->required();
+  restore->add_option("--from", a.backup.file, "Backup file written by hotline backup")
+      ->required()
+      ->check(CLI::ExistingFile);
+}
+
+int token_dispatch(const CLI::App& token, const parsed_args& a, streams io) {
+  if (token.got_subcommand("add")) return token_add_command(a.token_cmd, io);
+  if (token.got_subcommand("list")) return token_list_command(a.token_cmd.config, io);
+  return token_revoke_command(a.token_cmd, io);
+}
+
 std::vector<char*> argv_of(const std::vector<std::string>& args, std::vector<std::string>& store) {
   store = args;
   if (store.empty()) store.emplace_back("hotline");
@@ -199,6 +253,9 @@ int dispatch(const CLI::App& app, parsed_args& a, const context& ctx) {
   if (app.got_subcommand("keygen")) return keygen_command(a.keygen_dir, a.keygen_station, io);
   if (app.got_subcommand("station")) return ctx.run_station(a.station_config);
   if (app.got_subcommand("user")) return user_dispatch(*app.get_subcommand("user"), a, ctx, io);
+  if (app.got_subcommand("token")) return token_dispatch(*app.get_subcommand("token"), a, io);
+  if (app.got_subcommand("backup")) return backup_command(a.backup, io);
+  if (app.got_subcommand("restore")) return restore_command(a.backup, io);
   if (app.got_subcommand("journal") || app.got_subcommand("evidence")) {
     return journal_dispatch(app, a, ctx, io);
   }
@@ -225,6 +282,7 @@ int run(const std::vector<std::string>& args, const context& ctx) {
   app.footer(footer);
   app.require_subcommand(1);
   app.fallthrough();
+  app.set_version_flag("--version", "hotline " + std::string(hotline::version));
   parsed_args a;
   app.add_option("--addr", a.addr, "Station API address (default: $HOTLINE_ADDR)");
   app.add_option("--token", a.token, "API token (default: $HOTLINE_TOKEN)");
@@ -234,6 +292,8 @@ int run(const std::vector<std::string>& args, const context& ctx) {
   add_client_commands(app, a);
   add_local_commands(app, a);
   add_user_commands(app, a);
+  add_token_commands(app, a);
+  add_backup_commands(app, a);
   add_journal_commands(app, a);
   std::vector<std::string> storage;
   std::vector<char*> argv = argv_of(args, storage);

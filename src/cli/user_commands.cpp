@@ -16,18 +16,18 @@
 #include "storage/passwords.hpp"
 
 namespace hotline::cli {
-namespace {
 
 std::int64_t wall_clock_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// The operating-system account running this command, for the audit log.
 std::string os_actor() {
   const passwd* pw = ::getpwuid(::geteuid());
   return "os:" + (pw != nullptr ? std::string(pw->pw_name) : std::to_string(::geteuid()));
 }
+
+namespace {
 
 int report(const std::string& what, const error& e, streams io) {
   io.err << "hotline user " << what << ": " << e.message << "\n";

@@ -50,6 +50,11 @@ struct station_accounts {
 // station config at `config`.
 result<station_accounts> open_station_accounts(const std::filesystem::path& config);
 
+// Milliseconds since the Unix epoch, for the records these commands write.
+std::int64_t wall_clock_ms();
+// The operating-system account running this command ("os:<login>"), the actor in the audit log.
+std::string os_actor();
+
 // Adds the user, or, when the name exists, sets its password to `password`, enables it and sets
 // its language (the role of an existing user is kept). Audited with `actor`. For the demo.
 result<void> provision_user(storage::accounts& accounts, const storage::user& spec,

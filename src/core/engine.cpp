@@ -1,4 +1,5 @@
 #include "core/engine.hpp"
+#include "core/engine_link.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -11,22 +12,6 @@
 
 namespace hotline::core {
 
-struct engine::link {
-  conn_id id = 0;
-  direction dir = direction::inbound;
-  std::string peer;
-  std::string path;  // empty on an inbound link until its hello arrives
-  bool established = false;
-  wire::frame_decoder decoder;
-  std::int64_t opened_us = 0;
-  std::int64_t established_us = 0;
-  std::int64_t last_rx_us = 0;
-  std::int64_t last_ping_us = 0;
-  std::uint64_t peer_boot_id = 0;
-  // Nonces of pings not yet answered, oldest first. A pong counts only if it answers one of
-  // these, so a peer cannot forge a round trip (and with it the silence allowance).
-  std::deque<std::uint64_t> pings_unanswered;
-};
 
 namespace {
 
@@ -213,6 +198,8 @@ void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
   if (!l.established) return close_link(now_us, l.id, "frame before hello");
   if (auto* d = std::get_if<wire::data>(&f)) return handle_data(l, std::move(*d));
   if (auto* a = std::get_if<wire::ack>(&f)) return handle_ack(l, *a);
+  if (auto* q = std::get_if<wire::fetch>(&f)) return handle_fetch(l, *q);
+  if (auto* r = std::get_if<wire::returned>(&f)) return handle_returned(l, std::move(*r));
   if (auto* p = std::get_if<wire::ping>(&f)) return send_frame(l.id, wire::pong{p->nonce});
   if (auto* p = std::get_if<wire::pong>(&f)) {
     auto ping = std::find(l.pings_unanswered.begin(), l.pings_unanswered.end(), p->nonce);
@@ -261,9 +248,11 @@ void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
     if (!resumed.insert(r.channel).second) {
       return refuse(l, r.channel, "hello names channel '" + r.channel + "' twice");
     }
-    // The peer cannot hold what this station never sent.
+    // The peer cannot hold what this station never sent, unless this station forgot it (a
+    // restore from a backup): then it fetches back what the peer holds, checking its own
+    // signature on each (resume_recovery). Unsigned, it could not tell its own from forgeries.
     const outbox& ob = outboxes_.at(r.channel);
-    if (r.next_expected > ob.sent_max() + 1) {
+    if (r.next_expected > ob.sent_max() + 1 && cfg_.signing_key.empty()) {
       return refuse(l, r.channel,
                     "hello resumes " + r.channel + " at seq " + std::to_string(r.next_expected) +
                         ", beyond the last this station sent (" + std::to_string(ob.sent_max()) +
@@ -293,6 +282,7 @@ void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
   // Messages are marked delivered by the peer's signed receipt, which follows every hello.
   active_link(l.peer);
   for (const auto& r : h.resume) outboxes_.at(r.channel).skip_to(r.next_expected);
+  resume_recovery(l, h);
   // Cross-attestation at every reconnect: each side signs where it stands on the other's
   // traffic, and each keeps the first such receipt it gets on the new link.
   for (const auto& [channel, peer] : cfg_.channel_peer) {
@@ -310,6 +300,10 @@ void engine::handle_data(link& l, wire::data&& d) {
     return close_link(now_us_, l.id, "message for channel '" + m.channel + "' from '" + m.from +
                                          "' does not match this link");
   }
+  // While this station fetches back its own messages on the channel, it takes in nothing else
+  // on it: the peer's answers to those messages must find them here. The peer sends again after
+  // the next hello.
+  if (reclaims_.contains(m.channel)) return;
   auto& ib = inboxes_[m.channel];
   if (m.seq == ib.accept_next) {
     if (ids_in_flight_.contains(m.id) || (cfg_.id_taken && cfg_.id_taken(m.id))) {
@@ -355,6 +349,7 @@ void engine::flush_inbound() {
     inbound_batch_chain_.clear();
     inbound_batch_conn_.clear();
   }
+  flush_reclaimed();
   for (const auto& [channel, conn] : ack_due_) send_ack(channel, conn);
   ack_due_.clear();
 }
@@ -383,7 +378,14 @@ void engine::handle_ack(link& l, const wire::ack& a) {
   }
   outbox& ob = outboxes_.at(a.channel);
   if (!check_receipt(l, a, ob)) return;
-  apply_ack(l, ob, a.up_to_seq);
+  // While this station fetches back what a restore lost, the peer's receipts cover messages it
+  // does not hold yet; once they are back, the receipt after the next hello covers them.
+  if (reclaims_.contains(a.channel) && a.up_to_seq > ob.sent_max()) return;
+  if (!apply_ack(l, ob, a.up_to_seq)) return;
+  if (auto rf = refills_.find(a.channel); rf != refills_.end()) {
+    rf->second.peer_acked = std::max(rf->second.peer_acked, a.up_to_seq);
+    if (a.up_to_seq >= rf->second.sent_to) continue_refill(a.channel);
+  }
 }
 
 // Checks the receipt's signature (a bad one closes the link: refused), then its chain against
@@ -434,14 +436,7 @@ void engine::note(std::string kind, std::string channel, std::string detail) {
 // `path` is empty before an inbound link's hello.
 void engine::refuse(link& l, const std::string& channel, const std::string& why) {
   out_.events.push_back({event_kind::refused, l.peer, l.path, channel, 0, why});
-  auto gate = refusal_notes_
-                  .try_emplace(l.peer, limits::refusal_notes_per_minute_max, limits::minute_us)
-                  .first;
-  if (auto left_out = gate->second.admit(now_us_)) {
-    nlohmann::json detail{{"peer", l.peer}, {"path", l.path}, {"reason", why}};
-    if (*left_out > 0) detail["refusals_not_journaled"] = *left_out;
-    note("refused", channel, json_safe::dump(detail));
-  }
+  note_limited(l.peer, "refused", channel, {{"peer", l.peer}, {"path", l.path}, {"reason", why}});
   close_link(now_us_, l.id, why);
 }
 
@@ -476,6 +471,7 @@ void engine::pump(const std::string& peer) {
   if (failed_ || !best_link(peer)) return;
   for (auto& [channel, ob] : outboxes_) {
     if (cfg_.channel_peer.at(channel) != peer) continue;
+    if (reclaims_.contains(channel)) continue;  // nothing is numbered until the lost tail is back
     auto seqs = ob.sequence_queued();
     if (!seqs.empty()) {
       pending p;
@@ -529,6 +525,8 @@ void engine::fail_storage(std::int64_t now_us, const std::string& channel, const
 }
 
 void engine::transmit(outbox& ob) {
+  // A peer being refilled hears the old messages first; one being reclaimed from hears nothing.
+  if (refills_.contains(ob.channel()) || reclaims_.contains(ob.channel())) return;
   link* l = active_link(cfg_.channel_peer.at(ob.channel()));
   if (!l) return;
   while (const message* m = ob.peek_sendable()) {
@@ -562,7 +560,8 @@ result<std::uint64_t> engine::post(std::int64_t now_us, message m) {
   const std::string& peer = cfg_.channel_peer.at(m.channel);
   pending p;
   p.channel = m.channel;
-  if (queued_pending_[m.channel] == 0 && best_link(peer) && ob.try_sequence_now(m)) {
+  if (queued_pending_[m.channel] == 0 && best_link(peer) && !reclaims_.contains(m.channel) &&
+      ob.try_sequence_now(m)) {
     p.kind = token_kind::post_fast;
     p.up_to_seq = m.seq;
   } else {
@@ -616,6 +615,9 @@ void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
         send_ack(channel, ib.ack_conn);
       }
       break;
+    case token_kind::reclaim:
+      reclaim_durable(p.inbound_up_to);
+      break;
     case token_kind::other:
       break;
   }
@@ -652,6 +654,7 @@ void engine::drop_link(std::int64_t now_us, conn_id conn, const std::string& rea
   if (auto a = active_.find(l->peer); a != active_.end() && a->second == conn) {
     active_.erase(a);
   }
+  move_recovery(conn, l->peer);
   if (l->established) pump(l->peer);
 }
 
@@ -796,6 +799,8 @@ std::vector<channel_status> engine::status(std::int64_t now_us) const {
     s.out_acked = ob.acked();
     s.out_next_seq = ob.next_seq();
     s.in_next_expected = inboxes_.at(channel).durable_next;
+    s.reclaiming = reclaims_.contains(channel);
+    s.refilling = refills_.contains(channel);
     auto active = active_.find(peer);
     for (const auto& pc : cfg_.peers) {
       if (pc.station != peer) continue;

@@ -11,7 +11,11 @@
 // stops (`failed()` turns true) and the driver must rebuild it from the store, as after a crash.
 // The engine keeps only a bounded part of each channel's queue in memory; it asks for the rest
 // with `load` actions, which the driver answers from the store with `on_loaded` (a failed read
-// also stops the engine).
+// also stops the engine). After one station was restored from a backup, the two stations put
+// its lost tail back (docs/protocol.md, "Recovery after a restore"; engine_recovery.cpp): the
+// engine reads stored messages by seq with `range_load` actions (`on_range_loaded`), and once
+// the restored station holds its own lost messages again it asks to be rebuilt from the store,
+// as after a failed commit (`failed()` turns true).
 //
 // Not thread-safe: one driver thread (or strand) owns it.
 #pragma once
@@ -25,6 +29,8 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/error.hpp"
 #include "core/limits.hpp"
@@ -106,15 +112,29 @@ struct load_action {
   std::size_t bytes_max = 0;
 };
 
+// A read of sequenced messages by seq (docs/protocol.md, "Recovery after a restore"). The driver
+// answers with on_range_loaded(token, ...): from the store, ascending seq, the messages of
+// `channel` with seq in [from_seq, to_seq], this station's own (`outbound`: store::
+// outbound_range) or the peer's (store::inbound_range).
+struct range_load_action {
+  std::uint64_t token = 0;
+  std::string channel;
+  bool outbound = false;
+  std::uint64_t from_seq = 0;
+  std::uint64_t to_seq = 0;
+};
+
 // `attestation_mismatch`: the peer's signed receipt contradicts what this station sent. One of
 // the two histories was rewritten; the driver must raise an alarm, not just log it.
+// `recovery`: a step of the recovery after a restore, for the log.
 enum class event_kind {
   link_up,
   link_down,
   delivered,
   storage_failed,
   refused,
-  attestation_mismatch
+  attestation_mismatch,
+  recovery
 };
 struct event {
   event_kind kind = event_kind::link_up;
@@ -131,10 +151,11 @@ struct effects {
   std::vector<dial_action> dials;
   std::vector<persist_action> persists;
   std::vector<load_action> loads;
+  std::vector<range_load_action> range_loads;
   std::vector<event> events;
   bool empty() const {
     return sends.empty() && closes.empty() && dials.empty() && persists.empty() &&
-           loads.empty() && events.empty();
+           loads.empty() && range_loads.empty() && events.empty();
   }
 };
 
@@ -158,6 +179,10 @@ struct channel_status {
   std::uint64_t out_acked = 0;
   std::uint64_t out_next_seq = 1;
   std::uint64_t in_next_expected = 1;
+  // Recovery after a restore (docs/protocol.md): fetching this station's own lost messages back
+  // from the peer, or sending the peer again what it lost.
+  bool reclaiming = false;
+  bool refilling = false;
   std::vector<path_status> paths;
 };
 
@@ -185,6 +210,10 @@ class engine {
   // (`failed()`), and so does an answer that cannot be the one asked for. An unknown token (a
   // load the engine no longer waits for) changes nothing.
   void on_loaded(std::int64_t now_us, std::uint64_t token, result<std::vector<message>> loaded);
+  // The answer to range load action `token`; a failed read, or one that is not what was asked
+  // for, stops the engine. An unknown token changes nothing.
+  void on_range_loaded(std::int64_t now_us, std::uint64_t token,
+                       result<std::vector<message>> loaded);
 
   // Posts a message from this station. `m.id`, `m.channel`, `m.prec`, `m.created_at_ms`,
   // `m.form` and `m.body` must be set; `from` and `seq` are filled in. Returns the token of the
@@ -216,7 +245,7 @@ class engine {
     int attempts = 0;
     std::int64_t next_at_us = 0;
   };
-  enum class token_kind { post_fast, post_queued, sequence, inbound, other };
+  enum class token_kind { post_fast, post_queued, sequence, inbound, reclaim, other };
   struct pending {
     token_kind kind = token_kind::other;
     std::string channel;
@@ -232,6 +261,46 @@ class engine {
   void handle_hello(std::int64_t now_us, link& l, wire::hello&& h);
   void handle_data(link& l, wire::data&& d);
   void handle_ack(link& l, const wire::ack& a);
+  // Recovery after a restore (engine_recovery.cpp).
+  struct reclaim_state {  // fetching back this station's own messages that the peer holds
+    conn_id conn = 0;
+    std::uint64_t first = 0;     // the first seq fetched back, for the journal
+    std::uint64_t next = 0;      // the next seq expected back
+    std::uint64_t asked_to = 0;  // the last seq asked for so far
+    std::uint64_t until = 0;     // the last seq the peer holds
+    signing::digest chain{};     // the outbound chain up to next - 1
+  };
+  struct refill_state {  // sending again what a restored peer had acknowledged and lost
+    conn_id conn = 0;
+    std::uint64_t next = 0;     // the next seq to send
+    std::uint64_t until = 0;    // the last: what the peer had acknowledged
+    std::uint64_t sent_to = 0;  // the last seq sent so far
+    std::uint64_t peer_acked = 0;  // the peer's receipts since: what it holds again
+    bool loading = false;
+  };
+  struct range_request {
+    bool refill = false;  // else the answer to the peer's fetch
+    std::string channel;
+    conn_id conn = 0;
+    std::uint64_t from_seq = 0;
+    std::uint64_t to_seq = 0;
+  };
+  void resume_recovery(link& l, const wire::hello& h);
+  void start_reclaim(link& l, const std::string& channel, std::uint64_t peer_next);
+  void ask_fetch(const std::string& channel);
+  void handle_fetch(link& l, const wire::fetch& f);
+  void handle_returned(link& l, wire::returned&& r);
+  void start_refill(link& l, const std::string& channel, std::uint64_t peer_next);
+  void continue_refill(const std::string& channel);
+  void move_recovery(conn_id lost, const std::string& peer);
+  void answer_fetch(const range_request& r, std::vector<message> rows);
+  void send_refill(const range_request& r, std::vector<message> rows);
+  void flush_reclaimed();
+  void reclaim_durable(const std::map<std::string, std::uint64_t>& up_to);
+  void request_range(range_request r, bool outbound);
+  // Journals `kind` for `peer`, at most limits::refusal_notes_per_minute_max times a minute.
+  void note_limited(const std::string& peer, std::string kind, const std::string& channel,
+                    nlohmann::json detail);
   bool check_receipt(link& l, const wire::ack& a, outbox& ob);
   void note(std::string kind, std::string channel, std::string detail);
   void refuse(link& l, const std::string& channel, const std::string& why);
@@ -293,6 +362,13 @@ class engine {
   // Journaled refusals by peer. A peer that reconnects only to be refused must not be able to
   // fill the journal.
   std::map<std::string, rate_gate> refusal_notes_;
+  std::map<std::string, rate_gate> recovery_notes_;  // by peer, likewise
+  std::map<std::string, reclaim_state> reclaims_;    // by channel
+  std::map<std::string, refill_state> refills_;      // by channel
+  std::map<std::uint64_t, range_request> range_requests_;  // by range load token
+  std::set<std::pair<conn_id, std::string>> fetches_answering_;  // (link, channel)
+  std::vector<records::record> reclaim_batch_;
+  std::map<std::string, std::uint64_t> reclaim_batch_up_to_;  // channel -> highest seq in batch
   std::uint64_t rng_state_;
   std::int64_t now_us_ = 0;
   bool failed_ = false;

@@ -20,7 +20,10 @@ inline constexpr std::size_t message_body_bytes_max = 64 * 1024;
 inline constexpr std::size_t signature_bytes_max = 256;
 inline constexpr std::size_t close_reason_bytes_max = 512;
 inline constexpr std::size_t hello_channels_max = 256;
-inline constexpr std::uint16_t protocol_version = 2;
+inline constexpr std::uint16_t protocol_version = 3;
+// A `fetch` asks for at most this many messages at once (docs/protocol.md, "Recovery after a
+// restore"), and a station refills a peer that fell behind in chunks of this size.
+inline constexpr std::uint32_t fetch_messages_max = 256;
 // Sequence numbers and resume points on the wire. Far beyond any real traffic (a million
 // messages a second for 290 years), and small enough that seq + 1 and the store's signed 64-bit
 // columns can never overflow.
@@ -96,8 +99,8 @@ inline constexpr std::size_t websocket_queue_messages_max = 4096;
 // Bytes of rendered events queued per WebSocket subscriber; over this, or over the count, it is
 // too slow and is disconnected.
 inline constexpr std::size_t websocket_queue_bytes_max = 1024 * 1024;
-// A WebSocket opened with a session cookie re-checks its session before each event and at least
-// this often, and closes once the session has ended.
+// A WebSocket opened with a session cookie (or a token made with `hotline token add`) re-checks
+// it before each event and at least this often, and closes once it has ended.
 inline constexpr std::int64_t websocket_session_check_interval_us = 30'000'000;
 // (user, remote address) pairs whose wrong passwords are counted for the sign-in lockout.
 inline constexpr std::size_t login_lockout_pairs_tracked_max = 4096;

@@ -84,8 +84,18 @@ struct noted {
   std::string detail;
 };
 
+// One of this station's own messages, lost in a restore from a backup and handed back by the
+// peer, which holds it (its signature checked with this station's own key). The driver stores
+// it as sent and delivered: as a sequenced message if its post is still queued here (the backup
+// was taken before it was numbered), as a new outbound row otherwise. `chain` is the outbound
+// chain up to it.
+struct reclaimed {
+  message msg;
+  wire::hash256 chain{};
+};
+
 using record = std::variant<posted, sequenced, received, delivered, acknowledged, escalated,
-                            flagged, attested, noted>;
+                            flagged, attested, noted, reclaimed>;
 
 // Everything the core needs to resume one channel exactly where it stopped.
 struct channel_recovery {

@@ -189,6 +189,16 @@ struct body_encoder {
     w.u8(static_cast<std::uint8_t>(frame_type::close));
     w.str(shape::utf8_prefix(c.reason, limits::close_reason_bytes_max));
   }
+  void operator()(const fetch& f) const {
+    w.u8(static_cast<std::uint8_t>(frame_type::fetch));
+    w.str(f.channel);
+    w.u64(f.from_seq);
+    w.u32(f.count);
+  }
+  void operator()(const returned& r) const {
+    w.u8(static_cast<std::uint8_t>(frame_type::returned));
+    write_message(w, r.msg, true);
+  }
 };
 
 frame read_hello(reader& r) {
@@ -280,6 +290,21 @@ result<frame> decode_body(std::span<const std::uint8_t> type_and_body) {
     case frame_type::ping: f = ping{r.u64()}; break;
     case frame_type::pong: f = pong{r.u64()}; break;
     case frame_type::close: f = close{r.text(limits::close_reason_bytes_max, "close reason")}; break;
+    case frame_type::fetch: {
+      fetch q;
+      q.channel = r.agreement_id(limits::channel_id_bytes_max, "channel");
+      q.from_seq = r.u64();
+      q.count = r.u32();
+      if (r.ok() && (q.from_seq == 0 || q.from_seq > limits::sequence_max)) {
+        r.fail("fetch seq out of range");
+      }
+      if (r.ok() && (q.count == 0 || q.count > limits::fetch_messages_max)) {
+        r.fail("fetch count out of range");
+      }
+      f = q;
+      break;
+    }
+    case frame_type::returned: f = returned{read_message(r)}; break;
     default:
       return fail(errc::protocol,
                   "unknown frame type " + std::to_string(static_cast<int>(type_and_body[0])));

@@ -32,6 +32,8 @@ enum class frame_type : std::uint8_t {
   ping = 4,
   pong = 5,
   close = 6,
+  fetch = 7,
+  returned = 8,
 };
 
 // Per-channel resume point: the next sequence number this station expects from the peer on the
@@ -100,7 +102,24 @@ struct close {
   bool operator==(const close&) const = default;
 };
 
-using frame = std::variant<hello, data, ack, ping, pong, close>;
+// Asks the peer to hand back this station's own messages on `channel`, seq `from_seq` to
+// `from_seq + count - 1`, which the peer holds and this station has lost (it was restored from a
+// backup). 1 <= count <= limits::fetch_messages_max.
+struct fetch {
+  std::string channel;
+  std::uint64_t from_seq = 1;
+  std::uint32_t count = 1;
+  bool operator==(const fetch&) const = default;
+};
+
+// One of the receiving station's own messages, handed back as the sender of this frame stored
+// it, in answer to a fetch. Its signature is the receiving station's own.
+struct returned {
+  message msg;
+  bool operator==(const returned&) const = default;
+};
+
+using frame = std::variant<hello, data, ack, ping, pong, close, fetch, returned>;
 
 // Appends the encoded frame to `out`.
 void encode(const frame& f, bytes& out);

@@ -131,7 +131,7 @@ bool station_quiet(station& s) {
   const auto* e = s.engine();
   if (!e || !s.storage().idle()) return false;
   for (const auto& c : e->status(0)) {
-    if (c.queued != 0 || c.unacked != 0) return false;
+    if (c.queued != 0 || c.unacked != 0 || c.reclaiming || c.refilling) return false;
   }
   return true;
 }

@@ -20,7 +20,8 @@ result<void> check_direction(station& from, station& to);
 // peer's checkpoints.
 result<void> check_journal(station& s);
 
-// True when `s` has nothing left to do: up, no write pending, nothing queued or unacknowledged.
+// True when `s` has nothing left to do: up, no write pending, nothing queued or unacknowledged,
+// no recovery after a restore under way.
 bool station_quiet(station& s);
 
 }  // namespace hotline::sim

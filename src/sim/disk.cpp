@@ -1,5 +1,7 @@
 #include "sim/disk.hpp"
 
+#include "storage/backup.hpp"
+
 namespace hotline::sim {
 
 disk::disk(scheduler& sched, rng& random, std::unique_ptr<storage::store> store)
@@ -18,21 +20,57 @@ void disk::submit(core::persist_action action, done_fn done) {
 }
 
 void disk::read(core::load_action action, read_fn done) {
+  delayed_read(
+      [this, action] {
+        return store_->queued_after(action.channel, action.prec, action.after_id,
+                                    action.messages_max, action.bytes_max);
+      },
+      [action, done = std::move(done)](result<std::vector<message>> rows) {
+        done(action, std::move(rows));
+      });
+}
+
+void disk::read_range(core::range_load_action action, range_fn done) {
+  delayed_read(
+      [this, action] {
+        return storage::sequenced_range(*store_, action.channel, action.outbound,
+                                        action.from_seq, action.to_seq);
+      },
+      [action, done = std::move(done)](result<std::vector<message>> rows) {
+        done(action, std::move(rows));
+      });
+}
+
+void disk::delayed_read(std::function<result<std::vector<message>>()> query,
+                        std::function<void(result<std::vector<message>>)> done) {
   const std::uint64_t gen = generation_;
   sched_.after(rng_.between(latency_us_min_, latency_us_max_),
-               [this, gen, action = std::move(action), done = std::move(done)] {
+               [this, gen, query = std::move(query), done = std::move(done)] {
                  if (gen != generation_) return;
                  result<std::vector<message>> rows = fail(errc::io, "simulated read error");
                  if (!rng_.chance(failure_chance_)) {
-                   rows = store_->queued_after(action.channel, action.prec, action.after_id,
-                                               action.messages_max, action.bytes_max);
+                   rows = query();
                    // A real store refusing a read the engine asked for means the engine asked
                    // for something that is not there.
                    if (!rows && store_error_.empty()) store_error_ = rows.error().message;
                  }
                  ++reads_;
-                 done(action, std::move(rows));
+                 done(std::move(rows));
                });
+}
+
+result<void> disk::take_snapshot() {
+  auto copy = storage::open_sqlite(":memory:");
+  if (!copy) return std::unexpected(copy.error());
+  if (auto r = storage::copy_store(*store_, **copy); !r) return r;
+  snapshot_ = std::move(*copy);
+  return {};
+}
+
+result<void> disk::restore_snapshot() {
+  if (!snapshot_) return fail(errc::not_found, "no snapshot taken");
+  if (!group_.empty()) return fail(errc::conflict, "writes are pending: the station is up");
+  return storage::copy_store(*snapshot_, *store_);
 }
 
 void disk::crash() {

@@ -48,6 +48,17 @@ class disk {
       std::function<void(const core::load_action& action, result<std::vector<message>> rows)>;
   void read(core::load_action action, read_fn done);
   std::uint64_t reads() const { return reads_; }
+  // Answers a range load (messages by seq: store::inbound_range / outbound_range) the same way.
+  using range_fn = std::function<void(const core::range_load_action& action,
+                                      result<std::vector<message>> rows)>;
+  void read_range(core::range_load_action action, range_fn done);
+
+  // Keeps a copy of everything committed so far, as a backup would.
+  result<void> take_snapshot();
+  bool has_snapshot() const { return snapshot_ != nullptr; }
+  // Puts the last snapshot back in place of the store's content, as a restore from that backup
+  // would; whatever was committed since is gone. Only while the station is down.
+  result<void> restore_snapshot();
   // Forgets every action not yet committed; their callbacks never run.
   void crash();
   bool idle() const { return group_.empty(); }
@@ -62,6 +73,10 @@ class disk {
  private:
   void schedule_next();
   void commit_batch();
+  // Runs `query` after a random latency (or fails it with the failure chance) and hands the
+  // rows to `done`; forgotten by a crash.
+  void delayed_read(std::function<result<std::vector<message>>()> query,
+                    std::function<void(result<std::vector<message>>)> done);
 
   scheduler& sched_;
   rng& rng_;
@@ -78,6 +93,7 @@ class disk {
   std::uint64_t failures_ = 0;
   std::uint64_t reads_ = 0;
   std::string store_error_;
+  std::unique_ptr<storage::store> snapshot_;
 };
 
 }  // namespace hotline::sim

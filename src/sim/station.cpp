@@ -121,6 +121,18 @@ void station::drain() {
                    if (inc == incarnation_ && up()) loaded(a, std::move(rows));
                  });
     }
+    for (auto& r : e.range_loads) {
+      trace_.mix(r.token);
+      std::uint64_t inc = incarnation_;
+      disk_.read_range(std::move(r), [this, inc](const core::range_load_action& a,
+                                                 result<std::vector<message>> rows) {
+        if (inc != incarnation_ || !up()) return;
+        trace_.mix(rows ? rows->size() : 0);
+        engine_->on_range_loaded(sched_.now_us(), a.token, std::move(rows));
+        drain();
+        rebuild_if_failed();
+      });
+    }
     for (const auto& ev : e.events) {
       trace_.mix(static_cast<std::uint64_t>(ev.kind));
       trace_.mix(ev.detail);

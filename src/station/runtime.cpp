@@ -367,7 +367,8 @@ void runtime::drive() {
 // Reads the queued messages the engine asked for back from the store, on this thread, which owns
 // the store. A failed read stops the engine, which is then rebuilt from the store as after a
 // failed commit.
-void runtime::answer_loads(const std::vector<core::load_action>& loads) {
+void runtime::answer_loads(const std::vector<core::load_action>& loads,
+                           const std::vector<core::range_load_action>& range_loads) {
   const std::uint64_t generation = engine_generation_;
   for (const auto& l : loads) {
     if (engine_generation_ != generation) return;  // asked by an engine since rebuilt
@@ -377,13 +378,29 @@ void runtime::answer_loads(const std::vector<core::load_action>& loads) {
                     rows.error().message);
     }
     engine_->on_loaded(now_us(), l.token, std::move(rows));
-    if (!engine_->failed()) continue;
-    spdlog::error("rebuilding link state from the store after a failed read");
-    if (auto r = rebuild_engine(); !r) {
-      spdlog::critical("cannot read the store back: {}", r.error().message);
-    }
-    engine_->on_tick(now_us());
+    rebuild_if_failed();
   }
+  for (const auto& l : range_loads) {
+    if (engine_generation_ != generation) return;
+    auto rows = storage::sequenced_range(store_, l.channel, l.outbound, l.from_seq, l.to_seq);
+    if (!rows) {
+      spdlog::error("cannot read {} seq {} to {} from the store: {}", l.channel, l.from_seq,
+                    l.to_seq, rows.error().message);
+    }
+    engine_->on_range_loaded(now_us(), l.token, std::move(rows));
+    rebuild_if_failed();
+  }
+}
+
+// The engine stops after a failed read or commit, and after recovering what a restore lost; in
+// each case the driver rebuilds it from the store (the event logged says why).
+void runtime::rebuild_if_failed() {
+  if (!engine_->failed()) return;
+  spdlog::warn("rebuilding link state from the store");
+  if (auto r = rebuild_engine(); !r) {
+    spdlog::critical("cannot read the store back: {}", r.error().message);
+  }
+  engine_->on_tick(now_us());
 }
 
 void runtime::apply(core::effects e) {
@@ -413,7 +430,7 @@ void runtime::apply(core::effects e) {
     status_changed = status_changed || ev.kind != core::event_kind::storage_failed;
   }
   if (status_changed) publish({service_event::kind::status, std::nullopt});
-  answer_loads(e.loads);
+  answer_loads(e.loads, e.range_loads);
 }
 
 void runtime::arm_timer() {
@@ -482,13 +499,7 @@ void runtime::flush() {
       cb.mapped()(stored_from(posted.msg, storage::box::out));
     }
   }
-  if (engine_->failed()) {
-    spdlog::error("rebuilding link state from the store after a failed commit");
-    if (auto r = rebuild_engine(); !r) {
-      spdlog::critical("cannot read the store back: {}", r.error().message);
-    }
-    engine_->on_tick(now_us());
-  }
+  rebuild_if_failed();
   if (!stopped_) drive();
   if (!commits_.empty()) schedule_flush();
 }
@@ -622,6 +633,9 @@ void runtime::log_event(const core::event& e) {
     case core::event_kind::attestation_mismatch:
       raise_alarm(e);
       break;
+    case core::event_kind::recovery:
+      spdlog::warn("recovery after a restore: {}", e.detail);
+      break;
   }
 }
 
@@ -724,9 +738,16 @@ void runtime::annotate_inbound(std::vector<records::record>& recs) {
   std::set<std::string> answered;  // ids this batch already acknowledges
   std::size_t n = recs.size();
   for (std::size_t i = 0; i < n; ++i) {
+    if (const auto* own = std::get_if<records::reclaimed>(&recs[i])) {
+      restore_answer(own->msg, recs);
+      continue;
+    }
     const auto* r = std::get_if<records::received>(&recs[i]);
     if (!r) continue;
     const message& m = r->msg;
+    if (auto recovered = recovered_answers_.extract(m.id)) {
+      recs.push_back(std::move(recovered.mapped()));
+    }
     if (is_answer(m.form)) {
       recs.push_back(answer_record(m, answered));
       continue;
@@ -747,6 +768,27 @@ void runtime::annotate_inbound(std::vector<records::record>& recs) {
                                  : result<nlohmann::json>(fail(errc::invalid_argument, "fields are not a JSON object", "fields"));
     if (!ok) recs.push_back(records::flagged{m.id, ok.error().field + ": " + ok.error().message});
   }
+}
+
+// After a restore, this station's own answers come back from the peer (records::reclaimed). An
+// officer here gave each; the message it answers is marked acknowledged again, now if it is on
+// disk, or when the peer sends it again.
+void runtime::restore_answer(const message& own, std::vector<records::record>& recs) {
+  if (!is_answer(own.form)) return;
+  const auto body = nlohmann::json::parse(own.body, nullptr, false);
+  const auto reference = json_safe::text(body, "reference");
+  const auto by = json_safe::text(body, "answered_by");
+  if (!reference || !by) return;
+  const auto answer = body.contains("answer") ? json_safe::text(body, "answer") : std::string{};
+  records::acknowledged ack{*reference, *by, answer.value_or(""), own.created_at_ms};
+  auto target = store_.get(*reference);
+  if (target && *target) {
+    if ((*target)->direction == storage::box::in && !(*target)->acknowledged_at_ms) {
+      recs.push_back(std::move(ack));
+    }
+    return;
+  }
+  recovered_answers_.insert_or_assign(*reference, std::move(ack));
 }
 
 // The peer's answer may acknowledge only a message this station sent it, on the same channel,

@@ -99,6 +99,7 @@ class runtime final : public service,
   void submit(message m, std::vector<records::record> extra, post_callback done);
   void annotate_inbound(std::vector<records::record>& recs);
   records::record answer_record(const message& m, std::set<std::string>& answered);
+  void restore_answer(const message& own, std::vector<records::record>& recs);
   void after_commit(const std::vector<records::record>& recs);
   void watch_tick();
   void send_link_test(const std::string& channel);
@@ -107,7 +108,9 @@ class runtime final : public service,
   void raise_alarm(const core::event& e);
   void spawn_hook(std::vector<std::string> vars);
   void apply(core::effects e);
-  void answer_loads(const std::vector<core::load_action>& loads);
+  void answer_loads(const std::vector<core::load_action>& loads,
+                    const std::vector<core::range_load_action>& range_loads);
+  void rebuild_if_failed();
   void drive();
   void schedule_flush();
   void flush();
@@ -147,6 +150,9 @@ class runtime final : public service,
   std::map<std::string, core::rate_gate> alarm_gates_;  // by channel
   // Received messages whose acknowledgement is posted but not yet committed.
   std::set<std::string> acks_in_flight_;
+  // This station's own answers recovered from the peer after a restore, by the id of the message
+  // they answer, until that message is received again (restore_answer()).
+  std::map<std::string, records::acknowledged> recovered_answers_;
   std::uint64_t handler_failures_ = 0;  // handlers that threw and were recovered from
   station_counters counters_;
   // True while a journal verification runs on verify_pool_; shared with its completion, which

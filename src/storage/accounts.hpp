@@ -74,6 +74,17 @@ struct audit_entry {
   std::string detail;  // free text for people; never a password or a session secret
 };
 
+// An API token made with `hotline token add`. Its name follows the user-name rule.
+struct stored_token {
+  std::int64_t id = 0;  // assigned by add_token
+  std::string name;
+  std::string role;
+  std::string sha256_hex;  // SHA-256 (hex) of the secret; the secret is not kept
+  std::int64_t created_at_ms = 0;
+  std::string created_by;                    // "os:<login>" of whoever made it
+  std::optional<std::int64_t> revoked_at_ms;  // nullopt while the token is accepted
+};
+
 class accounts {
  public:
   virtual ~accounts() = default;
@@ -99,6 +110,16 @@ class accounts {
   virtual result<void> delete_session(std::string_view id_sha256) = 0;
   // Removes every session past its absolute or idle end at `now_ms`; returns how many.
   virtual result<std::int64_t> delete_expired_sessions(std::int64_t now_ms) = 0;
+
+  // Stores a token (id and revoked_at_ms are ignored). errc::invalid_argument when the name, role
+  // or hash breaks its rule; errc::conflict when a live token has the name or the hash.
+  virtual result<void> add_token(const stored_token& t) = 0;
+  // The live (not revoked) token whose secret hashes to `sha256_hex`, or nullopt.
+  virtual result<std::optional<stored_token>> find_live_token(std::string_view sha256_hex) = 0;
+  // Every token, revoked ones included, oldest first.
+  virtual result<std::vector<stored_token>> list_tokens() = 0;
+  // Revokes the live token called `name`; errc::not_found when there is none.
+  virtual result<void> revoke_token(std::string_view name, std::int64_t at_ms) = 0;
 
   // Appends one entry (its id is ignored); the table refuses updates and deletes. Details over
   // audit_detail_bytes_max are cut, never refused: the event must be recorded.

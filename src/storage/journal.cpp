@@ -99,6 +99,10 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
           return {entry("sent", r.channel, r.id, r.seq, {{"chain", hex(r.chain)}}, now_ms)};
         } else if constexpr (std::is_same_v<T, records::received>) {
           return {message_entry("received", r.msg, r.chain, now_ms)};
+        } else if constexpr (std::is_same_v<T, records::reclaimed>) {
+          // Sent before a restore lost it: journaled as sent, now, and delivered at once.
+          return {message_entry("sent", r.msg, r.chain, now_ms),
+                  entry("delivered", r.msg.channel, {}, r.msg.seq, nullptr, now_ms)};
         } else if constexpr (std::is_same_v<T, records::delivered>) {
           return {entry("delivered", r.channel, {}, r.up_to_seq, nullptr, now_ms)};
         } else if constexpr (std::is_same_v<T, records::acknowledged>) {

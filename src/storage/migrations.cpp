@@ -176,13 +176,42 @@ CREATE INDEX messages_out_queued_precedence ON messages (channel, precedence, cu
 DROP INDEX messages_out_queued;
 )sql";
 
-constexpr std::array<migration, 6> all_migrations{{
+// Migration 7: API tokens made with `hotline token add`, beside those in the station config. Only
+// the SHA-256 of a secret is kept. A revoked token keeps its row, so that the audit log's names
+// still say which token acted; a name may be reused once its token is revoked. Indexes:
+// api_tokens_sha256 finds the live token a request presents; api_tokens_live_name keeps names
+// of live tokens unique.
+constexpr std::string_view migration_7_sql = R"sql(
+CREATE TABLE api_tokens (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT    NOT NULL
+                CHECK (length(name) BETWEEN 2 AND 32 AND name NOT GLOB '*[^a-z0-9._-]*'),
+  role          TEXT    NOT NULL
+                CHECK (role IN ('duty-officer', 'translator', 'supervisor', 'auditor', 'admin')),
+  sha256        TEXT    NOT NULL UNIQUE
+                CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+  created_at_ms INTEGER NOT NULL,
+  created_by    TEXT    NOT NULL,
+  revoked_at_ms INTEGER
+) STRICT;
+CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at_ms IS NULL;
+CREATE TRIGGER api_tokens_no_delete BEFORE DELETE ON api_tokens
+  BEGIN SELECT RAISE(ABORT, 'API tokens are revoked, never deleted'); END;
+CREATE TRIGGER api_tokens_revoke_only BEFORE UPDATE ON api_tokens
+  WHEN OLD.revoked_at_ms IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name
+    OR NEW.role IS NOT OLD.role OR NEW.sha256 IS NOT OLD.sha256
+    OR NEW.created_at_ms IS NOT OLD.created_at_ms OR NEW.created_by IS NOT OLD.created_by
+  BEGIN SELECT RAISE(ABORT, 'an API token can only be revoked, once'); END;
+)sql";
+
+constexpr std::array<migration, 7> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
     {4, "journal", migration_4_sql},
     {5, "translations", migration_5_sql},
     {6, "queue by precedence", migration_6_sql},
+    {7, "api tokens", migration_7_sql},
 }};
 
 constexpr std::string_view create_history_sql =

@@ -38,6 +38,10 @@ enum stmt : std::size_t {
   delete_expired_st,
   append_audit_st,
   list_audit_st,
+  add_token_st,
+  find_live_token_st,
+  list_tokens_st,
+  revoke_token_st,
   begin_st,
   commit_st,
   rollback_st,
@@ -80,6 +84,16 @@ std::array<std::string, statement_count> statement_sql() {
   sql[append_audit_st] = "INSERT INTO audit (at_ms, actor, action, detail) VALUES (?1, ?2, ?3, ?4)";
   sql[list_audit_st] =
       "SELECT id, at_ms, actor, action, detail FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2";
+  constexpr std::string_view token_columns =
+      "id, name, role, sha256, created_at_ms, created_by, revoked_at_ms";
+  sql[add_token_st] =
+      "INSERT INTO api_tokens (name, role, sha256, created_at_ms, created_by)"
+      " VALUES (?1, ?2, ?3, ?4, ?5)";
+  sql[find_live_token_st] = "SELECT " + std::string(token_columns) +
+                            " FROM api_tokens WHERE sha256 = ?1 AND revoked_at_ms IS NULL";
+  sql[list_tokens_st] = "SELECT " + std::string(token_columns) + " FROM api_tokens ORDER BY id";
+  sql[revoke_token_st] =
+      "UPDATE api_tokens SET revoked_at_ms = ?2 WHERE name = ?1 AND revoked_at_ms IS NULL";
   sql[begin_st] = "BEGIN IMMEDIATE";
   sql[commit_st] = "COMMIT";
   sql[rollback_st] = "ROLLBACK";
@@ -101,6 +115,26 @@ result<user> decode_user(const sqlite::query& q, int first) {
     return fail(errc::corrupt, "user row '" + u.name + "' breaks the schema's rules");
   }
   return u;
+}
+
+bool valid_sha256_hex(std::string_view h) {
+  return h.size() == 64 &&
+         std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+result<stored_token> decode_token(const sqlite::query& q) {
+  stored_token t;
+  t.id = q.column_int(0);
+  t.name = q.column_text(1);
+  t.role = q.column_text(2);
+  t.sha256_hex = q.column_text(3);
+  t.created_at_ms = q.column_int(4);
+  t.created_by = q.column_text(5);
+  if (!q.column_is_null(6)) t.revoked_at_ms = q.column_int(6);
+  if (!valid_user_name(t.name) || !valid_role(t.role) || !valid_sha256_hex(t.sha256_hex)) {
+    return fail(errc::corrupt, "API token row '" + t.name + "' breaks the schema's rules");
+  }
+  return t;
 }
 
 result<void> check_user(const user& u) {
@@ -238,6 +272,33 @@ class sqlite_accounts final : public accounts {
 
   result<std::vector<audit_entry>> list_audit(std::int64_t after_id, std::size_t limit) override;
 
+  result<void> add_token(const stored_token& t) override;
+
+  result<std::optional<stored_token>> find_live_token(std::string_view sha256_hex) override {
+    sqlite::query q{st_[find_live_token_st]};
+    q.bind_text(1, sha256_hex);
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<stored_token>{};
+    auto t = decode_token(q);
+    if (!t) return std::unexpected(t.error());
+    return std::optional<stored_token>{std::move(*t)};
+  }
+
+  result<std::vector<stored_token>> list_tokens() override {
+    sqlite::query q{st_[list_tokens_st]};
+    return sqlite::collect(q, [](const sqlite::query& row) { return decode_token(row); });
+  }
+
+  result<void> revoke_token(std::string_view name, std::int64_t at_ms) override {
+    sqlite::query q{st_[revoke_token_st]};
+    if (auto r = q.bind_text(1, name).bind_int(2, at_ms).run(); !r) return r;
+    if (sqlite3_changes64(db_) != 1) {
+      return fail(errc::not_found, "no live API token named " + std::string(name), "name");
+    }
+    return {};
+  }
+
  private:
   // Runs `update` on one user row in a transaction, failing with errc::not_found when no row
   // changed; with `end_sessions` the user's sessions go in the same transaction.
@@ -310,6 +371,31 @@ result<std::optional<session_view>> sqlite_accounts::find_session(std::string_vi
   if (!u) return std::unexpected(u.error());
   v.owner = std::move(*u);
   return std::optional<session_view>{std::move(v)};
+}
+
+result<void> sqlite_accounts::add_token(const stored_token& t) {
+  if (!valid_user_name(t.name)) {
+    return fail(errc::invalid_argument,
+                "a token name is 2 to 32 characters from a-z, 0-9, '.', '_' and '-'", "name");
+  }
+  if (!valid_role(t.role)) {
+    return fail(errc::invalid_argument,
+                "role must be duty-officer, translator, supervisor, auditor or admin", "role");
+  }
+  if (!valid_sha256_hex(t.sha256_hex)) {
+    return fail(errc::invalid_argument, "sha256 is not 64 lowercase hex digits", "sha256");
+  }
+  sqlite::query q{st_[add_token_st]};
+  q.bind_text(1, t.name)
+      .bind_text(2, t.role)
+      .bind_text(3, t.sha256_hex)
+      .bind_int(4, t.created_at_ms)
+      .bind_text(5, t.created_by);
+  auto r = q.run();
+  if (!r && r.error().code == errc::conflict) {
+    return fail(errc::conflict, "a live API token named " + t.name + " already exists", "name");
+  }
+  return r;
 }
 
 result<std::vector<audit_entry>> sqlite_accounts::list_audit(std::int64_t after_id,

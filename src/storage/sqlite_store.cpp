@@ -158,6 +158,7 @@ std::string describe(const records::record& rec) {
                  std::to_string(r.receipt.up_to_seq);
         }
         if constexpr (std::is_same_v<T, records::noted>) return "noted '" + r.kind + "'";
+        if constexpr (std::is_same_v<T, records::reclaimed>) return "reclaimed '" + r.msg.id + "'";
       },
       rec);
 }
@@ -307,6 +308,7 @@ result<void> sqlite_store::apply_row(const records::record& rec, std::int64_t no
     return insert(r->msg, box::in, now_ms, r->chain);
   }
   if (const auto* s = std::get_if<records::sequenced>(&rec)) return sequence(*s);
+  if (const auto* c = std::get_if<records::reclaimed>(&rec)) return reclaim(*c, now_ms);
   if (const auto* d = std::get_if<records::delivered>(&rec)) return deliver(*d, now_ms);
   // Receipts and notes live in the journal alone.
   if (std::holds_alternative<records::attested>(rec) || std::holds_alternative<records::noted>(rec)) {
@@ -401,6 +403,24 @@ result<void> sqlite_store::sequence(const records::sequenced& rec) {
                 "no queued outbound message '" + rec.id + "' on channel '" + rec.channel + "'");
   }
   return {};
+}
+
+// A message of ours handed back by the peer: its queued post takes the seq it was sent with, or,
+// when the post is not here at all, it is stored whole; either way it is on the peer's disk.
+result<void> sqlite_store::reclaim(const records::reclaimed& rec, std::int64_t now_ms) {
+  const message& m = rec.msg;
+  if (m.seq == 0 || m.seq > seq_db_max) return fail(errc::invalid_argument, "seq out of range", "seq");
+  sqlite::query q{st_.sequence};
+  q.bind_int(1, static_cast<std::int64_t>(m.seq))
+      .bind_text(2, m.id)
+      .bind_text(3, m.channel)
+      .bind_blob(4, m.signature)
+      .bind_hash(5, rec.chain);
+  if (auto r = q.run(); !r) return r;
+  if (sqlite3_changes64(db_.get()) == 0) {
+    if (auto r = insert(m, box::out, std::nullopt, rec.chain); !r) return r;
+  }
+  return deliver({m.channel, m.seq}, now_ms);
 }
 
 result<void> sqlite_store::deliver(const records::delivered& rec, std::int64_t now_ms) {

@@ -52,6 +52,9 @@ class sqlite_store final : public store {
   result<std::vector<stored_message>> inbound_range(const std::string& channel,
                                                     std::uint64_t from_seq,
                                                     std::uint64_t to_seq) override;
+  result<std::vector<stored_message>> outbound_range(const std::string& channel,
+                                                     std::uint64_t from_seq,
+                                                     std::uint64_t to_seq) override;
   result<std::vector<stored_message>> awaiting_ack(std::int64_t after_cursor,
                                                    std::size_t limit) override;
   result<std::optional<stored_message>> last_sent(const std::string& channel,
@@ -84,7 +87,8 @@ class sqlite_store final : public store {
     sqlite::statement awaiting_ack, last_sent, last_acknowledged;
     sqlite::statement get;
     sqlite::statement seq_stats, highest_delivered, undelivered_below;
-    sqlite::statement unacked, queued, queued_counts, queue_position, inbound_range, chain_at;
+    sqlite::statement unacked, queued, queued_counts, queue_position, chain_at;
+    sqlite::statement inbound_range, outbound_range;
     std::array<sqlite::statement, list_variants> list;
   };
 
@@ -98,6 +102,9 @@ class sqlite_store final : public store {
   result<void> insert(const message& m, box direction, std::optional<std::int64_t> received_at_ms,
                       std::optional<wire::hash256> chain);
   result<void> sequence(const records::sequenced& rec);
+  result<void> reclaim(const records::reclaimed& rec, std::int64_t now_ms);
+  result<std::vector<stored_message>> seq_range(sqlite::statement& st, const std::string& channel,
+                                                std::uint64_t from_seq, std::uint64_t to_seq);
   result<void> deliver(const records::delivered& rec, std::int64_t now_ms);
   result<void> annotate(const records::record& rec, std::int64_t now_ms);
   result<std::optional<stored_message>> one(sqlite::statement& st, const std::string& channel,

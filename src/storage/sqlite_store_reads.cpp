@@ -1,4 +1,4 @@
-// The SQLite store's read path: recover(), queued_after(), get(), list() and inbound_range(),
+// The SQLite store's read path: recover(), queued_after(), get(), list() and the seq ranges,
 // and the checks every row passes on its way off the disk.
 #include <algorithm>
 #include <limits>
@@ -133,6 +133,9 @@ result<void> sqlite_store::prepare_read_statements() {
       {&st_.inbound_range,
        select_messages("WHERE channel = ?1 AND box = 'in' AND seq > 0 AND seq >= ?2"
                        " AND seq <= ?3 ORDER BY seq")},
+      {&st_.outbound_range,
+       select_messages("WHERE channel = ?1 AND box = 'out' AND seq > 0 AND seq >= ?2"
+                       " AND seq <= ?3 ORDER BY seq")},
   };
   reads.emplace_back(&st_.awaiting_ack,
                      select_messages("WHERE acknowledged_at_ms IS NULL AND escalated_at_ms IS NULL"
@@ -185,8 +188,21 @@ result<std::vector<stored_message>> sqlite_store::list(const list_query& lq) {
 result<std::vector<stored_message>> sqlite_store::inbound_range(const std::string& channel,
                                                                 std::uint64_t from_seq,
                                                                 std::uint64_t to_seq) {
+  return seq_range(st_.inbound_range, channel, from_seq, to_seq);
+}
+
+result<std::vector<stored_message>> sqlite_store::outbound_range(const std::string& channel,
+                                                                 std::uint64_t from_seq,
+                                                                 std::uint64_t to_seq) {
+  return seq_range(st_.outbound_range, channel, from_seq, to_seq);
+}
+
+result<std::vector<stored_message>> sqlite_store::seq_range(sqlite::statement& st,
+                                                            const std::string& channel,
+                                                            std::uint64_t from_seq,
+                                                            std::uint64_t to_seq) {
   if (from_seq > to_seq || from_seq > seq_db_max) return std::vector<stored_message>{};
-  sqlite::query q{st_.inbound_range};
+  sqlite::query q{st};
   q.bind_text(1, channel)
       .bind_int(2, static_cast<std::int64_t>(from_seq))
       .bind_int(3, static_cast<std::int64_t>(std::min(to_seq, seq_db_max)));

@@ -89,10 +89,15 @@ class store {
   virtual result<std::optional<stored_message>> last_acknowledged(const std::string& channel,
                                                                   std::string_view form) = 0;
 
-  // Inbound messages on `channel`, ascending seq, with seq in [from_seq, to_seq]. For checks.
+  // Inbound messages on `channel`, ascending seq, with seq in [from_seq, to_seq]: for checks, and
+  // to hand a restored peer back its own messages.
   virtual result<std::vector<stored_message>> inbound_range(const std::string& channel,
                                                             std::uint64_t from_seq,
                                                             std::uint64_t to_seq) = 0;
+  // Sequenced outbound messages likewise: to send them again to a peer restored from a backup.
+  virtual result<std::vector<stored_message>> outbound_range(const std::string& channel,
+                                                             std::uint64_t from_seq,
+                                                             std::uint64_t to_seq) = 0;
 
   // The journal, newest first (journal.hpp). Every commit appends to it in the same transaction.
   virtual result<std::vector<journal_entry>> journal(const journal_query& q) = 0;
@@ -101,6 +106,11 @@ class store {
   virtual result<void> keep_agreement(const std::string& hash, const std::string& text,
                                       const std::string& detail, std::int64_t now_ms) = 0;
 };
+
+// The messages a range load asks for (core::range_load_action): this station's own
+// (`outbound`) or the peer's on `channel`, seq from_seq..to_seq, ascending.
+result<std::vector<message>> sequenced_range(store& s, const std::string& channel, bool outbound,
+                                             std::uint64_t from_seq, std::uint64_t to_seq);
 
 // How the store keeps its journal. `key` signs the last entry of every transaction (without it
 // the chain is kept, unsigned). `enabled` false keeps no journal: for measuring its cost only.

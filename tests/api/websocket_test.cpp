@@ -250,6 +250,34 @@ TEST_F(websocket_session_test, signing_out_closes_the_stream_before_the_next_eve
   EXPECT_EQ(subscribers_after_settling(service_), 0u);
 }
 
+TEST_F(websocket_session_test, revoking_a_stored_token_closes_its_stream_before_the_next_event) {
+  const std::string secret = "hl_a-token-made-by-the-cli";
+  ASSERT_TRUE(on_io([&] {
+    storage::stored_token t{0, "feeder", "duty-officer", config::sha256_hex(secret),
+                            clock_start_ms, "os:root", std::nullopt};
+    return accounts_->add_token(t).has_value();
+  }));
+  ws_client ws(port(), secret);
+  websocket::response_type res;
+  ASSERT_FALSE(ws.handshake(res, "/api/v1/events"));
+  publish_status();
+  ASSERT_EQ(ws.read_for().event.value_or(api::json())["type"], "status");
+  ASSERT_TRUE(on_io([this] { return accounts_->revoke_token("feeder", clock_start_ms).has_value(); }));
+  publish_status();
+  expect_closed(ws, "token revoked");
+}
+
+TEST_F(websocket_session_test, a_config_token_stream_is_not_checked_against_the_store) {
+  // A config token has no row to look up: its stream must not be closed as if revoked.
+  ws_client ws(port(), test_token);
+  websocket::response_type res;
+  ASSERT_FALSE(ws.handshake(res, "/api/v1/events"));
+  publish_status();
+  EXPECT_EQ(ws.read_for().event.value_or(api::json())["type"], "status");
+  publish_status();
+  EXPECT_EQ(ws.read_for().event.value_or(api::json())["type"], "status");
+}
+
 TEST_F(websocket_session_test, disabling_the_user_closes_the_stream_before_the_next_event) {
   client c(port());
   auto ws = open_events(sign_in(c, "officer-kim"));

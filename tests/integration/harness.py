@@ -191,6 +191,11 @@ class Station:
                               input=(password + "\n") if password is not None else "",
                               capture_output=True, text=True, timeout=60)
 
+    def token_command(self, *args):
+        """Runs `hotline token ARGS --config <this station>`."""
+        return subprocess.run([HOTLINE, "token", *args, "--config", str(self.config)],
+                              capture_output=True, text=True, timeout=60)
+
     def cli(self, *args):
         """Runs a client command (`hotline send ...`) against this station, as its env file says."""
         env = dict(os.environ, HOTLINE_ADDR=self.addr, HOTLINE_TOKEN=self.token)

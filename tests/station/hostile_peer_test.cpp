@@ -195,12 +195,72 @@ TEST_F(hostile_peer_test, a_receipt_for_messages_never_sent_is_refused_and_chang
   expect_serving(1);
 }
 
-TEST_F(hostile_peer_test, a_hello_resuming_ahead_of_what_was_sent_is_refused) {
+// A hello resuming ahead of what the station sent is what a restored station hears from its
+// peer. Nothing in it is believed: the station asks for its own messages back and numbers
+// nothing new until it holds them, each checked against its own signature.
+TEST_F(hostile_peer_test, a_hello_resuming_ahead_is_answered_with_a_fetch_and_numbers_nothing) {
   auto p = peer(false);
   ASSERT_TRUE(p->send(p->honest_hello(10)));
-  EXPECT_NE(p->closed_reason().find("beyond the last this station sent"), std::string::npos);
-  EXPECT_TRUE(world_.journaled_eventually("refused", "beyond the last this station sent"));
+  std::optional<wire::fetch> asked;
+  EXPECT_FALSE(p->read_until([&](const wire::frame& f) {
+    if (const auto* q = std::get_if<wire::fetch>(&f)) asked = *q;
+    return asked.has_value();
+  }));
+  ASSERT_TRUE(asked) << "no fetch";
+  EXPECT_EQ(asked->channel, "navy");
+  EXPECT_EQ(asked->from_seq, 1U);
+  EXPECT_EQ(asked->count, 9U);
+  EXPECT_TRUE(world_.journaled_eventually("peer_ahead", "\"peer_holds_up_to\":9"));
+  const auto waiting = world_.post("navy", "waits for the lost tail");
+  ASSERT_TRUE(waiting);
+  EXPECT_EQ(world_.stored(waiting->msg.id).msg.seq, 0U) << "a seq was used before the tail was back";
+
+  // Handed back: a message signed by the peer, not by this station.
+  message forged = p->make_message("navy", 1, "forged-1");
+  forged.from = station_rok;
+  signing::seal(world_.ru_key(), forged);
+  ASSERT_TRUE(p->send(wire::returned{forged}));
+  EXPECT_NE(p->closed_reason().find("does not carry this station's signature"), std::string::npos);
+  EXPECT_TRUE(world_.journaled_eventually("refused", "does not carry this station's signature"));
+  EXPECT_FALSE(world_.get("forged-1"));
+  EXPECT_EQ(world_.handler_failures(), 0U);
+}
+
+TEST_F(hostile_peer_test, a_message_handed_back_unasked_is_refused) {
+  auto p = peer();
+  message m = p->make_message("navy", 1, "unasked-1");
+  ASSERT_TRUE(p->send(wire::returned{m}));
+  EXPECT_NE(p->closed_reason().find("handed back unasked"), std::string::npos);
+  EXPECT_FALSE(world_.get("unasked-1"));
   expect_serving(1);
+}
+
+TEST_F(hostile_peer_test, a_fetch_of_more_than_is_held_is_refused) {
+  auto p = peer();
+  ASSERT_TRUE(p->send(wire::fetch{"navy", 1, 5}));
+  EXPECT_NE(p->closed_reason().find("holds only up to 0"), std::string::npos);
+  EXPECT_TRUE(world_.journaled_eventually("refused", "holds only up to 0"));
+  expect_serving(1);
+}
+
+TEST_F(hostile_peer_test, a_fetch_of_what_is_held_is_answered_with_the_messages_as_stored) {
+  auto p = peer();
+  std::vector<message> sent;
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    sent.push_back(p->make_message("navy", seq, "kept-" + std::to_string(seq)));
+    ASSERT_TRUE(p->send(wire::data{sent.back()}));
+  }
+  ASSERT_TRUE(p->receipt_for("navy", 3));
+  ASSERT_TRUE(p->send(wire::fetch{"navy", 2, 2}));
+  std::vector<message> back;
+  EXPECT_FALSE(p->read_until([&](const wire::frame& f) {
+    if (const auto* r = std::get_if<wire::returned>(&f)) back.push_back(r->msg);
+    return back.size() == 2;
+  }));
+  ASSERT_EQ(back.size(), 2U);
+  EXPECT_EQ(back[0], sent[1]);
+  EXPECT_EQ(back[1], sent[2]);
+  EXPECT_TRUE(world_.journaled_eventually("returning", "\"to_seq\":3"));
 }
 
 TEST_F(hostile_peer_test, a_hello_resume_point_marks_nothing_delivered) {

@@ -81,6 +81,10 @@ TEST(accounts_open, refuses_a_store_that_is_not_sqlite) {
                                                       std::uint64_t) override {
       return {};
     }
+    result<std::vector<stored_message>> outbound_range(const std::string&, std::uint64_t,
+                                                       std::uint64_t) override {
+      return {};
+    }
     result<std::vector<stored_message>> awaiting_ack(std::int64_t, std::size_t) override {
       return {};
     }
@@ -230,6 +234,71 @@ TEST_F(accounts_test, the_audit_log_pages_in_order_and_refuses_changes) {
   EXPECT_NE(raw("UPDATE audit SET actor = 'someone-else'"), SQLITE_OK);
   EXPECT_NE(raw("DELETE FROM audit"), SQLITE_OK);
   EXPECT_EQ(accounts_->list_audit(0, 100)->size(), 6u);
+}
+
+stored_token make_token(std::string name, char fill, std::string role = "auditor") {
+  stored_token t;
+  t.name = std::move(name);
+  t.role = std::move(role);
+  t.sha256_hex = std::string(64, fill);
+  t.created_at_ms = 2'000;
+  t.created_by = "os:root";
+  return t;
+}
+
+TEST_F(accounts_test, a_token_is_found_by_its_hash_until_it_is_revoked) {
+  ASSERT_TRUE(accounts_->add_token(make_token("grafana", 'a')));
+  auto found = accounts_->find_live_token(std::string(64, 'a'));
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->name, "grafana");
+  EXPECT_EQ((*found)->role, "auditor");
+  EXPECT_EQ((*found)->created_by, "os:root");
+  EXPECT_FALSE((*found)->revoked_at_ms);
+  EXPECT_FALSE(*accounts_->find_live_token(std::string(64, 'b')));
+
+  ASSERT_TRUE(accounts_->revoke_token("grafana", 3'000));
+  EXPECT_FALSE(*accounts_->find_live_token(std::string(64, 'a')));
+  EXPECT_EQ(accounts_->revoke_token("grafana", 4'000).error().code, errc::not_found);
+  auto all = accounts_->list_tokens();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].revoked_at_ms, 3'000);
+}
+
+TEST_F(accounts_test, a_live_token_name_is_unique_and_reusable_after_revocation) {
+  ASSERT_TRUE(accounts_->add_token(make_token("feeder", 'a')));
+  EXPECT_EQ(accounts_->add_token(make_token("feeder", 'b')).error().code, errc::conflict);
+  EXPECT_EQ(accounts_->add_token(make_token("other", 'a')).error().code, errc::conflict);
+  ASSERT_TRUE(accounts_->revoke_token("feeder", 3'000));
+  ASSERT_TRUE(accounts_->add_token(make_token("feeder", 'c', "duty-officer")));
+  auto all = accounts_->list_tokens();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_TRUE((*all)[0].revoked_at_ms);
+  EXPECT_EQ((*all)[1].role, "duty-officer");
+  EXPECT_FALSE((*all)[1].revoked_at_ms);
+}
+
+TEST_F(accounts_test, token_names_roles_and_hashes_are_checked) {
+  EXPECT_EQ(accounts_->add_token(make_token("Bad Name", 'a')).error().field, "name");
+  EXPECT_EQ(accounts_->add_token(make_token("ok", 'a', "root")).error().field, "role");
+  EXPECT_EQ(accounts_->add_token(make_token("ok", 'A')).error().field, "sha256");
+  auto short_hash = make_token("ok", 'a');
+  short_hash.sha256_hex.pop_back();
+  EXPECT_EQ(accounts_->add_token(short_hash).error().field, "sha256");
+  EXPECT_TRUE(accounts_->list_tokens()->empty());
+}
+
+TEST_F(accounts_test, a_token_row_can_only_be_revoked_and_never_deleted) {
+  ASSERT_TRUE(accounts_->add_token(make_token("grafana", 'a')));
+  EXPECT_NE(raw("UPDATE api_tokens SET role = 'admin'"), SQLITE_OK);
+  EXPECT_NE(raw("UPDATE api_tokens SET sha256 = '" + std::string(64, 'b') + "'"), SQLITE_OK);
+  EXPECT_NE(raw("DELETE FROM api_tokens"), SQLITE_OK);
+  ASSERT_TRUE(accounts_->revoke_token("grafana", 3'000));
+  // Once revoked, it stays revoked.
+  EXPECT_NE(raw("UPDATE api_tokens SET revoked_at_ms = NULL"), SQLITE_OK);
+  EXPECT_FALSE(*accounts_->find_live_token(std::string(64, 'a')));
+  EXPECT_EQ((*accounts_->list_tokens())[0].role, "auditor");
 }
 
 TEST(passwords, argon2id_hashes_verify_only_the_right_password) {

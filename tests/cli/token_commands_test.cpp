@@ -1,0 +1,148 @@
+// `hotline token add|list|revoke` against a real station database.
+#include "cli/token_commands.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/cli.hpp"
+#include "cli/user_commands.hpp"
+#include "config/keys.hpp"
+
+namespace hotline::cli {
+namespace {
+
+struct cli_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  const auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+class token_commands_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "hotline-tokens-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    config_ = dir_ / "station.toml";
+    std::ofstream(config_) << "station = \"rok-fleet-command\"\nagreement = \"agreement.toml\"\n"
+                              "data_dir = \"data\"\n\n[[api.tokens]]\nname = \"watch-1\"\n"
+                              "role = \"duty-officer\"\nsha256 = \""
+                           << config::sha256_hex("hl_config-secret") << "\"\n";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  cli_result run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"hotline", "token"});
+    args.insert(args.end(), {"--config", config_.string()});
+    std::ostringstream out, err;
+    std::istringstream in;
+    context ctx;
+    ctx.getenv = [](const char*) { return std::optional<std::string>{}; };
+    ctx.out = &out;
+    ctx.err = &err;
+    ctx.in = &in;
+    ctx.run_station = [](const std::filesystem::path&) { return 0; };
+    ctx.run_demo = [](const station::demo_options&) { return 0; };
+    const int code = cli::run(args, ctx);
+    return {code, out.str(), err.str()};
+  }
+
+  std::vector<storage::stored_token> tokens() {
+    auto db = open_station_accounts(config_);
+    EXPECT_TRUE(db) << db.error().message;
+    return db->accounts->list_tokens().value();
+  }
+
+  std::vector<storage::audit_entry> audit() {
+    auto db = open_station_accounts(config_);
+    return db->accounts->list_audit(0, 1000).value();
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path config_;
+};
+
+TEST_F(token_commands_test, add_prints_the_secret_last_and_stores_only_its_hash) {
+  const auto r = run({"add", "grafana", "--role", "auditor"});
+  ASSERT_EQ(r.code, exit_ok) << r.err;
+  const std::string secret = last_line(r.out);
+  EXPECT_TRUE(secret.starts_with("hl_")) << r.out;
+  EXPECT_GE(secret.size(), 40u);
+  const auto stored = tokens();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].name, "grafana");
+  EXPECT_EQ(stored[0].role, "auditor");
+  EXPECT_EQ(stored[0].sha256_hex, config::sha256_hex(secret));
+  EXPECT_TRUE(stored[0].created_by.starts_with("os:"));
+  // The secret is nowhere in the database file.
+  std::ifstream db(dir_ / "data" / "hotline.db", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(db)), {});
+  EXPECT_EQ(bytes.find(secret.substr(3)), std::string::npos);
+  ASSERT_FALSE(audit().empty());
+  EXPECT_EQ(audit().back().action, "token_added");
+  // Two tokens never share a secret.
+  const auto second = run({"add", "feeder", "--role", "duty-officer"});
+  ASSERT_EQ(second.code, exit_ok);
+  EXPECT_NE(last_line(second.out), secret);
+}
+
+TEST_F(token_commands_test, add_refuses_bad_names_roles_and_names_taken) {
+  EXPECT_EQ(run({"add", "Bad Name", "--role", "auditor"}).code, exit_usage);
+  EXPECT_EQ(run({"add", "grafana", "--role", "root"}).code, exit_usage);
+  EXPECT_EQ(run({"add", "grafana"}).code, exit_usage);
+  const auto config_name = run({"add", "watch-1", "--role", "auditor"});
+  EXPECT_EQ(config_name.code, exit_station_error);
+  EXPECT_NE(config_name.err.find("station config"), std::string::npos) << config_name.err;
+  ASSERT_EQ(run({"add", "grafana", "--role", "auditor"}).code, exit_ok);
+  const auto again = run({"add", "grafana", "--role", "auditor"});
+  EXPECT_EQ(again.code, exit_station_error);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  EXPECT_EQ(tokens().size(), 1u);
+}
+
+TEST_F(token_commands_test, list_shows_config_and_stored_tokens_and_revocations) {
+  ASSERT_EQ(run({"add", "grafana", "--role", "auditor"}).code, exit_ok);
+  ASSERT_EQ(run({"add", "feeder", "--role", "duty-officer"}).code, exit_ok);
+  const auto revoked = run({"revoke", "feeder"});
+  ASSERT_EQ(revoked.code, exit_ok) << revoked.err;
+  const auto list = run({"list"});
+  ASSERT_EQ(list.code, exit_ok) << list.err;
+  EXPECT_NE(list.out.find("watch-1"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("config"), std::string::npos);
+  EXPECT_NE(list.out.find("grafana"), std::string::npos);
+  EXPECT_NE(list.out.find("revoked 20"), std::string::npos) << list.out;
+  const auto stored = tokens();
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_FALSE(stored[0].revoked_at_ms);
+  EXPECT_TRUE(stored[1].revoked_at_ms);
+  EXPECT_EQ(audit().back().action, "token_revoked");
+}
+
+TEST_F(token_commands_test, revoke_explains_what_it_cannot_do) {
+  const auto unknown = run({"revoke", "nobody"});
+  EXPECT_EQ(unknown.code, exit_station_error);
+  EXPECT_NE(unknown.err.find("no live API token"), std::string::npos) << unknown.err;
+  const auto config_token = run({"revoke", "watch-1"});
+  EXPECT_EQ(config_token.code, exit_usage);
+  EXPECT_NE(config_token.err.find("[[api.tokens]]"), std::string::npos) << config_token.err;
+  ASSERT_EQ(run({"add", "grafana", "--role", "auditor"}).code, exit_ok);
+  ASSERT_EQ(run({"revoke", "grafana"}).code, exit_ok);
+  EXPECT_EQ(run({"revoke", "grafana"}).code, exit_station_error);  // only once
+}
+
+}  // namespace
+}  // namespace hotline::cli
