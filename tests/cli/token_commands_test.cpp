@@ -2,23 +2,14 @@
 #include "cli/token_commands.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <fstream>
-#include <sstream>
 
-#include "cli/cli.hpp"
-#include "cli/user_commands.hpp"
 #include "config/keys.hpp"
+#include "station_cli_fixture.hpp"
 
 namespace hotline::cli {
 namespace {
-
-struct cli_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
 
 std::string last_line(const std::string& text) {
   std::string t = text;
@@ -27,38 +18,18 @@ std::string last_line(const std::string& text) {
   return nl == std::string::npos ? t : t.substr(nl + 1);
 }
 
-class token_commands_test : public ::testing::Test {
+// A station whose config also holds one API token, "watch-1".
+class token_commands_test : public station_cli_test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "hotline-tokens-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    config_ = dir_ / "station.toml";
-    std::ofstream(config_) << "station = \"rok-fleet-command\"\nagreement = \"agreement.toml\"\n"
-                              "data_dir = \"data\"\n\n[[api.tokens]]\nname = \"watch-1\"\n"
-                              "role = \"duty-officer\"\nsha256 = \""
-                           << config::sha256_hex("hl_config-secret") << "\"\n";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    make_station("\n[[api.tokens]]\nname = \"watch-1\"\nrole = \"duty-officer\"\nsha256 = \"" +
+                 config::sha256_hex("hl_config-secret") + "\"\n");
   }
 
   cli_result run(std::vector<std::string> args) {
     args.insert(args.begin(), {"hotline", "token"});
     args.insert(args.end(), {"--config", config_.string()});
-    std::ostringstream out, err;
-    std::istringstream in;
-    context ctx;
-    ctx.getenv = [](const char*) { return std::optional<std::string>{}; };
-    ctx.out = &out;
-    ctx.err = &err;
-    ctx.in = &in;
-    ctx.run_station = [](const std::filesystem::path&) { return 0; };
-    ctx.run_demo = [](const station::demo_options&) { return 0; };
-    const int code = cli::run(args, ctx);
-    return {code, out.str(), err.str()};
+    return run_cli(args);
   }
 
   std::vector<storage::stored_token> tokens() {
@@ -66,14 +37,6 @@ class token_commands_test : public ::testing::Test {
     EXPECT_TRUE(db) << db.error().message;
     return db->accounts->list_tokens().value();
   }
-
-  std::vector<storage::audit_entry> audit() {
-    auto db = open_station_accounts(config_);
-    return db->accounts->list_audit(0, 1000).value();
-  }
-
-  std::filesystem::path dir_;
-  std::filesystem::path config_;
 };
 
 TEST_F(token_commands_test, add_prints_the_secret_last_and_stores_only_its_hash) {

@@ -8,48 +8,18 @@
 #include <sstream>
 
 #include "cli/cli.hpp"
+#include "station_cli_fixture.hpp"
 #include "storage/passwords.hpp"
 
 namespace hotline::cli {
 namespace {
 
-struct cli_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-class user_commands_test : public ::testing::Test {
+class user_commands_test : public station_cli_test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "hotline-users-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    config_ = dir_ / "station.toml";
-    std::ofstream(config_) << "station = \"rok-fleet-command\"\nagreement = \"agreement.toml\"\n"
-                              "data_dir = \"data\"\n";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   // Runs `hotline user ...` with `input` as its (non-terminal) standard input.
   cli_result run(std::vector<std::string> args, const std::string& input = {}) {
     args.insert(args.begin(), {"hotline", "user"});
-    std::ostringstream out, err;
-    std::istringstream in(input);
-    context ctx;
-    ctx.getenv = [](const char*) { return std::optional<std::string>{}; };
-    ctx.out = &out;
-    ctx.err = &err;
-    ctx.in = &in;
-    ctx.in_is_terminal = false;
-    ctx.run_station = [](const std::filesystem::path&) { return 0; };
-    ctx.run_demo = [](const station::demo_options&) { return 0; };
-    const int code = cli::run(args, ctx);
-    return {code, out.str(), err.str()};
+    return run_cli(args, input);
   }
 
   std::optional<storage::user> find(const std::string& name) {
@@ -57,14 +27,6 @@ class user_commands_test : public ::testing::Test {
     EXPECT_TRUE(db) << db.error().message;
     return db->accounts->find_user(name).value();
   }
-
-  std::vector<storage::audit_entry> audit() {
-    auto db = open_station_accounts(config_);
-    return db->accounts->list_audit(0, 1000).value();
-  }
-
-  std::filesystem::path dir_;
-  std::filesystem::path config_;
 };
 
 TEST_F(user_commands_test, add_reads_the_password_from_standard_input_and_stores_its_hash) {
