@@ -137,15 +137,24 @@ result<stored_token> decode_token(const sqlite::query& q) {
   return t;
 }
 
-result<void> check_user(const user& u) {
-  if (!valid_user_name(u.name)) {
+// The rules a user and an API token share: `what` ("user", "token") names which in the error.
+result<void> check_name_and_role(std::string_view what, std::string_view name,
+                                 std::string_view role) {
+  if (!valid_user_name(name)) {
     return fail(errc::invalid_argument,
-                "a user name is 2 to 32 characters from a-z, 0-9, '.', '_' and '-'", "name");
+                "a " + std::string(what) +
+                    " name is 2 to 32 characters from a-z, 0-9, '.', '_' and '-'",
+                "name");
   }
-  if (!valid_role(u.role)) {
+  if (!valid_role(role)) {
     return fail(errc::invalid_argument,
                 "role must be duty-officer, translator, supervisor, auditor or admin", "role");
   }
+  return {};
+}
+
+result<void> check_user(const user& u) {
+  if (auto ok = check_name_and_role("user", u.name, u.role); !ok) return ok;
   if (!valid_language(u.language)) {
     return fail(errc::invalid_argument, "language must be ko, ru or en", "language");
   }
@@ -374,14 +383,7 @@ result<std::optional<session_view>> sqlite_accounts::find_session(std::string_vi
 }
 
 result<void> sqlite_accounts::add_token(const stored_token& t) {
-  if (!valid_user_name(t.name)) {
-    return fail(errc::invalid_argument,
-                "a token name is 2 to 32 characters from a-z, 0-9, '.', '_' and '-'", "name");
-  }
-  if (!valid_role(t.role)) {
-    return fail(errc::invalid_argument,
-                "role must be duty-officer, translator, supervisor, auditor or admin", "role");
-  }
+  if (auto ok = check_name_and_role("token", t.name, t.role); !ok) return ok;
   if (!valid_sha256_hex(t.sha256_hex)) {
     return fail(errc::invalid_argument, "sha256 is not 64 lowercase hex digits", "sha256");
   }
