@@ -103,7 +103,7 @@ core::engine_config config_for(const char* self, const char* peer, std::uint64_t
   c.peers = {{peer, {"fibre"}}};
   c.dial = false;
   c.signing_key = key_for(self == std::string(a_id) ? 1 : 2);
-  c.peer_keys[peer] = key_for(self == std::string(a_id) ? 2 : 1).public_half();
+  c.peer_keys.pin(peer, key_for(self == std::string(a_id) ? 2 : 1).public_half());
   c.wall_ms = [] { return std::int64_t{1'700'000'000'000}; };
   return c;
 }

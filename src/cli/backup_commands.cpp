@@ -43,7 +43,7 @@ storage::snapshot_check copy_check(const std::string& station, storage::verify_r
       return fail(errc::invalid_argument, "the copy is the database of '" + id->station +
                                               "', not of '" + station + "'");
     }
-    auto agreement = config::parse_agreement(id->agreement_text);
+    auto agreement = station::stored_history(*id);
     if (!agreement) {
       return fail(errc::corrupt, "the copy holds no usable agreement: " + agreement.error().message);
     }

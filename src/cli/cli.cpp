@@ -57,8 +57,9 @@ void add_journal_commands(CLI::App& app, parsed_args& a) {
       "verify", "Check the whole journal: chain, signatures, sequences, the peer's checkpoints");
   verify->add_option("--db", a.journal.db, "Check this database file offline")
       ->check(CLI::ExistingFile);
-  verify->add_option("--agreement", a.journal.agreement,
-                     "Agreement with the public keys (default: the one the store kept)")
+  verify->add_option("--agreement", a.journal.agreements,
+                     "Agreement with the public keys; repeat it for each version after a key "
+                     "rotation (default: the versions the store kept)")
       ->check(CLI::ExistingFile);
   verify->add_flag("--json", a.journal.json, "Print the report as JSON");
 
@@ -71,7 +72,9 @@ void add_journal_commands(CLI::App& app, parsed_args& a) {
       ->check(CLI::ExistingFile);
   CLI::App* check = evidence->add_subcommand("verify", "Check a bundle with only the agreement");
   check->add_option("bundle", a.evidence.bundle, "Bundle file")->required()->check(CLI::ExistingFile);
-  check->add_option("--agreement", a.evidence.agreement, "Agreement with the public keys")
+  check->add_option("--agreement", a.evidence.agreements,
+                    "Agreement with the public keys; repeat it for each version the bundle's "
+                    "signatures were made under")
       ->required()
       ->check(CLI::ExistingFile);
 }

@@ -7,6 +7,7 @@
 #include "cli/cli.hpp"
 #include "cli/http_client.hpp"
 #include "config/agreement.hpp"
+#include "config/agreement_history.hpp"
 #include "evidence/bundle.hpp"
 #include "station/station_store.hpp"
 #include "storage/evidence_source.hpp"
@@ -28,16 +29,16 @@ int fail_with(streams io, const std::string& what, int code = exit_station_error
   return code;
 }
 
-// The agreement to check against: the one given, or else the one the store kept (which a
+// The agreement versions to check against: those given, or else those the store kept (which a
 // station with its disk rewritten could have replaced; say so).
-result<config::agreement> agreement_for(const journal_options& opts,
-                                        const storage::stored_identity& id, streams io) {
-  if (!opts.agreement.empty()) return config::load_agreement(opts.agreement);
+result<config::agreement_history> agreement_for(const journal_options& opts,
+                                                const storage::stored_identity& id, streams io) {
+  if (!opts.agreements.empty()) return config::agreement_history::load(opts.agreements);
   if (id.agreement_text.empty()) {
     return fail(errc::not_found, "the store holds no agreement; give one with --agreement");
   }
   io.out << "Using the agreement kept in the store; give --agreement to check against your own copy.\n";
-  return config::parse_agreement(id.agreement_text);
+  return station::stored_history(id);
 }
 
 int print_report(const json& r, const std::string& station, bool as_json, streams io) {
@@ -77,7 +78,7 @@ int verify_offline(const journal_options& opts, streams io) {
   if (id->station.empty()) return fail_with(io, opts.db.string() + ": the journal names no station");
   auto a = agreement_for(opts, *id, io);
   if (!a) return fail_with(io, "agreement: " + a.error().message, exit_usage);
-  if (!a->find_station(id->station)) {
+  if (!a->latest().find_station(id->station)) {
     return fail_with(io, "station " + id->station + " is not in the agreement", exit_usage);
   }
   auto report = storage::verify_journal(opts.db.string(), station::journal_keys_for(*a, id->station));
@@ -132,7 +133,7 @@ int evidence_export_command(const std::optional<client_settings>& settings,
 }
 
 int evidence_verify_command(const evidence_options& opts, streams io) {
-  auto a = config::load_agreement(opts.agreement);
+  auto a = config::agreement_history::load(opts.agreements);
   if (!a) return fail_with(io, "agreement: " + a.error().message, exit_usage);
   std::ifstream f(opts.bundle, std::ios::binary);
   if (!f) return fail_with(io, "cannot read " + opts.bundle.string(), exit_usage);
@@ -149,7 +150,11 @@ int evidence_verify_command(const evidence_options& opts, streams io) {
     io.out << "NOT VERIFIED: " << v.failure << ".\nNothing in this bundle can be relied on.\n";
     return exit_station_error;
   }
-  io.out << "VERIFIED with agreement " << a->id << " (" << a->hash_hex() << ").\n\nProven:\n";
+  io.out << "VERIFIED with agreement " << a->latest().id;
+  for (const auto& version : a->versions()) {
+    io.out << (&version == &a->versions().front() ? " (" : ", ") << version.hash_hex();
+  }
+  io.out << ").\n\nProven:\n";
   for (const auto& line : v.proven) io.out << "  - " << line << "\n";
   if (!v.not_shown.empty()) {
     io.out << "\nNot shown by this bundle:\n";

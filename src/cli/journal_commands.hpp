@@ -18,7 +18,8 @@ namespace hotline::cli {
 
 struct journal_options {
   std::filesystem::path db;         // empty: ask the station
-  std::filesystem::path agreement;  // empty: the agreement the store kept
+  // The agreement's versions; empty: the versions the store kept.
+  std::vector<std::filesystem::path> agreements;
   bool json = false;
 };
 
@@ -27,7 +28,8 @@ struct evidence_options {
   std::filesystem::path out;
   std::filesystem::path db;         // export offline from this database
   std::filesystem::path bundle;     // verify: the bundle file
-  std::filesystem::path agreement;  // verify: the agreement with the public keys
+  // verify: the agreement with the public keys, every version the signatures were made under
+  std::vector<std::filesystem::path> agreements;
 };
 
 int journal_verify_command(const std::optional<client_settings>& settings,

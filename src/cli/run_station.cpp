@@ -50,7 +50,8 @@ int run_station(const std::filesystem::path& config_file) {
   }
   // Private keys other users could read are refused, as OpenSSH refuses them. The signing key
   // is checked where it is loaded (config::load_signing_key).
-  for (const auto* key : {&cfg->tls_private_key, &cfg->api_tls_private_key}) {
+  for (const auto* key :
+       {&cfg->tls_private_key, &cfg->next_tls_private_key, &cfg->api_tls_private_key}) {
     if (key->empty()) continue;
     if (auto ok = config::check_private_key_mode(*key); !ok) {
       std::cerr << "hotline station: " << ok.error().message << "\n";
@@ -62,8 +63,8 @@ int run_station(const std::filesystem::path& config_file) {
   std::filesystem::create_directories(cfg->data_dir, fs_ec);
   auto opened = open_station_store(*cfg);
   if (!opened) {
-    spdlog::critical("cannot open the store {}: {}", cfg->database.string(),
-                     opened.error().message);
+    spdlog::critical("cannot open the store {} with the station's keys: {}",
+                     cfg->database.string(), opened.error().message);
     return 1;
   }
   auto* store = &opened->store;
@@ -86,8 +87,7 @@ int run_station(const std::filesystem::path& config_file) {
   }
   // Escalation hooks are not waited for; the kernel reaps them.
   ::signal(SIGCHLD, SIG_IGN);
-  auto rt = runtime::create(io, *cfg, *agreement, **store, opened->key,
-                            catalog ? &*catalog : nullptr);
+  auto rt = runtime::create(io, *cfg, *opened->keys, **store, catalog ? &*catalog : nullptr);
   if (!rt) {
     spdlog::critical("cannot start: {}", describe(rt.error()));
     return 1;

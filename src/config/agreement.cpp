@@ -28,6 +28,10 @@ constexpr std::int64_t heartbeat_interval_ms_max = 60'000;
 constexpr std::int64_t heartbeat_misses_min = 2;
 constexpr std::int64_t heartbeat_misses_limit = 20;
 constexpr std::size_t host_bytes_max = 253;  // the longest DNS name
+// How long either side of a key rotation both versions are accepted: it covers the two
+// stations' clock difference, and bounds how long a retired key still opens a link.
+constexpr std::int64_t overlap_minutes_default = 10;
+constexpr std::int64_t overlap_minutes_max = 1440;
 
 std::unexpected<error> invalid(std::string field, const std::string& rule) {
   return fail(errc::invalid_argument, field + " " + rule, std::move(field));
@@ -108,12 +112,49 @@ result<std::string> id_field(const toml::table& t, std::string_view prefix, std:
   return value;
 }
 
+// `supersedes`, `effective_at` and `overlap_minutes`: all or none of the first two, and only
+// on a version after the first.
+result<void> parse_succession(const toml::table& t, agreement& out) {
+  auto supersedes = detail::optional_string(t, "agreement", "supersedes");
+  if (!supersedes) return std::unexpected(supersedes.error());
+  auto effective = detail::optional_instant(t, "agreement", "effective_at");
+  if (!effective) return std::unexpected(effective.error());
+  auto overlap = detail::optional_integer(t, "agreement", "overlap_minutes");
+  if (!overlap) return std::unexpected(overlap.error());
+  if (!*supersedes) {
+    if (*effective || *overlap) {
+      return invalid("agreement.supersedes", "is required with effective_at and overlap_minutes");
+    }
+    return {};
+  }
+  const std::string& text = **supersedes;
+  auto hash = text.starts_with("sha256:") ? signing::digest_from_hex(text.substr(7)) : std::nullopt;
+  if (!hash || text.size() != 7 + 64) {
+    return invalid("agreement.supersedes", "must be sha256: and 64 lowercase hex digits");
+  }
+  if (!*effective) return invalid("agreement.effective_at", "is required with supersedes");
+  if (out.version < 2) return invalid("agreement.version", "must be 2 or more with supersedes");
+  const std::int64_t minutes = overlap->value_or(overlap_minutes_default);
+  if (minutes < 1 || minutes > overlap_minutes_max) {
+    return invalid("agreement.overlap_minutes",
+                   "must be 1 to " + std::to_string(overlap_minutes_max));
+  }
+  out.supersedes = *hash;
+  out.effective_at_ms = **effective;
+  out.overlap_minutes = minutes;
+  return {};
+}
+
 result<void> parse_header(const toml::table& root, agreement& out) {
   auto table = detail::optional_table(root, "", "agreement");
   if (!table) return std::unexpected(table.error());
   if (*table == nullptr) return invalid("agreement", "table is required");
   const toml::table& t = **table;
-  if (auto ok = detail::check_keys(t, "agreement", {"id", "title", "version"}); !ok) return ok;
+  if (auto ok = detail::check_keys(t, "agreement", {"id", "title", "version", "supersedes",
+                                                    "effective_at", "overlap_minutes"});
+      !ok) {
+    return ok;
+  }
   auto id = id_field(t, "agreement", "id", limits::channel_id_bytes_max);
   if (!id) return std::unexpected(id.error());
   auto title = text_field(t, "agreement", "title");
@@ -124,7 +165,7 @@ result<void> parse_header(const toml::table& root, agreement& out) {
   out.id = std::move(*id);
   out.title = std::move(*title);
   out.version = version->value_or(1);
-  return {};
+  return parse_succession(t, out);
 }
 
 result<void> parse_link(const toml::table& root, agreement& out) {

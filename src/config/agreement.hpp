@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,12 @@ struct agreement {
   std::string id;
   std::string title;
   std::int64_t version = 1;
+  // Succession (docs/agreement.md, "Key rotation"). A first version has none of these. A later
+  // version names the hash of the one it replaces and the instant it takes effect, and for
+  // `overlap_minutes` either side of that instant a station accepts both versions' keys.
+  std::optional<wire::hash256> supersedes;
+  std::int64_t effective_at_ms = 0;  // UTC ms since the epoch; set only with `supersedes`
+  std::int64_t overlap_minutes = 0;  // with `supersedes`: 1..1440, default 10
   std::vector<station_entry> stations;
   std::vector<channel_entry> channels;
   std::int64_t heartbeat_interval_ms = 250;

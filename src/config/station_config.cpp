@@ -85,6 +85,39 @@ result<void> parse_journal(const toml::table& root, const std::filesystem::path&
   return {};
 }
 
+// [rotation]: the next version of the agreement and this station's keys under it. Each key is
+// needed only when the next version changes it; the certificate and its key go together.
+result<void> parse_rotation(const toml::table& root, const std::filesystem::path& base,
+                            station_config& out) {
+  auto table = detail::optional_table(root, "", "rotation");
+  if (!table) return std::unexpected(table.error());
+  if (*table == nullptr) return {};
+  const toml::table& t = **table;
+  if (auto ok = detail::check_keys(t, "rotation", {"agreement", "tls_certificate",
+                                                   "tls_private_key", "signing_key"});
+      !ok) {
+    return ok;
+  }
+  auto next = path_field(t, "rotation", "agreement", base, {});
+  if (!next) return std::unexpected(next.error());
+  if (next->empty()) return invalid("rotation.agreement", "is required in [rotation]");
+  auto cert = path_field(t, "rotation", "tls_certificate", base, {});
+  if (!cert) return std::unexpected(cert.error());
+  auto key = path_field(t, "rotation", "tls_private_key", base, {});
+  if (!key) return std::unexpected(key.error());
+  if (cert->empty() != key->empty()) {
+    return invalid(cert->empty() ? "rotation.tls_certificate" : "rotation.tls_private_key",
+                   "must be set with the other one");
+  }
+  auto signing = path_field(t, "rotation", "signing_key", base, {});
+  if (!signing) return std::unexpected(signing.error());
+  out.next_agreement_file = std::move(*next);
+  out.next_tls_certificate = std::move(*cert);
+  out.next_tls_private_key = std::move(*key);
+  out.next_signing_key = std::move(*signing);
+  return {};
+}
+
 // The API's own certificate, apart from the peer links' [tls] identity: browsers check it
 // against authorities they trust, and refuse the Ed25519 keys the peer links use.
 result<void> parse_api_tls(const toml::table& t, const std::filesystem::path& base,
@@ -267,7 +300,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = detail::check_keys(
           *root, "",
           {"station", "agreement", "data_dir", "database", "tls", "listen", "api", "console",
-           "escalation", "forms", "log", "journal"});
+           "escalation", "forms", "log", "journal", "rotation"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -280,6 +313,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = parse_top(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_tls(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_journal(*root, base, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_rotation(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_listen(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_api(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_console(*root, base, cfg); !ok) return std::unexpected(ok.error());

@@ -30,6 +30,12 @@ struct station_config {
   std::filesystem::path tls_private_key;
   std::filesystem::path signing_key;  // [journal] signing_key; default data_dir / "signing.key"
   bool journal_enabled = true;        // [journal] enabled; false only to measure its cost
+  // [rotation]: the next version of the agreement, and this station's new TLS key and signing
+  // key when that version changes them (docs/operations.md, "Rotating keys"). Empty: none.
+  std::filesystem::path next_agreement_file;
+  std::filesystem::path next_tls_certificate;
+  std::filesystem::path next_tls_private_key;
+  std::filesystem::path next_signing_key;
   std::vector<endpoint> peer_listen;  // default: this station's addresses in the agreement
   endpoint api_listen;                // default 127.0.0.1:8080
   // [listen] api_tls_cert and api_tls_key: PEM files for serving the API and console over

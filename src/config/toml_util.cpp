@@ -1,5 +1,7 @@
 #include "config/toml_util.hpp"
 
+#include <chrono>
+
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -145,6 +147,24 @@ result<std::optional<std::int64_t>> optional_integer(const toml::table& table,
     return wrong_type(field_name(prefix, key), "an integer", *node);
   }
   return std::optional<std::int64_t>(node->as_integer()->get());
+}
+
+result<std::optional<std::int64_t>> optional_instant(const toml::table& table,
+                                                     std::string_view prefix,
+                                                     std::string_view key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::optional<std::int64_t>{};
+  const auto* value = node->as_date_time();
+  if (value == nullptr || !value->get().offset) {
+    return wrong_type(field_name(prefix, key), "a date-time with an offset (2027-01-15T00:00:00Z)",
+                      *node);
+  }
+  const toml::date_time& dt = value->get();
+  using namespace std::chrono;
+  const year_month_day day{year{dt.date.year}, month{dt.date.month}, std::chrono::day{dt.date.day}};
+  const auto at = sys_days{day} + hours{dt.time.hour} + minutes{dt.time.minute} +
+                  seconds{dt.time.second} - minutes{dt.offset->minutes};
+  return std::optional<std::int64_t>(duration_cast<milliseconds>(at.time_since_epoch()).count());
 }
 
 result<const toml::table*> optional_table(const toml::table& table, std::string_view prefix,

@@ -47,6 +47,12 @@ result<std::optional<std::string>> optional_string(const toml::table& table,
 result<std::optional<std::int64_t>> optional_integer(const toml::table& table,
                                                      std::string_view prefix, std::string_view key);
 // A table, or nullptr when the key is absent. The pointer lives as long as `table`.
+// An offset date-time (`2027-01-15T00:00:00Z`, a TOML value, not a string), as ms since the
+// epoch, UTC. A local date-time, a date alone or a time alone is refused: an instant two sides
+// agree on needs its offset.
+result<std::optional<std::int64_t>> optional_instant(const toml::table& table,
+                                                     std::string_view prefix,
+                                                     std::string_view key);
 result<const toml::table*> optional_table(const toml::table& table, std::string_view prefix,
                                           std::string_view key);
 // An array of strings, or nullopt when absent.

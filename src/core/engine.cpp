@@ -23,7 +23,7 @@ engine::engine(engine_config cfg) : cfg_(std::move(cfg)), rng_state_(cfg_.seed ^
   if (!cfg_.wall_ms) cfg_.wall_ms = [] { return std::int64_t{0}; };
   auto seal = [this](message& m) {
     return cfg_.signing_key.empty() ? signing::message_digest(m)
-                                    : signing::seal(cfg_.signing_key, m);
+                                    : signing::seal(cfg_.signing_key.at(m.created_at_ms), m);
   };
   for (const auto& [channel, peer] : cfg_.channel_peer) {
     const queue_memory memory{cfg_.queue_memory_messages_max, cfg_.queue_memory_bytes_max};
@@ -34,6 +34,12 @@ engine::engine(engine_config cfg) : cfg_(std::move(cfg)), rng_state_(cfg_.seed ^
   for (const auto& p : cfg_.peers) {
     for (const auto& path : p.paths) dials_[{p.station, path}] = dial_state{};
   }
+}
+
+void engine::follow_agreement(const wire::hash256& current,
+                              std::vector<wire::hash256> also_accepted) {
+  cfg_.agreement_hash = current;
+  cfg_.agreements_also_accepted = std::move(also_accepted);
 }
 
 engine::~engine() = default;
@@ -225,7 +231,9 @@ void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
     return close_link(now_us, l.id,
                       "hello names station '" + h.station + "' but the key is " + l.peer + "'s");
   }
-  if (h.agreement_hash != cfg_.agreement_hash) {
+  if (h.agreement_hash != cfg_.agreement_hash &&
+      std::find(cfg_.agreements_also_accepted.begin(), cfg_.agreements_also_accepted.end(),
+                h.agreement_hash) == cfg_.agreements_also_accepted.end()) {
     out_.events.push_back({event_kind::refused, l.peer, h.path, {}, 0,
                            "agreement mismatch: ours sha256:" + hex_prefix(cfg_.agreement_hash) +
                                "..., " + l.peer + "'s sha256:" + hex_prefix(h.agreement_hash) +
@@ -312,8 +320,8 @@ void engine::handle_data(link& l, wire::data&& d) {
                         " from " + l.peer + " is already taken");
     }
     if (!cfg_.signing_key.empty()) {
-      auto key = cfg_.peer_keys.find(l.peer);
-      if (key == cfg_.peer_keys.end() || !signing::verify_message(key->second, m)) {
+      const auto* key = cfg_.peer_keys.at(l.peer, m.created_at_ms);
+      if (key == nullptr || !signing::verify_message(*key, m)) {
         return refuse(l, m.channel,
                       "bad signature on " + m.channel + " seq " + std::to_string(m.seq) +
                           " from " + l.peer + " (message " + m.id + ")");
@@ -364,7 +372,7 @@ void engine::send_ack(const std::string& channel, conn_id preferred) {
   if (!l) return;
   wire::ack a{channel, ib.durable_next - 1, ib.durable_chain, cfg_.wall_ms(), {}};
   if (!cfg_.signing_key.empty()) {
-    a.signature = cfg_.signing_key.sign(wire::canonical_receipt_bytes(
+    a.signature = cfg_.signing_key.at(a.at_ms).sign(wire::canonical_receipt_bytes(
         {channel, peer, cfg_.station, a.up_to_seq, a.chain, a.at_ms, {}}));
   }
   ib.receipt_sent_us = now_us_;
@@ -395,9 +403,9 @@ void engine::handle_ack(link& l, const wire::ack& a) {
 bool engine::check_receipt(link& l, const wire::ack& a, outbox& ob) {
   wire::receipt rc{a.channel, cfg_.station, l.peer, a.up_to_seq, a.chain, a.at_ms, a.signature};
   if (!cfg_.signing_key.empty()) {
-    auto key = cfg_.peer_keys.find(l.peer);
-    if (key == cfg_.peer_keys.end() ||
-        !signing::verify(key->second, wire::canonical_receipt_bytes(rc), a.signature)) {
+    const auto* key = cfg_.peer_keys.at(l.peer, a.at_ms);
+    if (key == nullptr ||
+        !signing::verify(*key, wire::canonical_receipt_bytes(rc), a.signature)) {
       refuse(l, a.channel, "bad signature on " + l.peer + "'s receipt for " + a.channel +
                                " up to seq " + std::to_string(a.up_to_seq));
       return false;

@@ -38,6 +38,7 @@
 #include "core/outbox.hpp"
 #include "core/rate_gate.hpp"
 #include "core/records.hpp"
+#include "core/key_schedule.hpp"
 #include "core/signing.hpp"
 #include "core/wire.hpp"
 
@@ -53,7 +54,10 @@ struct peer_config {
 
 struct engine_config {
   std::string station;
-  wire::hash256 agreement_hash{};
+  wire::hash256 agreement_hash{};  // the version in effect: sent in every hello
+  // Other versions a peer's hello may name: during a key rotation, the one before or after the
+  // version in effect, for the agreed overlap (config::agreement_history::hashes_accepted_at).
+  std::vector<wire::hash256> agreements_also_accepted;
   std::uint64_t boot_id = 0;
   std::uint64_t seed = 0;  // for reconnect jitter
   std::map<std::string, std::string> channel_peer;  // channel -> peer station
@@ -67,11 +71,13 @@ struct engine_config {
   // back from the store through load actions.
   std::size_t queue_memory_messages_max = limits::queue_memory_messages_max;
   std::size_t queue_memory_bytes_max = limits::queue_memory_bytes_max;
-  // This station's signing key, and its peers' public keys. Every message and receipt is signed
-  // and every one received is checked. An empty key turns signing off on both counts: for
-  // measuring its cost only; such a station refuses nothing and proves nothing.
-  signing::secret_key signing_key;
-  std::map<std::string, signing::public_key> peer_keys;
+  // This station's signing keys, and its peers' public keys, each by era (core/key_schedule.hpp):
+  // a message is signed and checked with the key in effect at its created_at_ms, a receipt with
+  // the one at its at_ms. Every message and receipt is signed and every one received is checked.
+  // No key turns signing off on both counts: for measuring its cost only; such a station
+  // refuses nothing and proves nothing.
+  signing::signer signing_key;
+  signing::key_schedule peer_keys;
   // UTC wall clock in ms, stamped on receipts. The simulator gives its own.
   std::function<std::int64_t()> wall_ms;
   // True when a message with this id is already on this station's disk (either direction). A
@@ -219,6 +225,10 @@ class engine {
   // `m.form` and `m.body` must be set; `from` and `seq` are filled in. Returns the token of the
   // persist action that makes it durable; the post is durable once that token is reported.
   result<std::uint64_t> post(std::int64_t now_us, message m);
+
+  // A key rotation (config::agreement_history): from now on hellos name `current`, and a peer's
+  // hello may name `current` or one of `also_accepted`. Links already up stay up.
+  void follow_agreement(const wire::hash256& current, std::vector<wire::hash256> also_accepted);
 
   effects take();
   std::int64_t next_wakeup_us() const;

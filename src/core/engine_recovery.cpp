@@ -107,7 +107,8 @@ void engine::handle_returned(link& l, wire::returned&& r) {
                                     " has seq " + std::to_string(m.seq) + ", expected " +
                                     std::to_string(rc.next));
   }
-  if (cfg_.signing_key.empty() || !signing::verify_message(cfg_.signing_key.public_half(), m)) {
+  const signing::secret_key& own = cfg_.signing_key.at(m.created_at_ms);
+  if (own.empty() || !signing::verify_message(own.public_half(), m)) {
     return refuse(l, m.channel, "message " + m.id + " handed back by " + l.peer + " on " +
                                     m.channel + " seq " + std::to_string(m.seq) +
                                     " does not carry this station's signature");

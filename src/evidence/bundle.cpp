@@ -1,5 +1,7 @@
 #include "evidence/bundle.hpp"
 
+#include <algorithm>
+
 #include "core/json_safe.hpp"
 
 #include "forms/utc_time.hpp"
@@ -103,7 +105,8 @@ std::string when(std::int64_t ms) { return forms::format_rfc3339(ms); }
 
 class checker {
  public:
-  checker(const json& b, const config::agreement& a) : b_(b), a_(a) {}
+  checker(const json& b, const config::agreement_history& h)
+      : b_(b), h_(h), a_(h.latest()), keys_(h.signing_keys()) {}
 
   verdict run() {
     try {
@@ -131,8 +134,18 @@ class checker {
     if (!s) throw bad_bundle("station '" + id + "' is not in the agreement");
     return *s;
   }
-  signing::public_key key_of(const std::string& id) {
-    auto k = signing::parse_public_key(station(id).signing_key);
+  // The key `id` signed with at `at_ms`, by the versions given. Before the oldest version given
+  // took effect, an older version pinned the keys: the verifier is told to give it.
+  signing::public_key key_of(const std::string& id, std::int64_t at_ms) {
+    (void)station(id);
+    const config::agreement& oldest = h_.versions().front();
+    if (oldest.supersedes && at_ms < oldest.effective_at_ms) {
+      throw bad_bundle("it was signed at " + when(at_ms) + ", before agreement version " +
+                       std::to_string(oldest.version) + " took effect (" +
+                       when(oldest.effective_at_ms) + "): give the version before it too, sha256:" +
+                       signing::to_hex(*oldest.supersedes));
+    }
+    const auto* k = keys_.at(id, at_ms);
     if (!k) throw bad_bundle("the agreement pins no valid signing key for '" + id + "'");
     return *k;
   }
@@ -143,9 +156,13 @@ class checker {
       throw bad_bundle("not a Hotline evidence bundle (format '" + text(b_, "format") + "')");
     }
     const std::string made_under = text(b_, "agreement_hash");
-    if (made_under != a_.hash_hex()) {
+    const bool given = std::any_of(h_.versions().begin(), h_.versions().end(),
+                                   [&](const config::agreement& a) { return a.hash_hex() == made_under; });
+    if (!given) {
+      std::string versions;
+      for (const auto& a : h_.versions()) versions += (versions.empty() ? "" : ", ") + a.hash_hex();
       throw bad_bundle("the bundle was made under agreement " + made_under +
-                       ", but the agreement given is " + a_.hash_hex());
+                       ", which is not among the versions given (" + versions + ")");
     }
     exporter_ = text(b_, "exported_by");
     (void)station(exporter_);
@@ -153,7 +170,8 @@ class checker {
 
   void check_message() {
     msg_ = read_message(field(b_, "message"));
-    if (!signing::verify_message(key_of(msg_.from), msg_)) {
+    const signing::public_key key = key_of(msg_.from, msg_.created_at_ms);
+    if (!signing::verify_message(key, msg_)) {
       throw bad_bundle("the message's signature is not valid for " + msg_.from +
                        "'s key: the message in the bundle is not what " + msg_.from + " signed");
     }
@@ -162,7 +180,7 @@ class checker {
                         " (seq " + std::to_string(msg_.seq) + ", " + std::string(to_string(msg_.prec)) +
                         ", form " + msg_.form + "), written at " + when(msg_.created_at_ms) +
                         ". Its signature is valid for " + msg_.from + "'s key " +
-                        station(msg_.from).signing_key + ".");
+                        signing::encode_public_key(key) + ".");
   }
 
   void check_receipt() {
@@ -176,7 +194,7 @@ class checker {
     if (rc.from != msg_.from || rc.channel != msg_.channel || rc.by == msg_.from) {
       throw bad_bundle("the receipt is not about this message's channel and sender");
     }
-    if (!signing::verify(key_of(rc.by), wire::canonical_receipt_bytes(rc), rc.signature)) {
+    if (!signing::verify(key_of(rc.by, rc.at_ms), wire::canonical_receipt_bytes(rc), rc.signature)) {
       throw bad_bundle("the receipt's signature is not valid for " + rc.by + "'s key");
     }
     if (rc.up_to_seq < msg_.seq) throw bad_bundle("the receipt stops before this message's seq");
@@ -210,7 +228,7 @@ class checker {
     if (ack.from == msg_.from || ack.channel != msg_.channel) {
       throw bad_bundle("the acknowledgement does not come from the other side of this channel");
     }
-    if (!signing::verify_message(key_of(ack.from), ack)) {
+    if (!signing::verify_message(key_of(ack.from, ack.created_at_ms), ack)) {
       throw bad_bundle("the acknowledgement's signature is not valid for " + ack.from + "'s key");
     }
     auto body = json::parse(ack.body, nullptr, false);
@@ -230,7 +248,6 @@ class checker {
       v_.not_shown.push_back("No journal entries are in the bundle.");
       return;
     }
-    const signing::public_key key = key_of(exporter_);
     std::optional<storage::journal_entry> prev;
     bool open_segment = false;
     std::int64_t first = 0;
@@ -248,7 +265,8 @@ class checker {
       }
       if (!open_segment) first = e.seq;
       open_segment = e.signature.empty();
-      if (!open_segment && !signing::verify(key, storage::journal_signed_bytes(e.hash), e.signature)) {
+      if (!open_segment && !signing::verify(key_of(exporter_, e.at_ms),
+                                            storage::journal_signed_bytes(e.hash), e.signature)) {
         throw bad_bundle("journal entry #" + std::to_string(e.seq) + "'s signature is not " + exporter_ + "'s");
       }
       note_entry(e);
@@ -272,7 +290,9 @@ class checker {
   }
 
   const json& b_;
-  const config::agreement& a_;
+  const config::agreement_history& h_;
+  const config::agreement& a_;  // the latest version: stations and names are alike in all
+  const signing::key_schedule keys_;
   verdict v_;
   message msg_;
   signing::digest digest_{};
@@ -305,8 +325,12 @@ json make_bundle(const storage::evidence_material& m, std::int64_t exported_at_m
           {"journal", journal}};
 }
 
+verdict verify_bundle(const json& bundle, const config::agreement_history& versions) {
+  return checker(bundle, versions).run();
+}
+
 verdict verify_bundle(const json& bundle, const config::agreement& agreement) {
-  return checker(bundle, agreement).run();
+  return verify_bundle(bundle, config::agreement_history(agreement));
 }
 
 }  // namespace hotline::evidence

@@ -3,7 +3,8 @@
 // acknowledged it and when (format in docs/journal.md, "Evidence bundles").
 //
 // `make_bundle` writes what a station's store holds (storage/evidence_source.hpp).
-// `verify_bundle` checks a bundle offline with only the agreement's public keys: every
+// `verify_bundle` checks a bundle offline with only the agreement's public keys (of every version
+// its signatures were made under, after a key rotation): every
 // signature, the receipt's hash chain through the message, the acknowledgement's reference, and
 // the journal entries that anchor them. It says in plain words what is proven and what the
 // bundle does not show; any check that fails makes the whole bundle fail, with the reason.
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/agreement.hpp"
+#include "config/agreement_history.hpp"
 #include "storage/evidence_source.hpp"
 
 namespace hotline::evidence {
@@ -33,6 +35,9 @@ struct verdict {
   std::string failure;                  // why it failed, when !ok
 };
 
+// `versions`: the agreement versions the bundle's signatures were made under, the one it was
+// exported under among them. Each signature is checked with the key in effect at its time.
+verdict verify_bundle(const nlohmann::json& bundle, const config::agreement_history& versions);
 verdict verify_bundle(const nlohmann::json& bundle, const config::agreement& agreement);
 
 }  // namespace hotline::evidence

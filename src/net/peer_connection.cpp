@@ -3,8 +3,14 @@
 #include <vector>
 
 #include "core/limits.hpp"
+#include "net/tls.hpp"
 
 namespace hotline::net {
+
+std::string peer_connection::peer_fingerprint() const {
+  return stream_ ? net::peer_fingerprint(stream_->native_handle()) : std::string{};
+}
+
 namespace asio = boost::asio;
 
 peer_connection::peer_connection(std::unique_ptr<stream_type> stream, std::string remote)

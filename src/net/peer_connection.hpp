@@ -38,6 +38,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   // Closes after queued bytes are written (bounded by a short timer); no on_closed follows.
   void close();
   const std::string& remote() const { return remote_; }
+  // The fingerprint of the key the peer proved at the handshake.
+  std::string peer_fingerprint() const;
 
  private:
   void read();

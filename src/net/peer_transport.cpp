@@ -15,6 +15,7 @@ using stream_type = peer_connection::stream_type;
 struct peer_transport::impl : std::enable_shared_from_this<peer_transport::impl> {
   asio::io_context& io;
   std::shared_ptr<ssl::context> ctx;
+  std::vector<std::shared_ptr<ssl::context>> retired;  // contexts before a key rotation
   pin_set pins;
   handler& h;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
@@ -105,6 +106,16 @@ result<std::unique_ptr<peer_transport>> peer_transport::create(
 peer_transport::peer_transport(std::shared_ptr<impl> p) : impl_(std::move(p)) {}
 
 peer_transport::~peer_transport() { stop(); }
+
+result<void> peer_transport::rekey(const tls_settings& tls) {
+  auto ctx = make_tls_context(tls);
+  if (!ctx) return std::unexpected(ctx.error());
+  // Links made under the old context keep it alive; rotations are rare, so it is simply kept.
+  impl_->retired.push_back(std::move(impl_->ctx));
+  impl_->ctx = std::move(*ctx);
+  impl_->pins = tls.pins;
+  return {};
+}
 
 void peer_transport::stop() {
   if (!impl_ || impl_->stopped) return;

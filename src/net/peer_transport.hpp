@@ -45,6 +45,9 @@ class peer_transport {
   // without blocking the I/O thread, within limits::dns_resolve_timeout_us, and every address it
   // resolves to is tried in turn.
   void dial(const std::string& peer, const std::string& path, const config::endpoint& to);
+  // A key rotation: connections from now on present `tls`'s certificate and accept only its
+  // pins. Links already up are not touched; the station closes those it no longer trusts.
+  result<void> rekey(const tls_settings& tls);
   void stop();
   std::vector<std::uint16_t> bound_ports() const;
 

@@ -64,11 +64,17 @@ void install_pin_check(ssl::stream<boost::asio::ip::tcp::socket>& stream, const 
   });
 }
 
-result<std::string> peer_station(SSL* ssl_handle, const pin_set& pins) {
+std::string peer_fingerprint(SSL* ssl_handle) {
   X509* cert = SSL_get1_peer_certificate(ssl_handle);
-  if (!cert) return fail(errc::refused, "peer presented no certificate");
+  if (!cert) return {};
   std::string fp = key_fingerprint(cert);
   X509_free(cert);
+  return fp;
+}
+
+result<std::string> peer_station(SSL* ssl_handle, const pin_set& pins) {
+  std::string fp = peer_fingerprint(ssl_handle);
+  if (fp.empty()) return fail(errc::refused, "peer presented no certificate");
   auto it = pins.find(fp);
   if (it == pins.end()) return fail(errc::refused, "unknown key " + fp);
   return it->second;

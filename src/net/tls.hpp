@@ -2,8 +2,9 @@
 //
 // There is no certificate authority. Each side presents a self-signed certificate, and a peer
 // is accepted only if the public key in its certificate has a fingerprint pinned in the
-// agreement. TLS 1.2 and older are refused, and so is a client without a certificate. The
-// context is created once and shared by every connection; it is safe to share across threads.
+// agreement. TLS 1.2 and older are refused, and so is a client without a certificate. A context
+// is shared by every connection made while it is current (a key rotation makes a new one); it
+// is safe to share across threads.
 #pragma once
 
 #include <boost/asio/ssl.hpp>
@@ -35,5 +36,7 @@ void install_pin_check(boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& s
 
 // After a successful handshake: the station whose pinned key the peer presented.
 result<std::string> peer_station(SSL* ssl, const pin_set& pins);
+// The fingerprint of the key the peer presented; empty when it presented none.
+std::string peer_fingerprint(SSL* ssl);
 
 }  // namespace hotline::net

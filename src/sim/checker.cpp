@@ -116,7 +116,7 @@ result<void> check_direction(station& from, station& to) {
 }
 
 result<void> check_journal(station& s) {
-  storage::journal_keys keys{s.id(), s.setup().key.public_half(), s.setup().peer_keys};
+  storage::journal_keys keys = s.setup().journal_keys();
   auto report = storage::verify_journal(s.storage().store(), keys);
   if (!report) return broken(s.id() + "'s journal cannot be read: " + report.error().message);
   if (!report->ok()) {

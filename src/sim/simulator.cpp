@@ -47,18 +47,24 @@ result<std::unique_ptr<simulator>> simulator::create(sim_config cfg) {
   signing::secret_key keys[2];
   for (int i = 0; i < 2; ++i) keys[i] = sim_signing_key(ids[i]);
   for (int i = 0; i < 2; ++i) {
-    auto store = storage::open_sqlite(":memory:", storage::journal_options{keys[i], true});
+    station_setup setup;
+    setup.index = i;
+    setup.id = ids[i];
+    setup.peer = ids[1 - i];
+    setup.channels = s->cfg_.channels;
+    setup.paths = s->cfg_.paths;
+    setup.agreement = agreement;
+    setup.key = keys[i];
+    setup.peer_keys = {{ids[1 - i], keys[1 - i].public_half()}};
+    setup.queue_memory_messages_max = s->cfg_.queue_memory_messages_max;
+    setup.queue_memory_bytes_max = s->cfg_.queue_memory_bytes_max;
+    if (s->cfg_.rotate_keys_at_ms != 0) {
+      setup.rotate_at_ms = s->cfg_.rotate_keys_at_ms;
+      setup.rotated_key = sim_signing_key(std::string{ids[i]} + "-rotated");
+      setup.peer_rotated_key = sim_signing_key(std::string{ids[1 - i]} + "-rotated").public_half();
+    }
+    auto store = storage::open_sqlite(":memory:", storage::journal_options{setup.signer(), true});
     if (!store) return std::unexpected(store.error());
-    station_setup setup{i,
-                        ids[i],
-                        ids[1 - i],
-                        s->cfg_.channels,
-                        s->cfg_.paths,
-                        agreement,
-                        keys[i],
-                        {{ids[1 - i], keys[1 - i].public_half()}},
-                        s->cfg_.queue_memory_messages_max,
-                        s->cfg_.queue_memory_bytes_max};
     s->stations_.push_back(std::make_unique<station>(std::move(setup), s->sched_, s->rng_,
                                                      s->trace_, s->net_, std::move(*store)));
   }

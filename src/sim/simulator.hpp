@@ -42,6 +42,9 @@ struct sim_config {
   // How much of each queue the engines keep in memory (core/send_queue.hpp).
   std::size_t queue_memory_messages_max = limits::queue_memory_messages_max;
   std::size_t queue_memory_bytes_max = limits::queue_memory_bytes_max;
+  // Both stations' signing keys change at this instant of the simulated wall clock (epoch_ms
+  // plus simulated time); 0: never.
+  std::int64_t rotate_keys_at_ms = 0;
 };
 
 // The signing key a simulated station uses, derived from its id (runs are reproducible).

@@ -4,6 +4,28 @@
 
 namespace hotline::sim {
 
+signing::signer station_setup::signer() const {
+  signing::signer out(key);
+  if (rotate_at_ms != 0) out.add(rotate_at_ms, rotated_key);
+  return out;
+}
+
+signing::key_schedule station_setup::peer_schedule() const {
+  signing::key_schedule out;
+  for (const auto& [station, public_key] : peer_keys) {
+    out.pin(station, public_key);
+    if (rotate_at_ms != 0) out.add(station, rotate_at_ms, peer_rotated_key);
+  }
+  return out;
+}
+
+storage::journal_keys station_setup::journal_keys() const {
+  storage::journal_keys out{id, peer_schedule()};
+  out.keys.pin(id, key.public_half());
+  if (rotate_at_ms != 0) out.keys.add(id, rotate_at_ms, rotated_key.public_half());
+  return out;
+}
+
 station::station(station_setup setup, scheduler& sched, rng& random, trace& tr, network& net,
                  std::unique_ptr<storage::store> store)
     : setup_(std::move(setup)),
@@ -27,8 +49,8 @@ void station::start() {
   cfg.seed = rng_.next();
   for (const auto& c : setup_.channels) cfg.channel_peer[c] = setup_.peer;
   cfg.peers = {{setup_.peer, setup_.paths}};
-  cfg.signing_key = setup_.key;
-  cfg.peer_keys = setup_.peer_keys;
+  cfg.signing_key = setup_.signer();
+  cfg.peer_keys = setup_.peer_schedule();
   cfg.queue_memory_messages_max = setup_.queue_memory_messages_max;
   cfg.queue_memory_bytes_max = setup_.queue_memory_bytes_max;
   cfg.wall_ms = [this] { return epoch_ms + sched_.now_us() / 1000; };

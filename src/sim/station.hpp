@@ -25,6 +25,7 @@
 #include "sim/network.hpp"
 #include "sim/rng.hpp"
 #include "sim/scheduler.hpp"
+#include "storage/journal_verify.hpp"
 
 namespace hotline::sim {
 
@@ -37,9 +38,20 @@ struct station_setup {
   wire::hash256 agreement{};
   signing::secret_key key;  // signs this station's messages, receipts and journal
   std::map<std::string, signing::public_key> peer_keys;
+  // This station's keys as its engine and journal sign with them, the peers' keys as the engine
+  // checks them, and every station's (this one's too) as the journal verifier does.
+  signing::signer signer() const;
+  signing::key_schedule peer_schedule() const;
+  storage::journal_keys journal_keys() const;
   // How much of each queue the engine keeps in memory; small values make it read from disk often.
   std::size_t queue_memory_messages_max = limits::queue_memory_messages_max;
   std::size_t queue_memory_bytes_max = limits::queue_memory_bytes_max;
+  // A key rotation (docs/agreement.md, "Key rotation"): from `rotate_at_ms` on the simulated
+  // wall clock this station signs with `rotated_key` and its peer with `peer_rotated_key`.
+  // 0: the keys never change.
+  std::int64_t rotate_at_ms = 0;
+  signing::secret_key rotated_key;
+  signing::public_key peer_rotated_key{};
 };
 
 class station {

@@ -56,15 +56,20 @@ core::engine_config make_engine_config(const config::station_config& cfg,
   return e;
 }
 
-net::tls_settings make_tls_settings(const config::station_config& cfg,
-                                    const config::agreement& agreement,
-                                    const core::engine_config& e) {
+// The TLS key this station presents at `ms` and the peers' keys it accepts then: the version in
+// effect, and its neighbour during the overlap of a key rotation.
+net::tls_settings make_tls_settings(const keyring& keys, const core::engine_config& e,
+                                    std::int64_t ms) {
   net::tls_settings t;
-  t.certificate = cfg.tls_certificate;
-  t.private_key = cfg.tls_private_key;
+  if (const auto* own = keys.tls_at(ms)) {
+    t.certificate = own->certificate;
+    t.private_key = own->private_key;
+  }
   // Least privilege: only stations that share a hotline with this one may connect.
-  for (const auto& p : e.peers) {
-    if (const auto* s = agreement.find_station(p.station)) t.pins[s->tls_fingerprint] = s->id;
+  for (const auto& [fingerprint, station] : keys.history.pins_at(ms)) {
+    const bool peer = std::any_of(e.peers.begin(), e.peers.end(),
+                                  [&](const core::peer_config& p) { return p.station == station; });
+    if (peer) t.pins[fingerprint] = station;
   }
   return t;
 }
@@ -119,15 +124,16 @@ storage::stored_message stored_from(const message& m, storage::box b) {
 
 }  // namespace
 
-runtime::runtime(asio::io_context& io, const config::station_config& cfg,
-                 const config::agreement& agreement, storage::store& store)
+runtime::runtime(asio::io_context& io, const config::station_config& cfg, const keyring& keys,
+                 storage::store& store)
     : io_(io),
       cfg_(cfg),
-      agreement_(agreement),
+      keys_(keys),
+      agreement_(keys.history.latest()),
       store_(store),
-      engine_cfg_(make_engine_config(cfg, agreement)),
+      engine_cfg_(make_engine_config(cfg, agreement_)),
       commits_(store),
-      watch_(make_watch(agreement, engine_cfg_.channel_peer)),
+      watch_(make_watch(agreement_, engine_cfg_.channel_peer)),
       watch_timer_(io),
       timer_(io) {}
 
@@ -135,29 +141,27 @@ runtime::~runtime() { stop(); }
 
 result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
                                                  const config::station_config& cfg,
-                                                 const config::agreement& agreement,
-                                                 storage::store& store,
-                                                 const signing::secret_key& key,
+                                                 const keyring& keys, storage::store& store,
                                                  const forms::catalog* catalog) {
-  std::unique_ptr<runtime> rt(new runtime(io, cfg, agreement, store));
+  std::unique_ptr<runtime> rt(new runtime(io, cfg, keys, store));
+  const config::agreement& agreement = rt->agreement_;
   rt->catalog_ = catalog;
-  rt->engine_cfg_.signing_key = key;
-  auto keys = journal_keys_for(agreement, cfg.station);
+  rt->engine_cfg_.signing_key = keys.signer;
+  rt->engine_cfg_.peer_keys = keys.history.signing_keys();
   for (const auto& [channel, peer] : rt->engine_cfg_.channel_peer) {
-    if (!keys.peer_keys.contains(peer)) {
+    if (!rt->engine_cfg_.peer_keys.knows(peer)) {
       return fail(errc::invalid_argument, "no signing key for station '" + peer + "'");
     }
   }
-  rt->engine_cfg_.peer_keys = std::move(keys.peer_keys);
+  const std::int64_t now = wall_ms();
+  rt->followed_ = keys.history.in_effect_at(now).hash;
+  rt->engine_cfg_.agreement_hash = rt->followed_;
+  rt->engine_cfg_.agreements_also_accepted = keys.history.also_accepted_at(now);
   // An id the store cannot look up counts as taken: the peer resends, and nothing is lost.
   rt->engine_cfg_.id_taken = [rt = rt.get()](const std::string& id) {
     auto found = rt->store_.get(id);
     return !found || found->has_value();
   };
-  if (!key.empty() && keys.station_key != key.public_half()) {
-    return fail(errc::refused, "the signing key in " + cfg.signing_key.string() +
-                                   " is not the one the agreement pins for " + cfg.station);
-  }
   if (auto r = rt->keep_agreement(); !r) return std::unexpected(r.error());
   if (catalog && !agreement.forms.sha256.empty() && catalog->hash() != agreement.forms.sha256) {
     return fail(errc::refused, "the form catalog (sha256 " + catalog->hash() +
@@ -172,8 +176,8 @@ result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
     return fail(errc::invalid_argument,
                 "station '" + cfg.station + "' is on no hotline in the agreement", "station");
   }
-  auto t = net::peer_transport::create(io, make_tls_settings(cfg, agreement, rt->engine_cfg_),
-                                       listen_endpoints(cfg, agreement), *rt);
+  rt->tls_ = make_tls_settings(keys, rt->engine_cfg_, now);
+  auto t = net::peer_transport::create(io, rt->tls_, listen_endpoints(cfg, agreement), *rt);
   if (!t) return std::unexpected(t.error());
   rt->transport_ = std::move(*t);
   if (auto tr = storage::open_translations(store)) {
@@ -186,14 +190,83 @@ result<std::unique_ptr<runtime>> runtime::create(asio::io_context& io,
   return rt;
 }
 
-// The journal records which agreement (and so which keys) the station runs under, and keeps its
-// text, so that the journal can be verified offline from the store alone.
+// The journal records which agreement (and so which keys) the station runs under, and the next
+// version it will switch to, and keeps their texts, so that the journal can be verified offline
+// from the store alone.
 result<void> runtime::keep_agreement() {
+  const std::int64_t now = wall_ms();
+  const config::agreement& current = keys_.history.in_effect_at(now);
+  for (const auto& a : keys_.history.versions()) {
+    const bool later = a.supersedes && a.effective_at_ms > now;
+    if (a.hash != current.hash && !later) continue;
+    nlohmann::json detail{{"station", cfg_.station},
+                          {"agreement", a.id},
+                          {"agreement_hash", a.hash_hex()},
+                          {"version", a.version},
+                          {"journal_signed", !engine_cfg_.signing_key.empty()}};
+    if (later) {
+      detail["effective_at"] = forms::format_rfc3339(a.effective_at_ms);
+      spdlog::info("key rotation: agreement version {} ({}) takes effect at {}; for {} minutes "
+                   "either side of it both versions are accepted",
+                   a.version, a.hash_hex(), forms::format_rfc3339(a.effective_at_ms),
+                   a.overlap_minutes);
+    }
+    auto r = store_.keep_agreement(later ? "agreement_staged" : "config_loaded", a.hash_hex(),
+                                   a.text, detail.dump(), now);
+    if (!r) return r;
+  }
+  return {};
+}
+
+// Once a second: follows the key rotation the agreement history plans. The hello names the
+// version in effect, a peer may name its neighbour during the overlap, new links present the
+// key of the version in effect and accept the keys pinned now, and links made with a key no
+// longer pinned are closed (they come back at once under the current keys).
+void runtime::follow_rotation() {
+  const std::int64_t now = wall_ms();
+  const config::agreement& current = keys_.history.in_effect_at(now);
+  auto also = keys_.history.also_accepted_at(now);
+  if (current.hash != followed_ || also != engine_cfg_.agreements_also_accepted) {
+    if (current.hash != followed_) switched_to(current);
+    engine_cfg_.agreement_hash = current.hash;
+    engine_cfg_.agreements_also_accepted = also;
+    engine_->follow_agreement(current.hash, std::move(also));
+  }
+  net::tls_settings tls = make_tls_settings(keys_, engine_cfg_, now);
+  if (tls.certificate == tls_.certificate && tls.pins == tls_.pins) return;
+  if (auto r = transport_->rekey(tls); !r) {
+    spdlog::error("key rotation: cannot load the TLS key {}: {}", tls.certificate.string(),
+                  r.error().message);
+    return;
+  }
+  tls_ = std::move(tls);
+  std::vector<core::conn_id> retired;
+  for (const auto& [id, conn] : conns_) {
+    if (!tls_.pins.contains(conn->peer_fingerprint())) retired.push_back(id);
+  }
+  for (auto id : retired) {
+    spdlog::info("key rotation: closing a link made with a key no longer pinned");
+    conns_.at(id)->close();
+    conns_.erase(id);
+    engine_->on_disconnected(now_us(), id, "its TLS key is no longer pinned");
+  }
+  if (!retired.empty()) drive();
+}
+
+void runtime::switched_to(const config::agreement& current) {
+  const auto* before = keys_.history.find(followed_);
+  spdlog::info("key rotation: agreement version {} ({}) in effect, after version {}",
+               current.version, current.hash_hex(), before ? before->version : 0);
   nlohmann::json detail{{"station", cfg_.station},
-                        {"agreement", agreement_.id},
-                        {"agreement_hash", agreement_.hash_hex()},
-                        {"journal_signed", !engine_cfg_.signing_key.empty()}};
-  return store_.keep_agreement(agreement_.hash_hex(), agreement_.text, detail.dump(), wall_ms());
+                        {"agreement_hash", current.hash_hex()},
+                        {"version", current.version},
+                        {"superseded", before ? before->hash_hex() : std::string{}},
+                        {"effective_at", forms::format_rfc3339(current.effective_at_ms)}};
+  const records::record note = records::noted{"agreement_switched", {}, {}, detail.dump()};
+  if (auto r = store_.commit(std::span(&note, 1), wall_ms()); !r) {
+    spdlog::error("cannot journal the switch of agreement version: {}", r.error().message);
+  }
+  followed_ = current.hash;
 }
 
 result<void> runtime::restore_watch() {
@@ -241,6 +314,7 @@ void runtime::start() {
 
 void runtime::watch_tick() {
   if (stopped_) return;
+  follow_rotation();
   auto due = watch_.tick(wall_ms());
   for (const auto& e : due.escalations) escalate(e);
   for (const auto& channel : due.link_tests_to_send) send_link_test(channel);
@@ -850,7 +924,8 @@ status_snapshot runtime::status() {
   status_snapshot s;
   s.station = cfg_.station;
   if (const auto* st = agreement_.find_station(cfg_.station)) s.station_name = st->name;
-  s.agreement_hash = agreement_.hash_hex();
+  s.agreement_hash = signing::to_hex(followed_);
+  s.agreement_hash.insert(0, "sha256:");
   s.started_at_ms = started_at_ms_;
   std::int64_t now = now_us();
   for (auto& c : engine_->status(now)) {
@@ -879,7 +954,7 @@ result<std::vector<storage::journal_entry>> runtime::journal(const storage::jour
 // connection, one at a time, while this thread keeps the links and the consoles served. An
 // in-memory store has no file another connection could open, and is small: it is verified here.
 void runtime::verify_journal(verify_callback done) {
-  auto keys = journal_keys_for(agreement_, cfg_.station);
+  auto keys = journal_keys_for(keys_.history, cfg_.station);
   const auto* sq = dynamic_cast<const storage::sqlite_store*>(&store_);
   std::string file = sq != nullptr ? sq->file() : std::string{};
   if (file.empty()) return done(storage::verify_journal(store_, keys));

@@ -27,6 +27,7 @@
 #include "core/watch.hpp"
 #include "forms/catalog.hpp"
 #include "net/peer_transport.hpp"
+#include "station/keyring.hpp"
 #include "station/service.hpp"
 #include "storage/group_commit.hpp"
 #include "storage/store.hpp"
@@ -39,11 +40,10 @@ class runtime final : public service,
                       private net::peer_connection::handler {
  public:
   // `catalog` may be null (free text only); it must outlive the runtime.
+  // `keys` (the agreement's versions and this station's keys) must outlive the runtime.
   static result<std::unique_ptr<runtime>> create(boost::asio::io_context& io,
                                                  const config::station_config& cfg,
-                                                 const config::agreement& agreement,
-                                                 storage::store& store,
-                                                 const signing::secret_key& key,
+                                                 const keyring& keys, storage::store& store,
                                                  const forms::catalog* catalog = nullptr);
   ~runtime() override;
 
@@ -76,8 +76,8 @@ class runtime final : public service,
   void unsubscribe(std::uint64_t id) override;
 
  private:
-  runtime(boost::asio::io_context& io, const config::station_config& cfg,
-          const config::agreement& agreement, storage::store& store);
+  runtime(boost::asio::io_context& io, const config::station_config& cfg, const keyring& keys,
+          storage::store& store);
 
   // peer_transport::handler
   void on_connected(std::shared_ptr<net::peer_connection> conn, core::direction dir,
@@ -95,6 +95,8 @@ class runtime final : public service,
                  const std::string& peer, const std::string& path);
   result<void> restore_watch();
   result<void> keep_agreement();
+  void follow_rotation();
+  void switched_to(const config::agreement& current);
   result<message> prepare(post_request& req);
   void submit(message m, std::vector<records::record> extra, post_callback done);
   void annotate_inbound(std::vector<records::record>& recs);
@@ -124,8 +126,11 @@ class runtime final : public service,
 
   boost::asio::io_context& io_;
   const config::station_config& cfg_;
-  const config::agreement& agreement_;
+  const keyring& keys_;
+  const config::agreement& agreement_;  // the latest version: keys aside, every version is alike
   storage::store& store_;
+  wire::hash256 followed_{};  // the agreement version in effect, as last followed
+  net::tls_settings tls_;     // the TLS key presented and the pins accepted, as last set
   core::engine_config engine_cfg_;
   std::unique_ptr<core::engine> engine_;
   std::uint64_t engine_generation_ = 0;

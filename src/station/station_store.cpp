@@ -4,39 +4,67 @@
 
 #include "config/keys.hpp"
 
+
 namespace hotline::station {
 
-storage::journal_keys journal_keys_for(const config::agreement& a, const std::string& station) {
-  storage::journal_keys keys;
-  keys.station = station;
-  for (const auto& s : a.stations) {
-    auto k = signing::parse_public_key(s.signing_key);
-    if (!k) continue;
-    if (s.id == station) {
-      keys.station_key = *k;
-    } else {
-      keys.peer_keys[s.id] = *k;
-    }
-  }
-  return keys;
+storage::journal_keys journal_keys_for(const config::agreement_history& h,
+                                       const std::string& station) {
+  return {station, h.signing_keys()};
 }
+
+storage::journal_keys journal_keys_for(const config::agreement& a, const std::string& station) {
+  return journal_keys_for(config::agreement_history(a), station);
+}
+
+result<config::agreement_history> stored_history(const storage::stored_identity& id) {
+  if (id.agreement_text.empty()) return fail(errc::not_found, "the store holds no agreement");
+  auto a = config::parse_agreement(id.agreement_text);
+  if (!a) return std::unexpected(a.error());
+  return config::agreement_history(std::move(*a)).with_ancestors(id.agreement_texts);
+}
+
+namespace {
+
+// What an offline command signs with: the keyring's signer when the agreement can be read (so
+// that entries after a key rotation are signed with the new key), else the key file alone.
+result<signing::signer> offline_signer(const config::station_config& cfg) {
+  if (!cfg.journal_enabled) return signing::signer{};
+  if (auto keys = load_keyring(cfg, {false, false})) return keys->signer;
+  std::error_code ec;
+  if (!std::filesystem::exists(cfg.signing_key, ec)) return signing::signer{};
+  auto key = config::load_signing_key(cfg.signing_key);
+  if (!key) return std::unexpected(key.error());
+  return signing::signer(std::move(*key));
+}
+
+}  // namespace
 
 result<opened_store> open_station_store(const config::station_config& cfg, key_policy policy) {
   opened_store out;
-  std::error_code ec;
-  const bool wanted = policy == key_policy::required || std::filesystem::exists(cfg.signing_key, ec);
-  if (cfg.journal_enabled && wanted) {
-    auto key = config::load_signing_key(cfg.signing_key);
-    if (!key) return std::unexpected(key.error());
-    out.key = std::move(*key);
-  }
-  std::filesystem::create_directories(cfg.database.parent_path(), ec);
   storage::journal_options j;
-  if (!out.key.empty()) j.key = out.key;
   j.enabled = cfg.journal_enabled;
+  if (policy == key_policy::required) {
+    auto keys = load_keyring(cfg);
+    if (!keys) return std::unexpected(keys.error());
+    j.key = keys->signer;
+    out.keys = std::move(*keys);
+  } else {
+    auto signer = offline_signer(cfg);
+    if (!signer) return std::unexpected(signer.error());
+    j.key = std::move(*signer);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.database.parent_path(), ec);
   auto store = storage::open_sqlite(cfg.database.string(), std::move(j));
   if (!store) return std::unexpected(store.error());
   out.store = std::move(*store);
+  // Earlier versions the store kept check what was signed under them; a store that cannot be
+  // read here fails at its first use with a clearer error.
+  if (out.keys) {
+    if (auto id = storage::read_stored_identity(cfg.database.string())) {
+      add_ancestors(*out.keys, id->agreement_texts);
+    }
+  }
   return out;
 }
 

@@ -51,8 +51,10 @@ result<void> add_segment(sqlite3* db, std::int64_t seq,
 }
 
 result<void> find_station(sqlite3* db, evidence_material& m) {
-  auto found = entries_where(db, "WHERE kind = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT 1",
-                             "config_loaded", 0);
+  // The agreement version in effect: the last loaded, or the last switched to.
+  auto found = entries_where(
+      db, "WHERE (kind = ?1 OR kind = 'agreement_switched') AND seq > ?2 ORDER BY seq DESC LIMIT 1",
+      "config_loaded", 0);
   if (!found) return std::unexpected(found.error());
   if (found->empty()) return {};
   auto d = nlohmann::json::parse(found->front().detail, nullptr, false);

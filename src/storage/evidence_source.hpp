@@ -25,7 +25,7 @@ class store;
 
 struct evidence_material {
   std::string station;         // whose store this is (from its config_loaded entry)
-  std::string agreement_hash;  // the agreement it last loaded, "sha256:..."
+  std::string agreement_hash;  // the agreement version in effect at export, "sha256:..."
   message msg;
   bool outbound = false;
   signing::digest chain_before{};  // the chain up to msg.seq - 1

@@ -162,7 +162,7 @@ std::optional<wire::receipt> receipt_from_entry(const journal_entry& e) {
   return rc;
 }
 
-journal_writer::journal_writer(sqlite3* db, std::optional<signing::secret_key> key, bool enabled)
+journal_writer::journal_writer(sqlite3* db, signing::signer key, bool enabled)
     : db_(db), key_(std::move(key)), enabled_(enabled) {}
 
 result<void> journal_writer::prepare() {
@@ -214,7 +214,9 @@ result<void> journal_writer::flush_last(bool sign) {
   if (!last_) return {};
   journal_entry e = std::move(*last_);
   last_.reset();
-  if (sign && key_) e.signature = key_->sign(journal_signed_bytes(e.hash));
+  if (sign && !key_.at(e.at_ms).empty()) {
+    e.signature = key_.at(e.at_ms).sign(journal_signed_bytes(e.hash));
+  }
   sqlite::query q{insert_};
   q.bind_int(1, e.seq)
       .bind_int(2, e.at_ms)

@@ -71,7 +71,8 @@ class verifier {
       return bad(e.seq, "its hash does not match its contents: the entry was changed");
     }
     if (!e.signature.empty()) {
-      if (!signing::verify(keys_.station_key, journal_signed_bytes(e.hash), e.signature)) {
+      const auto* key = keys_.keys.at(keys_.station, e.at_ms);
+      if (key == nullptr || !signing::verify(*key, journal_signed_bytes(e.hash), e.signature)) {
         return bad(e.seq, "its signature is not " + keys_.station + "'s");
       }
       last_signed_ = e.seq;
@@ -109,11 +110,7 @@ class verifier {
                                "or seq differ");
     }
     const signing::public_key* key = nullptr;
-    if (outbound) {
-      if (m->from == keys_.station) key = &keys_.station_key;
-    } else if (auto k = keys_.peer_keys.find(m->from); k != keys_.peer_keys.end()) {
-      key = &k->second;
-    }
+    if (outbound == (m->from == keys_.station)) key = keys_.keys.at(m->from, m->created_at_ms);
     if (key == nullptr) return bad(e.seq, what + " names sender '" + m->from + "', whose key the agreement does not pin");
     if (!signing::verify_message(*key, *m)) {
       return bad(e.seq, what + " (" + e.channel + " seq " + std::to_string(m->seq) +
@@ -158,11 +155,11 @@ class verifier {
     const std::optional<wire::receipt> parsed = receipt_from_entry(e);
     if (!parsed) return bad(e.seq, "the checkpoint's detail, chain or signature is malformed");
     const wire::receipt& rc = *parsed;
-    auto key = keys_.peer_keys.find(rc.by);
-    if (key == keys_.peer_keys.end() || rc.from != keys_.station) {
+    if (rc.by == keys_.station || !keys_.keys.knows(rc.by) || rc.from != keys_.station) {
       return bad(e.seq, "a checkpoint by '" + rc.by + "' of '" + rc.from + "' does not belong in " + keys_.station + "'s journal");
     }
-    if (!signing::verify(key->second, wire::canonical_receipt_bytes(rc), rc.signature)) {
+    const auto* key = keys_.keys.at(rc.by, rc.at_ms);
+    if (key == nullptr || !signing::verify(*key, wire::canonical_receipt_bytes(rc), rc.signature)) {
       return bad(e.seq, rc.by + "'s signature on its checkpoint of " + rc.channel + " up to seq " +
                             std::to_string(rc.up_to_seq) + " is not valid");
     }
@@ -246,8 +243,8 @@ result<stored_identity> read_stored_identity(const std::string& db_path) {
   auto st = sqlite::statement::prepare(
       db->get(),
       "SELECT j.detail, a.text FROM journal j LEFT JOIN agreements a ON a.hash ="
-      " json_extract(j.detail, '$.agreement_hash') WHERE j.kind = 'config_loaded'"
-      " ORDER BY j.seq DESC LIMIT 1");
+      " json_extract(j.detail, '$.agreement_hash')"
+      " WHERE j.kind IN ('config_loaded', 'agreement_switched') ORDER BY j.seq DESC LIMIT 1");
   if (!st) return std::unexpected(st.error());
   sqlite::query q{*st};
   auto row = q.step();
@@ -256,6 +253,16 @@ result<stored_identity> read_stored_identity(const std::string& db_path) {
   auto detail = nlohmann::json::parse(q.column_text(0), nullptr, false);
   out.station = json_safe::text(detail, "station").value_or("");
   out.agreement_text = q.column_text(1);
+  auto all = sqlite::statement::prepare(db->get(),
+                                        "SELECT text FROM agreements ORDER BY loaded_at_ms, hash");
+  if (!all) return std::unexpected(all.error());
+  sqlite::query every{*all};
+  for (;;) {
+    auto next = every.step();
+    if (!next) return std::unexpected(next.error());
+    if (!*next) break;
+    out.agreement_texts.push_back(every.column_text(0));
+  }
   return out;
 }
 

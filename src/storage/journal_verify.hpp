@@ -13,16 +13,19 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
+#include "core/key_schedule.hpp"
 #include "core/signing.hpp"
 
 namespace hotline::storage {
 
+// Every station's keys, by era (core/key_schedule.hpp): each signature is checked with the key
+// its signer held at the time the signed entry, message or receipt carries.
 struct journal_keys {
   std::string station;  // whose journal it is
-  signing::public_key station_key{};
-  std::map<std::string, signing::public_key> peer_keys;  // station id -> key
+  signing::key_schedule keys;  // this station's and every other's
 };
 
 struct verify_finding {
@@ -49,11 +52,13 @@ result<verify_report> verify_journal(const std::string& db_path, const journal_k
 class store;
 result<verify_report> verify_journal(store& s, const journal_keys& keys);
 
-// Which station's store this is and the text of the agreement it last loaded, as its journal
-// says (empty when it never loaded one).
+// Which station's store this is and the text of the agreement version last in effect, as its
+// journal says (`config_loaded` or `agreement_switched`; empty when it never loaded one), and
+// every agreement version it kept, oldest first.
 struct stored_identity {
   std::string station;
   std::string agreement_text;
+  std::vector<std::string> agreement_texts;
 };
 result<stored_identity> read_stored_identity(const std::string& db_path);
 

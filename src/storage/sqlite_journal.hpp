@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/key_schedule.hpp"
 #include "storage/journal.hpp"
 #include "storage/sqlite_db.hpp"
 
@@ -18,13 +19,14 @@ namespace hotline::storage {
 
 class journal_writer {
  public:
-  // `key` signs each transaction's last entry; without one the chain is kept but unsigned.
-  // `enabled` false writes nothing at all (for measuring the journal's cost only).
-  journal_writer(sqlite3* db, std::optional<signing::secret_key> key, bool enabled);
+  // `key` signs each transaction's last entry, with the key in effect at its at_ms; without one
+  // the chain is kept but unsigned. `enabled` false writes nothing at all (for measuring the
+  // journal's cost only).
+  journal_writer(sqlite3* db, signing::signer key, bool enabled);
 
   result<void> prepare();
   bool enabled() const { return enabled_; }
-  const std::optional<signing::secret_key>& key() const { return key_; }
+  const signing::signer& key() const { return key_; }
 
   // Call inside an open write transaction, in this order: begin, append..., seal.
   result<void> begin();
@@ -38,7 +40,7 @@ class journal_writer {
   result<void> flush_last(bool sign);
 
   sqlite3* db_;
-  std::optional<signing::secret_key> key_;
+  signing::signer key_;
   bool enabled_;
   sqlite::statement head_, insert_;
   std::int64_t head_seq_ = 0;

@@ -321,12 +321,13 @@ result<std::vector<journal_entry>> sqlite_store::journal(const journal_query& q)
   return read_journal(db_.get(), q);
 }
 
-result<void> sqlite_store::keep_agreement(const std::string& hash, const std::string& text,
-                                          const std::string& detail, std::int64_t now_ms) {
+result<void> sqlite_store::keep_agreement(std::string_view kind, const std::string& hash,
+                                          const std::string& text, const std::string& detail,
+                                          std::int64_t now_ms) {
   sqlite::query q{st_.keep_agreement};
   q.bind_text(1, hash).bind_text(2, text).bind_int(3, now_ms);
   if (auto r = q.run(); !r) return r;
-  const records::record note = records::noted{"config_loaded", {}, {}, detail};
+  const records::record note = records::noted{std::string{kind}, {}, {}, detail};
   return commit(std::span(&note, 1), now_ms);
 }
 

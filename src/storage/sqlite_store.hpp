@@ -63,8 +63,9 @@ class sqlite_store final : public store {
                                                           std::string_view form) override;
 
   result<std::vector<journal_entry>> journal(const journal_query& q) override;
-  result<void> keep_agreement(const std::string& hash, const std::string& text,
-                              const std::string& detail, std::int64_t now_ms) override;
+  result<void> keep_agreement(std::string_view kind, const std::string& hash,
+                              const std::string& text, const std::string& detail,
+                              std::int64_t now_ms) override;
 
   // The connection, for the accounts and the test hooks below. Owned by the store.
   sqlite3* handle() const { return db_.get(); }

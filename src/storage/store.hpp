@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/message.hpp"
 #include "core/records.hpp"
+#include "core/key_schedule.hpp"
 #include "core/signing.hpp"
 #include "storage/journal.hpp"
 
@@ -101,10 +102,12 @@ class store {
 
   // The journal, newest first (journal.hpp). Every commit appends to it in the same transaction.
   virtual result<std::vector<journal_entry>> journal(const journal_query& q) = 0;
-  // Keeps the text of the agreement the station runs under, and journals `config_loaded` with
-  // `detail`, so that the journal can be checked offline against the keys it pinned.
-  virtual result<void> keep_agreement(const std::string& hash, const std::string& text,
-                                      const std::string& detail, std::int64_t now_ms) = 0;
+  // Keeps the text of a version of the agreement the station runs under or will switch to, and
+  // journals `kind` (`config_loaded`, `agreement_staged`) with `detail`, so that the journal can
+  // be checked offline against the keys it pinned.
+  virtual result<void> keep_agreement(std::string_view kind, const std::string& hash,
+                                      const std::string& text, const std::string& detail,
+                                      std::int64_t now_ms) = 0;
 };
 
 // The messages a range load asks for (core::range_load_action): this station's own
@@ -112,10 +115,11 @@ class store {
 result<std::vector<message>> sequenced_range(store& s, const std::string& channel, bool outbound,
                                              std::uint64_t from_seq, std::uint64_t to_seq);
 
-// How the store keeps its journal. `key` signs the last entry of every transaction (without it
-// the chain is kept, unsigned). `enabled` false keeps no journal: for measuring its cost only.
+// How the store keeps its journal. `key` signs the last entry of every transaction, with the key
+// in effect at that entry's at_ms (without one the chain is kept, unsigned). `enabled` false
+// keeps no journal: for measuring its cost only.
 struct journal_options {
-  std::optional<signing::secret_key> key;
+  signing::signer key;
   bool enabled = true;
 };
 

@@ -16,7 +16,7 @@ core::engine_config signed_config(const std::string& self, const std::string& pe
                                   std::uint64_t boot, const std::string& peer_key_from = {}) {
   auto c = pair_config(self, peer, boot);
   c.signing_key = key_of(self);
-  c.peer_keys[peer] = key_of(peer_key_from.empty() ? peer : peer_key_from).public_half();
+  c.peer_keys.pin(peer, key_of(peer_key_from.empty() ? peer : peer_key_from).public_half());
   c.wall_ms = [] { return std::int64_t{1'700'000'000'000}; };
   return c;
 }
@@ -160,6 +160,85 @@ TEST(signing, a_checkpoint_that_contradicts_our_history_raises_the_alarm_once) {
   ASSERT_FALSE(kept.empty());
   EXPECT_NE(kept.front().mismatch.find("holds a different history of navy"), std::string::npos)
       << kept.front().mismatch;
+}
+
+// Key rotation: A's signing key changes at `switch_ms`, by the agreement both sides follow.
+constexpr std::int64_t switch_ms = 1'700'000'100'000;
+
+core::engine_config rotating_config(const std::string& self, const std::string& peer,
+                                    std::uint64_t boot, std::int64_t* wall) {
+  auto c = pair_config(self, peer, boot);
+  c.signing_key = key_of(self);
+  if (self == station_a) c.signing_key.add(switch_ms, key_of(self + "-2027"));
+  c.peer_keys.pin(peer, key_of(peer).public_half());
+  if (peer == station_a) c.peer_keys.add(peer, switch_ms, key_of(peer + "-2027").public_half());
+  c.wall_ms = [wall] { return *wall; };
+  return c;
+}
+
+TEST(signing, a_rotated_key_signs_from_its_instant_and_messages_from_before_still_verify) {
+  std::int64_t wall = switch_ms - 1'000;
+  engine_pair p(rotating_config(station_a, station_b, 1, &wall),
+                rotating_config(station_b, station_a, 2, &wall));
+  p.connect(0);
+  message before = draft("before");
+  before.created_at_ms = switch_ms - 500;
+  message after = draft("after");
+  after.created_at_ms = switch_ms + 500;
+  // Both are sealed after the switch: the key follows the message's own time, not the clock.
+  wall = switch_ms + 1'000;
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), before));
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), after));
+  p.settle();
+  const auto inbox = p.b().inbox();
+  ASSERT_EQ(inbox.size(), 2U) << "neither message may be refused across the switch";
+  EXPECT_TRUE(signing::verify_message(key_of(station_a).public_half(), inbox[0]));
+  EXPECT_FALSE(signing::verify_message(key_of(std::string(station_a) + "-2027").public_half(), inbox[0]));
+  EXPECT_TRUE(signing::verify_message(key_of(std::string(station_a) + "-2027").public_half(), inbox[1]));
+  EXPECT_FALSE(signing::verify_message(key_of(station_a).public_half(), inbox[1]));
+  EXPECT_EQ(p.b().count_events(core::event_kind::refused), 0U);
+}
+
+TEST(signing, a_message_signed_with_the_new_key_but_dated_before_the_switch_is_refused) {
+  // A signs with its new key everywhere (its old key is not in its schedule), B checks by date.
+  std::int64_t wall = switch_ms + 1'000;
+  auto a = rotating_config(station_a, station_b, 1, &wall);
+  a.signing_key = key_of(std::string(station_a) + "-2027");
+  engine_pair p(std::move(a), rotating_config(station_b, station_a, 2, &wall));
+  p.connect(0);
+  message early = draft("early");
+  early.created_at_ms = switch_ms - 1;
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), early));
+  p.settle();
+  EXPECT_TRUE(p.b().inbox().empty());
+  EXPECT_GE(p.b().count_events(core::event_kind::refused), 1U);
+}
+
+TEST(signing, a_hello_may_name_another_agreement_version_only_while_it_is_accepted) {
+  std::int64_t wall = switch_ms;
+  auto a = rotating_config(station_a, station_b, 1, &wall);
+  auto b = rotating_config(station_b, station_a, 2, &wall);
+  wire::hash256 next{};
+  next.fill(0x43);
+  a.agreements_also_accepted = {a.agreement_hash};  // A has switched; B has not yet
+  a.agreement_hash = next;
+  b.agreements_also_accepted = {next};
+  {
+    engine_pair p(a, b);
+    p.connect(0);
+    ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("m1")));
+    p.settle();
+    EXPECT_EQ(p.b().inbox().size(), 1U) << "the next version is accepted during the overlap";
+    p.b().eng->follow_agreement(next, {});
+    ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("m2")));
+    p.settle();
+    EXPECT_EQ(p.b().inbox().size(), 2U) << "a link already up survives the switch";
+  }
+  b.agreements_also_accepted.clear();
+  engine_pair q(a, b);
+  q.connect(0);
+  q.settle();
+  EXPECT_EQ(q.open_wires(), 0U) << "once the overlap is over, the other version is refused";
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ import struct
 import subprocess
 import time
 
-from harness import Station, World, log, main, wait_for
+from harness import HOTLINE, Station, World, log, main, wait_for
 
 
 def peer_address(station):
@@ -82,10 +82,16 @@ def test():
         a_addr = peer_address(w.a)
 
         log("1. a station whose key is not pinned in the agreement")
-        impostor = clone_station(w, "impostor", new_key=True).start()
+        impostor = clone_station(w, "impostor", new_key=True)
+        # Our own binary will not even start with a key its agreement does not pin...
+        out = subprocess.run([HOTLINE, "station", "--config", str(impostor.config)],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0 and "pins a TLS key for ru-pacific-fleet" in out.stdout + out.stderr, \
+            out.stdout + out.stderr
+        # ...and whatever presents such a key is refused by the station it dials.
+        expect_tls_refused(a_addr, tls_client(impostor.dir))
         a_log_grows_with(w, "unknown key")
         assert not w.a.link_up(), "a station with the wrong key linked up"
-        impostor.kill()
 
         log("2. a station that follows a different agreement")
         other = clone_station(w, "other-agreement",

@@ -40,8 +40,7 @@ class journal_world {
   sqlite3* db(int i) { return dynamic_cast<storage::sqlite_store&>(store(i)).handle(); }
 
   storage::journal_keys keys(int i) {
-    const auto& st = sim_->at(i);
-    return {st.id(), st.setup().key.public_half(), st.setup().peer_keys};
+    return sim_->at(i).setup().journal_keys();
   }
   storage::verify_report verify(int i) {
     auto r = storage::verify_journal(store(i), keys(i));

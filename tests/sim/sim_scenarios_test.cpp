@@ -221,6 +221,59 @@ TEST(sim_scenarios, a_station_restored_from_an_old_snapshot_recovers_its_lost_ta
   }
 }
 
+// Both stations' signing keys change while traffic flows through a lossy network, and each
+// station crashes once around the switch. Messages written before the switch and sent after it
+// (queued through a crash) carry the old key, those written after it the new one; none is
+// refused, every one arrives once, and both journals verify with the keys of each era.
+void rotate_keys_under_chaos(std::uint64_t seed) {
+  sim_config cfg;
+  cfg.seed = seed;
+  cfg.chaos_faults.delay_us_max = 20'000;
+  cfg.chaos_faults.loss = 0.01;
+  cfg.rotate_keys_at_ms = epoch_ms + 10'000;
+  auto created = simulator::create(cfg);
+  ASSERT_TRUE(created.has_value());
+  auto& sim = **created;
+  sim.net().set_faults(cfg.chaos_faults);
+  sim.start();
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      if (sim.a().up()) {
+        ASSERT_FALSE(sim.a().post("navy", precedence::routine).empty());
+      }
+      if (sim.b().up()) {
+        ASSERT_FALSE(sim.b().post("navy", precedence::priority).empty());
+      }
+    }
+    ASSERT_TRUE(sim.run_for(second_us).has_value());
+    if (round == 8) sim.a().crash();
+    if (round == 9) sim.a().start();
+    if (round == 10) sim.b().crash();
+    if (round == 12) sim.b().start();
+  }
+  settle_and_check(sim);
+  const auto old_a = sim_signing_key(station_a_id).public_half();
+  const auto new_a = sim_signing_key(std::string{station_a_id} + "-rotated").public_half();
+  std::size_t before = 0, after = 0;
+  for (const auto& m : inbox(sim.b())) {
+    const bool late = m.msg.created_at_ms >= cfg.rotate_keys_at_ms;
+    EXPECT_TRUE(signing::verify_message(late ? new_a : old_a, m.msg)) << m.msg.id;
+    (late ? after : before)++;
+  }
+  EXPECT_GT(before, 0U);
+  EXPECT_GT(after, 0U);
+  EXPECT_EQ(journaled(sim.a(), "refused"), 0U);
+  EXPECT_EQ(journaled(sim.b(), "refused"), 0U);
+}
+
+TEST(sim_scenarios, signing_keys_rotate_under_chaos_without_a_refusal) {
+  for (std::uint64_t seed = 201; seed < 205; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    rotate_keys_under_chaos(seed);
+    if (HasFatalFailure() || HasNonfatalFailure()) return;
+  }
+}
+
 TEST(sim_scenarios, checker_catches_a_lost_acknowledged_post) {
   // The checker must be able to fail: a post acknowledged at A whose record never left A's
   // disk (the network is cut for good) is reported, not passed over.

@@ -96,8 +96,7 @@ class station_world {
     auto opened = station::open_station_store(cfg_);
     ASSERT_TRUE(opened) << opened.error().message;
     opened_.emplace(std::move(*opened));
-    auto rt = station::runtime::create(io_, cfg_, agreement_, *opened_->store, opened_->key,
-                                       &*catalog_);
+    auto rt = station::runtime::create(io_, cfg_, *opened_->keys, *opened_->store, &*catalog_);
     ASSERT_TRUE(rt) << rt.error().message;
     runtime_ = std::move(*rt);
     runtime_->start();

@@ -96,8 +96,8 @@ TEST(accounts_open, refuses_a_store_that_is_not_sqlite) {
       return {};
     }
     result<std::vector<journal_entry>> journal(const journal_query&) override { return {}; }
-    result<void> keep_agreement(const std::string&, const std::string&, const std::string&,
-                                std::int64_t) override {
+    result<void> keep_agreement(std::string_view, const std::string&, const std::string&,
+                                const std::string&, std::int64_t) override {
       return {};
     }
   } other;

@@ -63,7 +63,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 // Commits `n` queued posts on channel navy through the store, in the largest batches it takes.
 bool fill(const std::string& path, std::size_t n) {
-  auto s = open_sqlite(path, journal_options{std::nullopt, false});
+  auto s = open_sqlite(path, journal_options{{}, false});
   if (!s) return false;
   std::vector<records::record> batch;
   batch.reserve(limits::group_commit_records_max);
@@ -102,7 +102,7 @@ TEST(queue_backlog, recovering_a_huge_queue_takes_bounded_memory) {
 
   const long before_kib = peak_rss_kib();
   started = std::chrono::steady_clock::now();
-  auto s = open_sqlite(path, journal_options{std::nullopt, false});
+  auto s = open_sqlite(path, journal_options{{}, false});
   ASSERT_TRUE(s.has_value()) << s.error().message;
   const long opened_kib = peak_rss_kib();
   auto rec = (*s)->recover("navy");
