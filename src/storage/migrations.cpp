@@ -204,7 +204,16 @@ CREATE TRIGGER api_tokens_revoke_only BEFORE UPDATE ON api_tokens
   BEGIN SELECT RAISE(ABORT, 'an API token can only be revoked, once'); END;
 )sql";
 
-constexpr std::array<migration, 7> all_migrations{{
+// Migration 8: the agreement versions a station has kept check its journal and its evidence
+// after a key rotation for good, so they are append-only, as the journal is.
+constexpr std::string_view migration_8_sql = R"sql(
+CREATE TRIGGER agreements_no_update BEFORE UPDATE ON agreements
+  BEGIN SELECT RAISE(ABORT, 'agreement versions are kept as they were loaded'); END;
+CREATE TRIGGER agreements_no_delete BEFORE DELETE ON agreements
+  BEGIN SELECT RAISE(ABORT, 'agreement versions are kept as they were loaded'); END;
+)sql";
+
+constexpr std::array<migration, 8> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
@@ -212,6 +221,7 @@ constexpr std::array<migration, 7> all_migrations{{
     {5, "translations", migration_5_sql},
     {6, "queue by precedence", migration_6_sql},
     {7, "api tokens", migration_7_sql},
+    {8, "agreement versions kept", migration_8_sql},
 }};
 
 constexpr std::string_view create_history_sql =
