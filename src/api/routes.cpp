@@ -1,5 +1,6 @@
 #include "api/routes.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/form_routes.hpp"
@@ -14,8 +15,15 @@
 #include "api/target.hpp"
 #include "api/translation_routes.hpp"
 
+// GCC 12 misreads Asio's coroutine frames, which are allocated and freed by the frame's own
+// operator new and delete, as a mismatched pair once it inlines them.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 namespace hotline::api {
 namespace {
+
+// An Idempotency-Key is the client's own: a UUID or a hash fits many times over.
+constexpr std::size_t idempotency_key_bytes_max = 255;
 
 void add_common_headers(http_response& res) {
   res.set(http::field::server, "hotline");
@@ -119,7 +127,23 @@ asio::awaitable<result<storage::stored_message>> post_message(station::service& 
       });
 }
 
-asio::awaitable<http_response> create_message(server_state& state, const http_request& req) {
+// The Idempotency-Key header: 1 to 255 visible ASCII characters, at most once.
+result<std::string> idempotency_key_of(const http_request& req) {
+  auto [first, last] = req.equal_range("Idempotency-Key");
+  if (first == last) return std::string{};
+  const std::string key{first->value()};
+  const bool visible = std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (std::next(first) != last || key.empty() || key.size() > idempotency_key_bytes_max || !visible) {
+    return fail(errc::invalid_argument,
+                "Idempotency-Key must be given once, as 1 to " +
+                    std::to_string(idempotency_key_bytes_max) + " visible ASCII characters",
+                "Idempotency-Key");
+  }
+  return key;
+}
+
+asio::awaitable<http_response> create_message(server_state& state, const http_request& req,
+                                              const principal& who) {
   if (!is_json_content(req)) {
     co_return error_response(req.version(), req.keep_alive(), http::status::unsupported_media_type,
                              "unsupported_media_type",
@@ -127,6 +151,10 @@ asio::awaitable<http_response> create_message(server_state& state, const http_re
   }
   auto parsed = parse_post_request(req.body());
   if (!parsed) co_return error_for(req, parsed.error());
+  auto key = idempotency_key_of(req);
+  if (!key) co_return error_for(req, key.error());
+  parsed->idempotency_key = std::move(*key);
+  parsed->principal = (who.kind == principal::via::token ? "token:" : "user:") + who.name;
   auto posted = co_await post_message(state.service, std::move(*parsed));
   if (!posted) {
     error e = posted.error();
@@ -168,7 +196,7 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
     case route_id::list_messages:
       co_return list_messages(state, req, t);
     case route_id::post_message:
-      co_return co_await create_message(state, req);
+      co_return co_await create_message(state, req, a.who);
     case route_id::get_message:
       co_return get_message(state, req, args.message_id, t);
     case route_id::acknowledge:

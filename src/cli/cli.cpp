@@ -104,6 +104,9 @@ void add_client_commands(CLI::App& app, parsed_args& a) {
                    "taken as JSON")
       ->allow_extra_args(false);
   send->add_flag("--json", a.send.json, "Print the created message as JSON");
+  send->add_option("--idempotency-key", a.send.idempotency_key,
+                   "Send with this key: a retry with the same key stores nothing new "
+                   "(default: a fresh random key)");
 
   CLI::App* forms = app.add_subcommand("forms", "List the form catalog the station validates");
   forms->add_option("--lang", a.forms.lang, "Language of titles and labels")

@@ -9,6 +9,7 @@
 #include "cli/format.hpp"
 #include "cli/http_client.hpp"
 #include "config/keys.hpp"
+#include "station/ids.hpp"
 
 namespace hotline::cli {
 namespace {
@@ -44,8 +45,8 @@ void print_messages(const json& messages, const inbox_options& opts, bool header
 
 std::optional<json> call_station(http_client& client, std::string_view method,
                                  const std::string& target, const std::string& body, streams io,
-                                 int& code) {
-  auto reply = client.request(method, target, body);
+                                 int& code, const std::string& idempotency_key) {
+  auto reply = client.request(method, target, body, idempotency_key);
   if (!reply) {
     code = report(reply.error(), io);
     return std::nullopt;
@@ -66,6 +67,10 @@ std::optional<json> call_station(http_client& client, std::string_view method,
   return parsed;
 }
 
+std::string post_key(const send_options& opts) {
+  return opts.idempotency_key.empty() ? station::new_message_id() : opts.idempotency_key;
+}
+
 int send_command(const client_settings& settings, const send_options& opts, streams io) {
   if (!opts.form.empty() || !opts.fields.empty()) return send_form_command(settings, opts, io);
   if (opts.channel.empty() || opts.words.empty()) {
@@ -77,8 +82,9 @@ int send_command(const client_settings& settings, const send_options& opts, stre
   const json body = {{"channel", opts.channel}, {"precedence", opts.precedence}, {"text", text}};
   http_client client(settings.addr, settings.token);
   int code = exit_ok;
-  const auto created = call_station(client, "POST", "/api/v1/messages",
-                            body.dump(-1, ' ', false, json::error_handler_t::replace), io, code);
+  const auto created =
+      call_station(client, "POST", "/api/v1/messages",
+                   body.dump(-1, ' ', false, json::error_handler_t::replace), io, code, post_key(opts));
   if (!created) return code;
   if (opts.json) {
     io.out << created->dump(2) << "\n";

@@ -33,6 +33,9 @@ struct send_options {
   std::string form;                // a catalog form instead of free text
   std::vector<std::string> fields;  // with `form`: "name=value", see form_commands.hpp
   bool json = false;
+  // Sent as the Idempotency-Key header: a retry with the same key stores nothing new. Empty: a
+  // fresh random key for this post.
+  std::string idempotency_key;
 };
 
 struct inbox_options {
@@ -49,7 +52,10 @@ struct inbox_options {
 // `code` to the exit code and returns nullopt.
 std::optional<nlohmann::json> call_station(http_client& client, std::string_view method,
                                            const std::string& target, const std::string& body,
-                                           streams io, int& code);
+                                           streams io, int& code,
+                                           const std::string& idempotency_key = {});
+// The Idempotency-Key a post is sent with: the one given, or a fresh random one.
+std::string post_key(const send_options& opts);
 
 // Free text, or a form when `opts.form` is set (form_commands.cpp).
 int send_command(const client_settings& settings, const send_options& opts, streams io);

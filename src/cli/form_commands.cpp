@@ -102,7 +102,8 @@ int send_form_command(const client_settings& settings, const send_options& opts,
     channel = std::move(*only);
   }
   const json body = *form_message_body(opts, channel);
-  const auto created = call_station(client, "POST", "/api/v1/messages", dump(body), io, code);
+  const auto created =
+      call_station(client, "POST", "/api/v1/messages", dump(body), io, code, post_key(opts));
   if (!created) return code;
   if (opts.json) {
     io.out << created->dump(2) << "\n";

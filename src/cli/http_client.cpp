@@ -192,21 +192,24 @@ http_client::http_client(station_address addr, std::string token, std::chrono::m
 http_client::~http_client() = default;
 
 result<http_reply> http_client::request(std::string_view method, const std::string& target,
-                                        const std::string& body) {
+                                        const std::string& body,
+                                        const std::string& idempotency_key) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, impl_->addr.host + ":" + std::to_string(impl_->addr.port));
   req.set(http::field::user_agent, "hotline-cli");
   req.set(http::field::authorization, "Bearer " + impl_->token);
   req.keep_alive(true);
+  if (!idempotency_key.empty()) req.set("Idempotency-Key", idempotency_key);
   if (!body.empty()) {
     req.set(http::field::content_type, "application/json");
     req.body() = body;
   }
   req.prepare_payload();
   // A kept connection may have been closed by the station while idle; one retry on a fresh
-  // connection covers that. Only reads are retried: a POST the station may have received is
-  // never sent twice, since that could post the message twice.
-  const bool may_retry = impl_->connected && req.method() == http::verb::get;
+  // connection covers that. Only reads and keyed posts are retried: a POST without a key that
+  // the station may have received is never sent twice, since that could post the message twice.
+  const bool may_retry =
+      impl_->connected && (req.method() == http::verb::get || !idempotency_key.empty());
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!impl_->connected) {
       if (auto r = impl_->connect(); !r) return std::unexpected(r.error());

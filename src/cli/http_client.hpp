@@ -36,9 +36,12 @@ class http_client {
   // reached or the connection fails mid-request; with errc::refused (field "cacert") when its
   // certificate is not trusted for this address or it does not speak TLS; with
   // errc::invalid_argument (field "cacert") when the CA file cannot be loaded; and with
-  // errc::protocol when the answer is not HTTP.
+  // errc::protocol when the answer is not HTTP. A non-empty `idempotency_key` is sent as the
+  // Idempotency-Key header, and then a POST, like a read, is tried once more on a fresh
+  // connection when a kept one turns out closed: the station stores it at most once.
   result<http_reply> request(std::string_view method, const std::string& target,
-                             const std::string& body = {});
+                             const std::string& body = {},
+                             const std::string& idempotency_key = {});
 
  private:
   struct impl;

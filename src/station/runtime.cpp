@@ -754,11 +754,37 @@ void runtime::post(post_request req, post_callback done) {
   if (stopped_) return done(fail(errc::unavailable, "the station is shutting down"));
   auto m = prepare(req);
   if (!m) return done(std::unexpected(m.error()));
-  submit(std::move(*m), {}, std::move(done));
+  if (req.idempotency_key.empty()) return submit(std::move(*m), {}, std::move(done));
+  // The key names the message: a retry finds what the first post stored, in the store itself,
+  // so that the answer is the same after a restart too.
+  m->id = keyed_message_id(cfg_.station, req.principal, req.idempotency_key);
+  if (keyed_in_flight_.contains(m->id)) {
+    return done(fail(errc::conflict,
+                     "a post with this Idempotency-Key is still being stored; retry in a moment",
+                     "Idempotency-Key"));
+  }
+  auto first = store_.get(m->id);
+  if (!first) return done(std::unexpected(first.error()));
+  if (*first) {
+    const message& had = (*first)->msg;
+    if (had.channel != m->channel || had.prec != m->prec || had.form != m->form ||
+        had.body != m->body) {
+      return done(fail(errc::conflict,
+                       "this Idempotency-Key was used for another message (" + had.id + ")",
+                       "Idempotency-Key"));
+    }
+    return done(std::move(**first));
+  }
+  keyed_in_flight_.insert(m->id);
+  submit(std::move(*m), {},
+         [this, id = m->id, done = std::move(done)](result<storage::stored_message> r) {
+           keyed_in_flight_.erase(id);
+           done(std::move(r));
+         });
 }
 
 void runtime::submit(message m, std::vector<records::record> extra, post_callback done) {
-  m.id = new_message_id();
+  if (m.id.empty()) m.id = new_message_id();
   auto token = engine_->post(now_us(), std::move(m));
   if (!token) return done(std::unexpected(token.error()));
   post_callbacks_[*token] = std::move(done);

@@ -155,6 +155,8 @@ class runtime final : public service,
   std::map<std::string, core::rate_gate> alarm_gates_;  // by channel
   // Received messages whose acknowledgement is posted but not yet committed.
   std::set<std::string> acks_in_flight_;
+  // Posts made with an Idempotency-Key, by message id, until their commit answers.
+  std::set<std::string> keyed_in_flight_;
   // This station's own answers recovered from the peer after a restore, by the id of the message
   // they answer, until that message is received again (restore_answer()).
   std::map<std::string, records::acknowledged> recovered_answers_;

@@ -29,6 +29,11 @@ struct post_request {
   std::string form{form_free_text};
   std::string body;   // free text, or the form's fields as JSON
   std::string lang = "en";  // language for validation errors: ko | ru | en
+  // The client's Idempotency-Key (api::valid_idempotency_key), and who posts. With a key, a
+  // retry of the same post returns the message the first one stored and stores nothing new;
+  // the same key for a different message is refused (errc::conflict). Empty: no key.
+  std::string idempotency_key{};
+  std::string principal{};  // "user:NAME" or "token:NAME"
 };
 
 // A duty officer acknowledges a received message, optionally with a short answer.

@@ -30,8 +30,9 @@ export function set_language(lang: language) {
 // A request times out rather than hanging a control forever.
 const request_timeout_ms = 15_000;
 
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': accept_language };
+export async function call<T>(method: string, path: string, body?: unknown,
+                              extra: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extra, Accept: 'application/json', 'Accept-Language': accept_language };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrf_token) headers['X-CSRF-Token'] = csrf_token;
   let res: Response;
@@ -80,7 +81,15 @@ export async function get_file(path: string): Promise<Blob> {
 }
 
 export const get = <T>(path: string) => call<T>('GET', path);
-export const post = <T>(path: string, body: unknown) => call<T>('POST', path, body);
+export const post = <T>(path: string, body: unknown, headers?: Record<string, string>) =>
+  call<T>('POST', path, body, headers);
+
+// A random Idempotency-Key (128 bits, hex). crypto.getRandomValues works on plain HTTP too,
+// where crypto.randomUUID does not.
+export function new_idempotency_key(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 export const patch = <T>(path: string, body: unknown) => call<T>('PATCH', path, body);
 export const del = <T>(path: string) => call<T>('DELETE', path);
 

@@ -1,7 +1,7 @@
 // Compose: a formatted notification from the catalog (typed inputs, checked as the officer
 // types, with a preview of exactly what the other side will read), or free text.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api_error, post } from '../lib/api';
+import { api_error, new_idempotency_key, post } from '../lib/api';
 import { check_field, raw_from_values, type raw_values } from '../lib/fields';
 import { shapes_of } from '../lib/geo';
 import { language_names, type key } from '../lib/i18n';
@@ -130,6 +130,9 @@ export function Compose() {
   const [preview_lang, set_preview_lang] = useState<language | null>(null);
   const [busy, set_busy] = useState(false);
   const [result, set_result] = useState<{ ok: boolean; text: string; id?: string } | null>(null);
+  // One Idempotency-Key per draft: sending the same draft again (after a timeout, say) cannot
+  // post it twice; any change to the draft makes a new one.
+  const draft_key = useRef<{ key: string; body: string } | null>(null);
   const timer = useRef<number | undefined>(undefined);
 
   const ch = channel || channels[0]?.channel || '';
@@ -191,7 +194,10 @@ export function Compose() {
     set_result(null);
     try {
       const body = form ? { channel: ch, precedence: prec, form: form.id, fields } : { channel: ch, precedence: prec, text };
-      const m = await post<message>('/api/v1/messages', body);
+      const draft = JSON.stringify(body);
+      if (draft_key.current?.body !== draft) draft_key.current = { key: new_idempotency_key(), body: draft };
+      const m = await post<message>('/api/v1/messages', body, { 'Idempotency-Key': draft_key.current.key });
+      draft_key.current = null;
       merge_messages([m]);
       set_result({ ok: true, text: t('sent_ok'), id: m.id });
       set_text('');
