@@ -767,6 +767,14 @@ void runtime::post(post_request req, post_callback done) {
   if (!first) return done(std::unexpected(first.error()));
   if (*first) {
     const message& had = (*first)->msg;
+    // The peer chooses its own ids, and may have taken this one (a key a script made up is easy
+    // to guess): its message is never answered as this post.
+    if ((*first)->direction != storage::box::out) {
+      return done(fail(errc::conflict,
+                       "the message id this Idempotency-Key names is taken by a message from " +
+                           had.from + "; post with another key",
+                       "Idempotency-Key"));
+    }
     if (had.channel != m->channel || had.prec != m->prec || had.form != m->form ||
         had.body != m->body) {
       return done(fail(errc::conflict,

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "hostile_peer.hpp"
+#include "station/ids.hpp"
 #include "station_world.hpp"
 
 namespace hotline::test {
@@ -164,6 +165,24 @@ TEST_F(hostile_peer_test, a_reused_message_id_is_refused_and_local_posts_still_c
   EXPECT_NE(p->closed_reason().find("already taken"), std::string::npos);
   EXPECT_TRUE(world_.journaled_eventually("refused", "already taken"));
   EXPECT_EQ(world_.stored("taken").msg.body, "text") << "the first message was overwritten";
+  expect_serving(2);
+}
+
+TEST_F(hostile_peer_test, a_peer_message_that_takes_a_keyed_id_is_never_answered_as_our_post) {
+  // The peer guesses a key a feeder script will use, and sends a message under the id it names,
+  // with the very text the feeder will post.
+  const std::string id = station::keyed_message_id(station_rok, "token:feeder", "track-0001");
+  auto p = peer();
+  ASSERT_TRUE(p->send(wire::data{p->make_message("navy", 1, id, "FREE-TEXT", "track 1")}));
+  ASSERT_TRUE(p->receipt_for("navy", 1));
+  auto posted = world_.post_keyed("navy", "track 1", "feeder", "track-0001");
+  ASSERT_FALSE(posted) << "the peer's message was taken for this station's post";
+  EXPECT_EQ(posted.error().code, errc::conflict);
+  EXPECT_EQ(posted.error().field, "Idempotency-Key");
+  EXPECT_EQ(world_.stored(id).direction, storage::box::in);
+  auto other_key = world_.post_keyed("navy", "track 1", "feeder", "track-0001-b");
+  ASSERT_TRUE(other_key) << other_key.error().message;
+  EXPECT_EQ(other_key->direction, storage::box::out);
   expect_serving(2);
 }
 

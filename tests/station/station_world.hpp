@@ -134,6 +134,20 @@ class station_world {
     return done.get_future().get();
   }
 
+  // Posts free text with an Idempotency-Key, as token `token` would through the API.
+  result<storage::stored_message> post_keyed(const std::string& channel, const std::string& text,
+                                             const std::string& token, const std::string& key) {
+    std::promise<result<storage::stored_message>> done;
+    boost::asio::post(io_, [&] {
+      station::post_request req{channel, precedence::routine, std::string(form_free_text), text, "en"};
+      req.idempotency_key = key;
+      req.principal = "token:" + token;
+      runtime_->post(std::move(req),
+                     [&done](result<storage::stored_message> r) { done.set_value(std::move(r)); });
+    });
+    return done.get_future().get();
+  }
+
   // Acknowledges a received message as duty officer `by` would from the console.
   result<storage::stored_message> acknowledge(const std::string& id, const std::string& by) {
     std::promise<result<storage::stored_message>> done;
