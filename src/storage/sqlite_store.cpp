@@ -383,7 +383,9 @@ result<void> sqlite_store::insert(const message& m, box direction,
   return q.run();
 }
 
-result<void> sqlite_store::sequence(const records::sequenced& rec) {
+// Gives the queued outbound post `rec.id` its seq, signature and chain; the rows changed (0 when
+// there is no such queued post).
+result<std::int64_t> sqlite_store::assign_seq(const records::sequenced& rec) {
   if (rec.seq == 0 || rec.seq > seq_db_max) {
     return fail(errc::invalid_argument, "seq out of range", "seq");
   }
@@ -393,13 +395,19 @@ result<void> sqlite_store::sequence(const records::sequenced& rec) {
       .bind_text(3, rec.channel)
       .bind_blob(4, rec.signature)
       .bind_hash(5, rec.chain);
-  if (auto r = q.run(); !r) {
+  if (auto r = q.run(); !r) return std::unexpected(r.error());
+  return sqlite3_changes64(db_.get());
+}
+
+result<void> sqlite_store::sequence(const records::sequenced& rec) {
+  auto changed = assign_seq(rec);
+  if (!changed) {
     // The seq is already taken on this channel: the store and the core disagree.
-    error e = std::move(r.error());
+    error e = std::move(changed.error());
     if (e.code == errc::conflict) e.code = errc::corrupt;
     return std::unexpected(std::move(e));
   }
-  if (sqlite3_changes64(db_.get()) != 1) {
+  if (*changed != 1) {
     return fail(errc::corrupt,
                 "no queued outbound message '" + rec.id + "' on channel '" + rec.channel + "'");
   }
@@ -410,15 +418,9 @@ result<void> sqlite_store::sequence(const records::sequenced& rec) {
 // when the post is not here at all, it is stored whole; either way it is on the peer's disk.
 result<void> sqlite_store::reclaim(const records::reclaimed& rec, std::int64_t now_ms) {
   const message& m = rec.msg;
-  if (m.seq == 0 || m.seq > seq_db_max) return fail(errc::invalid_argument, "seq out of range", "seq");
-  sqlite::query q{st_.sequence};
-  q.bind_int(1, static_cast<std::int64_t>(m.seq))
-      .bind_text(2, m.id)
-      .bind_text(3, m.channel)
-      .bind_blob(4, m.signature)
-      .bind_hash(5, rec.chain);
-  if (auto r = q.run(); !r) return r;
-  if (sqlite3_changes64(db_.get()) == 0) {
+  auto changed = assign_seq({m.channel, m.id, m.seq, m.signature, rec.chain});
+  if (!changed) return std::unexpected(changed.error());
+  if (*changed == 0) {
     if (auto r = insert(m, box::out, std::nullopt, rec.chain); !r) return r;
   }
   return deliver({m.channel, m.seq}, now_ms);

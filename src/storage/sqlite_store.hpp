@@ -102,6 +102,7 @@ class sqlite_store final : public store {
   result<void> apply_row(const records::record& rec, std::int64_t now_ms);
   result<void> insert(const message& m, box direction, std::optional<std::int64_t> received_at_ms,
                       std::optional<wire::hash256> chain);
+  result<std::int64_t> assign_seq(const records::sequenced& rec);
   result<void> sequence(const records::sequenced& rec);
   result<void> reclaim(const records::reclaimed& rec, std::int64_t now_ms);
   result<std::vector<stored_message>> seq_range(sqlite::statement& st, const std::string& channel,
