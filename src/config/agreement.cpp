@@ -128,8 +128,10 @@ result<void> parse_succession(const toml::table& t, agreement& out) {
     return {};
   }
   const std::string& text = **supersedes;
-  auto hash = text.starts_with("sha256:") ? signing::digest_from_hex(text.substr(7)) : std::nullopt;
-  if (!hash || text.size() != 7 + 64) {
+  const std::string_view prefix = "sha256:";
+  const bool shaped = text.starts_with(prefix) && detail::valid_lower_hex64(text.substr(prefix.size()));
+  auto hash = shaped ? signing::digest_from_hex(text.substr(prefix.size())) : std::nullopt;
+  if (!hash) {
     return invalid("agreement.supersedes", "must be sha256: and 64 lowercase hex digits");
   }
   if (!*effective) return invalid("agreement.effective_at", "is required with supersedes");

@@ -78,6 +78,8 @@ TEST(agreement_history, malformed_succession_fields_are_refused_by_name) {
       {"supersedes = \"" + hash + "\"\n", 2, "agreement.effective_at"},
       {"supersedes = \"" + hash + "\"\neffective_at = 2027-01-15T00:00:00Z\n", 1, "agreement.version"},
       {"supersedes = \"sha256:xyz\"\neffective_at = 2027-01-15T00:00:00Z\n", 2, "agreement.supersedes"},
+      {"supersedes = \"sha256:" + std::string(64, 'A') + "\"\neffective_at = 2027-01-15T00:00:00Z\n", 2,
+       "agreement.supersedes"},
       {"supersedes = \"" + hash + "\"\neffective_at = 2027-01-15T00:00:00\n", 2, "agreement.effective_at"},
       {"supersedes = \"" + hash + "\"\neffective_at = \"2027-01-15T00:00:00Z\"\n", 2, "agreement.effective_at"},
       {"supersedes = \"" + hash + "\"\neffective_at = 2027-01-15T00:00:00Z\noverlap_minutes = 0\n", 2,
