@@ -68,6 +68,7 @@ constexpr reference_route reference[] = {
     {"POST", "/api/v1/journal/verify", "nnyyy"},
     {"GET", "/api/v1/metrics", "nnnyy"},
     {"GET", "/api/v1/openapi.json", "yyyyy"},
+    {"GET", "/api/v1/labels", "yyyyy"},
 };
 
 // "a/b//c" -> "a", "b", "", "c"

@@ -139,7 +139,7 @@ asio::awaitable<http_response> acknowledge_message(station::service& service,
         service.acknowledge(std::move(ack), std::move(cb));
       });
   if (!done) co_return error_answer(req, done.error());
-  co_return json_response(req, http::status::ok, to_json(*done));
+  co_return json_response(req, http::status::ok, to_json(*done, service));
 }
 
 }  // namespace hotline::api

@@ -1,5 +1,6 @@
 #include "api/json.hpp"
 
+#include "api/label_json.hpp"
 #include "core/json_safe.hpp"
 #include "core/shape.hpp"
 
@@ -13,7 +14,8 @@ namespace {
 
 // Fields a POST /api/v1/messages body may carry. Anything else is refused by name so that a
 // misspelt field ("precedance") never silently falls back to a default.
-constexpr std::string_view post_fields[] = {"channel", "precedence", "text", "form", "fields"};
+constexpr std::string_view post_fields[] = {"channel", "precedence", "text", "form", "fields",
+                                            "label"};
 
 json optional_time(const std::optional<std::int64_t>& ms) {
   return ms ? json(format_rfc3339_ms(*ms)) : json(nullptr);
@@ -115,6 +117,16 @@ json to_json(const storage::stored_message& s) {
   if (!s.flag.empty()) j["flag"] = s.flag;
   j["cursor"] = s.cursor;
   return j;
+}
+
+json to_json(const storage::stored_message& s, const labels::policy& p, std::string_view reader) {
+  json j = to_json(s);
+  j["label"] = label_json(s.msg.label, p, reader);
+  return j;
+}
+
+json to_json(const storage::stored_message& m, const station::service& s) {
+  return to_json(m, s.label_policy(), s.station_id());
 }
 
 json to_json(const storage::translation& t) {
@@ -222,6 +234,11 @@ result<station::post_request> parse_post_request(std::string_view text) {
                 "precedence must be one of flash, immediate, priority, routine", "precedence");
   }
   req.prec = *p;
+  if (auto l = body.find("label"); l != body.end()) {
+    auto label = parse_label(*l);
+    if (!label) return std::unexpected(label.error());
+    req.label = std::move(*label);
+  }
   if (body.contains("form")) return parse_form_fields(body, std::move(req));
   auto body_text = string_field(body, "text");
   if (!body_text) return std::unexpected(body_text.error());

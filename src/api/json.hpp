@@ -29,6 +29,10 @@ bool valid_utf8(std::string_view text);
 // {"id", "channel", "seq", "box", "precedence", "form", "text" | "fields", "from", "created_at",
 //  "status", "delivered_at", "received_at", "cursor"}; docs/api.md has the details.
 json to_json(const storage::stored_message& m);
+// The same with "label" (api/label_json.hpp) read in the terms of station `reader`.
+json to_json(const storage::stored_message& m, const labels::policy& p, std::string_view reader);
+// The same, read by the station `s` serves.
+json to_json(const storage::stored_message& m, const station::service& s);
 
 // {"id", "lang", "text", "by", "created_at", "state", "reviewed_by", "reviewed_at",
 //  "review_note"?}: one translation of a received message (docs/translations.md).
@@ -40,8 +44,8 @@ json to_json(const station::status_snapshot& s);
 // {"error": {"code", "message", "field"?}}. `code` is a stable snake_case name.
 json error_json(std::string_view code, std::string_view message, std::string_view field = {});
 
-// Parses a POST /api/v1/messages body: {"channel", "precedence", "text"}, all required, nothing
-// else allowed. Malformed JSON yields errc::invalid_argument with the parser's byte position in
+// Parses a POST /api/v1/messages body: {"channel", "precedence", "text"}, all required, and an
+// optional "label" (api/label_json.hpp); nothing else allowed. Malformed JSON yields errc::invalid_argument with the parser's byte position in
 // the message; a missing, mistyped, unknown or invalid field yields the same code with `field`
 // set. Text over limits::message_body_bytes_max yields errc::limit with field "text".
 result<station::post_request> parse_post_request(std::string_view body);

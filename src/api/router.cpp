@@ -60,6 +60,7 @@ constexpr std::array<route_spec, route_count> table{{
     {route_id::metrics, http::verb::get, "/api/v1/metrics",
      role_bit(role::auditor) | role_bit(role::admin)},
     {route_id::openapi, http::verb::get, "/api/v1/openapi.json", every_role},
+    {route_id::list_labels, http::verb::get, "/api/v1/labels", every_role},
 }};
 
 // No pattern has more segments than this; a longer path is no route without further work.

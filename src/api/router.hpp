@@ -63,8 +63,9 @@ enum class route_id : std::uint8_t {
   verify_journal,      // POST   /api/v1/journal/verify
   metrics,             // GET    /api/v1/metrics (also served as /metrics)
   openapi,             // GET    /api/v1/openapi.json
+  list_labels,         // GET    /api/v1/labels
 };
-inline constexpr std::size_t route_count = 21;
+inline constexpr std::size_t route_count = 22;
 
 // A set of roles, one bit each.
 using role_set = std::uint8_t;

@@ -7,6 +7,7 @@
 #include "api/gate.hpp"
 #include "api/journal_routes.hpp"
 #include "api/json.hpp"
+#include "api/label_json.hpp"
 #include "api/metrics_text.hpp"
 #include "api/openapi.hpp"
 #include "api/router.hpp"
@@ -93,7 +94,7 @@ http_response list_messages(server_state& state, const http_request& req, const 
   auto found = state.service.list(*q);
   if (!found) return error_for(req, found.error());
   json messages = json::array();
-  for (const storage::stored_message& m : *found) messages.push_back(to_json(m));
+  for (const storage::stored_message& m : *found) messages.push_back(to_json(m, state.service));
   const std::int64_t next_after =
       found->empty() ? q->after_cursor.value_or(0) : found->back().cursor;
   return json_response(req, http::status::ok,
@@ -108,7 +109,7 @@ http_response get_message(server_state& state, const http_request& req, const st
     return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
                           "no message with id " + id, "id");
   }
-  json out = to_json(**found);
+  json out = to_json(**found, state.service);
   // Only received messages take translations; a sent one's JSON stays as it was posted.
   if ((*found)->direction == storage::box::in) add_translations(state.service, id, out);
   if (auto lang = t.params.find("lang"); lang != t.params.end()) {
@@ -163,7 +164,7 @@ asio::awaitable<http_response> create_message(server_state& state, const http_re
     }
     co_return error_for(req, e);
   }
-  co_return json_response(req, http::status::created, to_json(*posted));
+  co_return json_response(req, http::status::created, to_json(*posted, state.service));
 }
 
 http_response upgrade_required(const http_request& req) {
@@ -227,6 +228,10 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
     }
     case route_id::list_forms:
       co_return list_forms(state.service, req, t);
+    case route_id::list_labels:
+      co_return json_response(
+          req, http::status::ok,
+          labels_json(state.service.label_policy(), state.service.station_id()));
     case route_id::preview_form:
       co_return preview_form(state.service, req, args.form_id);
     case route_id::events:

@@ -34,7 +34,7 @@ constexpr std::chrono::seconds handshake_timeout{10};
 
 std::string render(station::service& service, const station::service_event& e) {
   if (e.type == station::service_event::kind::message && e.msg) {
-    json m = to_json(*e.msg);
+    json m = to_json(*e.msg, service);
     // A translation attached or reviewed arrives as its message's update, so consoles show it.
     if (e.msg->direction == storage::box::in) add_translations(service, e.msg->msg.id, m);
     return dump({{"type", "message"}, {"message", std::move(m)}});
@@ -43,7 +43,7 @@ std::string render(station::service& service, const station::service_event& e) {
     return dump({{"type", "escalation"},
                  {"kind", e.missed_link_test ? "missed_link_test" : "overdue"},
                  {"deadline", format_rfc3339_ms(e.deadline_ms)},
-                 {"message", to_json(*e.msg)}});
+                 {"message", to_json(*e.msg, service)}});
   }
   if (e.type == station::service_event::kind::alarm) {
     return dump({{"type", "alarm"}, {"kind", "attestation_mismatch"}, {"detail", e.detail}});

@@ -39,6 +39,7 @@ struct parsed_args {
   forms_options forms;
   ack_options ack;
   bool status_json = false;
+  bool labels_json = false;
   std::filesystem::path keygen_dir;
   std::string keygen_station;
   std::filesystem::path station_config;
@@ -107,6 +108,13 @@ void add_client_commands(CLI::App& app, parsed_args& a) {
   send->add_option("--idempotency-key", a.send.idempotency_key,
                    "Send with this key: a retry with the same key stores nothing new "
                    "(default: a fresh random key)");
+  send->add_option("--marking", a.send.marking,
+                   "Handling marking, an id of this station's scheme (hotline labels lists them); "
+                   "default: the form's");
+  send->add_option("--caveat", a.send.caveats,
+                   "A handling caveat (repeat): ID, ID=2026-12-10T00:00:00Z for an embargo, or "
+                   "ID=ORG,ORG for releasable-to")
+      ->allow_extra_args(false);
 
   CLI::App* forms = app.add_subcommand("forms", "List the form catalog the station validates");
   forms->add_option("--lang", a.forms.lang, "Language of titles and labels")
@@ -130,6 +138,10 @@ void add_client_commands(CLI::App& app, parsed_args& a) {
 
   CLI::App* status = app.add_subcommand("status", "Show links, paths and queues per hotline");
   status->add_flag("--json", a.status_json, "Print the status as JSON");
+
+  CLI::App* labels = app.add_subcommand(
+      "labels", "List this station's handling markings, their equivalents and the caveats");
+  labels->add_flag("--json", a.labels_json, "Print the label policy as JSON");
 }
 
 void add_local_commands(CLI::App& app, parsed_args& a) {
@@ -278,6 +290,7 @@ int dispatch(const CLI::App& app, parsed_args& a, const context& ctx) {
   if (app.got_subcommand("inbox")) return inbox_command(*settings, a.inbox, io);
   if (app.got_subcommand("forms")) return forms_command(*settings, a.forms, io);
   if (app.got_subcommand("ack")) return ack_command(*settings, a.ack, io);
+  if (app.got_subcommand("labels")) return labels_command(*settings, a.labels_json, io);
   return status_command(*settings, a.status_json, io);
 }
 

@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include "forms/utc_time.hpp"
+
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -71,7 +73,41 @@ std::string post_key(const send_options& opts) {
   return opts.idempotency_key.empty() ? station::new_message_id() : opts.idempotency_key;
 }
 
+result<std::optional<json>> label_member(const send_options& opts) {
+  if (opts.marking.empty()) {
+    if (opts.caveats.empty()) return std::optional<json>{};
+    return fail(errc::invalid_argument, "--caveat needs --marking", "caveat");
+  }
+  json caveats = json::array();
+  for (const std::string& arg : opts.caveats) {
+    const auto eq = arg.find('=');
+    json c{{"id", arg.substr(0, eq)}};
+    if (eq != std::string::npos) {
+      const std::string value = arg.substr(eq + 1);
+      if (forms::parse_rfc3339(value)) {
+        c["until"] = value;
+      } else {
+        json to = json::array();
+        std::size_t start = 0;
+        while (start <= value.size()) {
+          std::size_t end = std::min(value.find(',', start), value.size());
+          to.push_back(value.substr(start, end - start));
+          start = end + 1;
+        }
+        c["to"] = std::move(to);
+      }
+    }
+    caveats.push_back(std::move(c));
+  }
+  return std::optional<json>(json{{"marking", opts.marking}, {"caveats", std::move(caveats)}});
+}
+
 int send_command(const client_settings& settings, const send_options& opts, streams io) {
+  auto label = label_member(opts);
+  if (!label) {
+    io.err << "hotline send: " << label.error().message << "\n";
+    return exit_usage;
+  }
   if (!opts.form.empty() || !opts.fields.empty()) return send_form_command(settings, opts, io);
   if (opts.channel.empty() || opts.words.empty()) {
     io.err << "hotline send: free text needs --channel and the text; a form needs --form ID\n";
@@ -79,7 +115,8 @@ int send_command(const client_settings& settings, const send_options& opts, stre
   }
   std::string text;
   for (const std::string& w : opts.words) text += (text.empty() ? "" : " ") + w;
-  const json body = {{"channel", opts.channel}, {"precedence", opts.precedence}, {"text", text}};
+  json body = {{"channel", opts.channel}, {"precedence", opts.precedence}, {"text", text}};
+  if (*label) body["label"] = **label;
   http_client client(settings.addr, settings.token);
   int code = exit_ok;
   const auto created =
@@ -126,6 +163,15 @@ int status_command(const client_settings& settings, bool as_json, streams io) {
   const auto status = call_station(client, "GET", "/api/v1/status", {}, io, code);
   if (!status) return code;
   io.out << (as_json ? status->dump(2) + "\n" : format_status(*status));
+  return exit_ok;
+}
+
+int labels_command(const client_settings& settings, bool as_json, streams io) {
+  http_client client(settings.addr, settings.token);
+  int code = exit_ok;
+  const auto policy = call_station(client, "GET", "/api/v1/labels", {}, io, code);
+  if (!policy) return code;
+  io.out << (as_json ? policy->dump(2) + "\n" : format_labels(*policy));
   return exit_ok;
 }
 

@@ -36,7 +36,16 @@ struct send_options {
   // Sent as the Idempotency-Key header: a retry with the same key stores nothing new. Empty: a
   // fresh random key for this post.
   std::string idempotency_key;
+  // The handling label (docs/api.md, "Handling labels"): a marking id of this station's scheme,
+  // and caveats as "ID", "ID=RFC 3339 instant" (an embargo) or "ID=ORG,ORG" (releasable to).
+  // No marking: the station gives the form's default.
+  std::string marking;
+  std::vector<std::string> caveats;
 };
+
+// The "label" member of a post for `opts`, or nothing when no marking is given. A caveat given
+// without --marking is a usage error.
+result<std::optional<nlohmann::json>> label_member(const send_options& opts);
 
 struct inbox_options {
   std::string channel;  // empty: every channel
@@ -61,6 +70,9 @@ std::string post_key(const send_options& opts);
 int send_command(const client_settings& settings, const send_options& opts, streams io);
 int inbox_command(const client_settings& settings, const inbox_options& opts, streams io);
 int status_command(const client_settings& settings, bool json, streams io);
+// GET /api/v1/labels: the markings a post may carry (hotline send --marking), what the other
+// side reads each as, and the caveats.
+int labels_command(const client_settings& settings, bool json, streams io);
 int keygen_command(const std::filesystem::path& dir, const std::string& station, streams io);
 
 

@@ -78,6 +78,44 @@ result<std::string> ensure_signing_key(const std::filesystem::path& dir) {
   return signing::encode_public_key(key->public_half());
 }
 
+// Each side's markings in its own language, paired, with the ceiling above which nothing goes on
+// a hotline (docs/agreement.md, "Handling labels"). ROK is s[0], Russia s[1].
+std::string labels_toml(const std::array<demo_station, 2>& s) {
+  std::ostringstream o;
+  o << "\n# Handling labels: each side's markings, lowest first, and the pairs both accepted.\n"
+       "[[labels.schemes]]\nid = \"rok\"\nstations = [\""
+    << s[0].id
+    << "\"]\nceiling = \"rok-restricted\"\ndefault = \"rok-unclassified\"\nmarkings = [\n"
+       "  { id = \"rok-unclassified\", names = { ko = \"일반\", en = \"Unclassified\" } },\n"
+       "  { id = \"rok-restricted\", names = { ko = \"대외비\", en = \"Restricted\" } },\n"
+       "  { id = \"rok-secret\", names = { ko = \"비밀\", en = \"Secret\" } },\n]\n"
+       "[labels.schemes.form_defaults]\nMISSILE-LAUNCH-NOTICE = \"rok-restricted\"\n\n"
+       "[[labels.schemes]]\nid = \"ru\"\nstations = [\""
+    << s[1].id
+    << "\"]\nceiling = \"ru-dsp\"\ndefault = \"ru-unclassified\"\nmarkings = [\n"
+       "  { id = \"ru-unclassified\", names = { ru = \"несекретно\", en = \"Unclassified\" } },\n"
+       "  { id = \"ru-dsp\", names = { ru = \"для служебного пользования\", en = \"For official "
+       "use\" } },\n"
+       "  { id = \"ru-secret\", names = { ru = \"секретно\", en = \"Secret\" } },\n]\n"
+       "[labels.schemes.form_defaults]\nMISSILE-LAUNCH-NOTICE = \"ru-dsp\"\n\n"
+       "[[labels.equivalences]]\nmarkings = [\"rok-unclassified\", \"ru-unclassified\"]\n\n"
+       "[[labels.equivalences]]\nmarkings = [\"rok-restricted\", \"ru-dsp\"]\n\n"
+       "[[labels.caveats]]\nid = \"embargo\"\nkind = \"embargo\"\n"
+       "names = { ko = \"공개 금지 시한\", ru = \"не для опубликования до\", en = \"Not for release "
+       "before\" }\n\n"
+       "[[labels.caveats]]\nid = \"releasable-to\"\nkind = \"releasable-to\"\n"
+       "names = { ko = \"제공 허용\", ru = \"разрешено передавать\", en = \"Releasable to\" }\n\n"
+       "[[labels.caveats]]\nid = \"no-forward\"\nkind = \"no-forward\"\n"
+       "names = { ko = \"제3자 전달 금지\", ru = \"третьим сторонам не передавать\", en = \"No "
+       "forwarding to third parties\" }\n\n"
+       "[[labels.organisations]]\nid = \"rok-mnd\"\nnames = { ko = \"국방부\", ru = "
+       "\"Министерство национальной обороны Республики Корея\", en = \"ROK Ministry of National "
+       "Defense\" }\n\n"
+       "[[labels.organisations]]\nid = \"ru-mod\"\nnames = { ko = \"러시아 국방부\", ru = "
+       "\"Министерство обороны Российской Федерации\", en = \"Russian Ministry of Defence\" }\n";
+  return o.str();
+}
+
 std::string agreement_toml(const std::array<demo_station, 2>& s, const std::string& hotline) {
   std::ostringstream o;
   o << "# Demonstration agreement: the " << hotline
@@ -102,6 +140,7 @@ std::string agreement_toml(const std::array<demo_station, 2>& s, const std::stri
   }
   o << "\n[[channels]]\nid = \"" << hotline << "\"\ntitle = \"" << s[0].name << " - " << s[1].name
     << "\"\nstations = [\"" << s[0].id << "\", \"" << s[1].id << "\"]\npaths = [\"primary\"]\n";
+  o << labels_toml(s);
   return o.str();
 }
 

@@ -67,10 +67,14 @@ result<json> form_message_body(const send_options& opts, const std::string& chan
     }
     fields[field->first] = std::move(field->second);
   }
-  return json{{"channel", channel},
-              {"precedence", opts.precedence},
-              {"form", opts.form},
-              {"fields", std::move(fields)}};
+  json body{{"channel", channel},
+            {"precedence", opts.precedence},
+            {"form", opts.form},
+            {"fields", std::move(fields)}};
+  auto label = label_member(opts);
+  if (!label) return std::unexpected(label.error());
+  if (*label) body["label"] = **label;
+  return body;
 }
 
 int forms_command(const client_settings& settings, const forms_options& opts, streams io) {

@@ -38,18 +38,25 @@ std::string message_summary(const json& m) {
   return more ? first + " …" : first;
 }
 
+// Characters, not bytes: a Korean or Russian marking pads like a Latin one.
+std::size_t chars_in(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
 // Renders rows with every column but the last padded to its widest cell.
 template <std::size_t N>
 std::string render_table(const std::vector<std::array<std::string, N>>& rows) {
   std::array<std::size_t, N> width{};
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < N; ++c) width[c] = std::max(width[c], row[c].size());
+    for (std::size_t c = 0; c < N; ++c) width[c] = std::max(width[c], chars_in(row[c]));
   }
   std::string out;
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < N; ++c) {
       out += row[c];
-      if (c + 1 < N) out += std::string(width[c] - row[c].size() + 2, ' ');
+      if (c + 1 < N) out += std::string(width[c] - chars_in(row[c]) + 2, ' ');
     }
     out += '\n';
   }
@@ -89,18 +96,64 @@ std::string clip_utf8(std::string_view text, std::size_t max_chars) {
   return std::string(text);
 }
 
+namespace {
+
+// The label as this station reads it: its own marking's name, and each caveat's name with its
+// parameter ("대외비 · 공개 금지 시한 2026-12-10T00:00:00Z"); "-" for none.
+std::string label_text(const json& m) {
+  const json l = m.value("label", json());
+  if (!l.is_object()) return "-";
+  std::string out = text_of(l, "name");
+  for (const auto& c : l.value("caveats", json::array())) {
+    out += " · " + (c.contains("name") ? text_of(c, "name") : text_of(c, "id"));
+    if (c.contains("until")) out += " " + text_of(c, "until");
+    if (c.contains("to") && c["to"].is_array()) {
+      std::string to;
+      for (const auto& o : c["to"]) to += (to.empty() ? "" : ",") + (o.is_string() ? o.get<std::string>() : "");
+      out += " " + to;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string format_message_table(const json& messages, bool with_header) {
-  std::vector<std::array<std::string, 7>> rows;
+  std::vector<std::array<std::string, 8>> rows;
   if (with_header)
-    rows.push_back({"CURSOR", "TIME (UTC)", "CHANNEL", "PREC", "FROM", "STATUS", "TEXT"});
+    rows.push_back({"CURSOR", "TIME (UTC)", "CHANNEL", "PREC", "LABEL", "FROM", "STATUS", "TEXT"});
   for (const auto& m : messages) {
     const bool inbound = text_of(m, "box") == "in";
     rows.push_back({text_of(m, "cursor"),
                     short_time(text_of(m, inbound ? "received_at" : "created_at")),
-                    text_of(m, "channel"), upper(text_of(m, "precedence")), text_of(m, "from"),
-                    text_of(m, "status"), message_summary(m)});
+                    text_of(m, "channel"), upper(text_of(m, "precedence")), label_text(m),
+                    text_of(m, "from"), text_of(m, "status"), message_summary(m)});
   }
   return render_table(rows);
+}
+
+std::string format_labels(const json& p) {
+  if (!p.value("defined", false)) return "The agreement defines no handling labels.\n";
+  std::vector<std::array<std::string, 4>> markings;
+  markings.push_back({"MARKING", "NAME", "THE OTHER SIDE READS", "MAY BE SENT"});
+  for (const auto& m : p.value("markings", json::array())) {
+    std::string sendable = m.value("sendable", false) ? "yes" : "no (above the ceiling)";
+    if (text_of(m, "id") == text_of(p, "default")) sendable += ", default";
+    markings.push_back({text_of(m, "id"), text_of(m, "name"),
+                        m.value("equivalent", json()).is_string() ? text_of(m, "equivalent") : "-",
+                        sendable});
+  }
+  std::vector<std::array<std::string, 3>> caveats;
+  caveats.push_back({"CAVEAT", "KIND", "NAME"});
+  for (const auto& c : p.value("caveats", json::array())) {
+    caveats.push_back({text_of(c, "id"), text_of(c, "kind"), text_of(c, "name")});
+  }
+  std::string orgs;
+  for (const auto& o : p.value("organisations", json::array())) {
+    orgs += "  " + text_of(o, "id") + "  " + text_of(o, "name") + "\n";
+  }
+  return render_table(markings) + "\n" + render_table(caveats) +
+         (orgs.empty() ? "" : "\nOrganisations a message may be released to:\n" + orgs);
 }
 
 std::string format_status(const json& s) {

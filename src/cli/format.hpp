@@ -21,6 +21,9 @@ std::string format_status(const nlohmann::json& status);
 // One line per form of a GET /api/v1/forms answer: id, title, default precedence ("-" when the
 // form has none) and its required fields.
 std::string format_forms_table(const nlohmann::json& catalog);
+// GET /api/v1/labels as two tables: markings (id, name, equivalent, whether a hotline may carry
+// it, the default) and caveats; or a line saying the agreement defines none.
+std::string format_labels(const nlohmann::json& policy);
 
 // The error a station answered with: "message (field: name)", or the raw body when not JSON.
 std::string format_station_error(unsigned http_status, std::string_view body);

@@ -16,6 +16,7 @@ namespace hotline::config {
 namespace {
 
 using detail::field_name;
+using detail::invalid;
 
 // Bounds on the agreement itself. A memorandum names a handful of stations and hotlines; these
 // only keep a damaged or hostile file from costing unbounded memory and handshake size.
@@ -32,10 +33,6 @@ constexpr std::size_t host_bytes_max = 253;  // the longest DNS name
 // stations' clock difference, and bounds how long a retired key still opens a link.
 constexpr std::int64_t overlap_minutes_default = 10;
 constexpr std::int64_t overlap_minutes_max = 1440;
-
-std::unexpected<error> invalid(std::string field, const std::string& rule) {
-  return fail(errc::invalid_argument, field + " " + rule, std::move(field));
-}
 
 std::string indexed(std::string_view array, std::size_t index) {
   return std::string(array) + "[" + std::to_string(index) + "]";
@@ -449,7 +446,7 @@ result<agreement> parse_agreement(std::string_view toml_text) {
   auto root = detail::parse_toml(toml_text);
   if (!root) return std::unexpected(root.error());
   if (auto ok = detail::check_keys(*root, "", {"agreement", "link", "stations", "channels", "deadlines",
-                                               "link_tests", "forms"}); !ok) {
+                                               "link_tests", "forms", "labels"}); !ok) {
     return std::unexpected(ok.error());
   }
   agreement a;
@@ -458,6 +455,7 @@ result<agreement> parse_agreement(std::string_view toml_text) {
   if (auto ok = parse_stations(*root, a); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_channels(*root, a); !ok) return std::unexpected(ok.error());
   if (auto ok = detail::parse_policies(*root, a); !ok) return std::unexpected(ok.error());
+  if (auto ok = detail::parse_labels(*root, a); !ok) return std::unexpected(ok.error());
   // The hash covers the exact bytes, comments and layout included: two stations agree only if
   // they hold the same file, not merely files that parse to the same values.
   sha256(toml_text, a.hash.data());

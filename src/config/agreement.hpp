@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/label.hpp"
 #include "core/wire.hpp"
 
 namespace hotline::config {
@@ -84,6 +85,7 @@ struct agreement {
   deadline_entry deadlines;
   link_test_entry link_tests;
   forms_entry forms;
+  labels::policy labels;  // [labels]: empty when the agreement defines no handling labels
   wire::hash256 hash{};  // SHA-256 of the file bytes
   std::string text;      // the file bytes, as hashed
 

@@ -71,6 +71,7 @@ result<void> same_policies(const agreement& prev, const agreement& next) {
       prev.forms.sha256 != next.forms.sha256) {
     return differs("forms", "");
   }
+  if (prev.labels != next.labels) return differs("labels", "");
   return {};
 }
 

@@ -14,10 +14,6 @@ constexpr std::int64_t deadline_minutes_max = 7 * 24 * 60;
 constexpr std::int64_t urgent_words_max_limit = 10'000;
 constexpr std::size_t link_test_times_max = 48;
 
-std::unexpected<error> invalid(std::string field, std::string message) {
-  return fail(errc::invalid_argument, field + " " + message, std::move(field));
-}
-
 result<void> read_minutes(const toml::table& t, std::string_view key, std::int64_t lo,
                           std::int64_t hi, std::string_view prefix, std::int64_t& out) {
   auto v = optional_integer(t, prefix, key);

@@ -12,6 +12,7 @@ namespace hotline::config {
 namespace {
 
 using detail::field_name;
+using detail::invalid;
 
 constexpr std::size_t api_tokens_max = 256;
 constexpr std::size_t peer_listen_max = 16;
@@ -19,10 +20,6 @@ constexpr std::size_t token_name_bytes_max = 64;
 constexpr std::array<std::string_view, 5> roles = {"duty-officer", "translator", "supervisor",
                                                    "auditor", "admin"};
 constexpr std::array<std::string_view, 5> log_levels = {"trace", "debug", "info", "warn", "error"};
-
-std::unexpected<error> invalid(std::string field, const std::string& rule) {
-  return fail(errc::invalid_argument, field + " " + rule, std::move(field));
-}
 
 template <std::size_t n>
 bool one_of(const std::array<std::string_view, n>& choices, std::string_view value) {

@@ -89,6 +89,12 @@ result<std::string> read_file(const std::filesystem::path& file) {
   return text;
 }
 
+std::unexpected<error> invalid(std::string field, std::string_view rule) {
+  // The message is made before `field` is moved from: argument order is unspecified.
+  std::string message = field + " " + std::string(rule);
+  return fail(errc::invalid_argument, std::move(message), std::move(field));
+}
+
 std::string field_name(std::string_view prefix, std::string_view key) {
   if (prefix.empty()) {
     return std::string(key);

@@ -30,6 +30,10 @@ result<toml::table> parse_toml(std::string_view text);
 // errc::io; too large: errc::limit.
 result<std::string> read_file(const std::filesystem::path& file);
 
+// errc::invalid_argument on `field`, with the message "<field> <rule>" ("link.heartbeat_interval_ms
+// must be between 10 and 60000").
+std::unexpected<error> invalid(std::string field, std::string_view rule);
+
 // The field name of `key` inside the table named `prefix` ("" for the root).
 std::string field_name(std::string_view prefix, std::string_view key);
 
@@ -77,5 +81,8 @@ namespace detail {
 // Parses the agreement's [deadlines], [link_tests] and [forms] tables into `out`
 // (agreement_policies.cpp).
 result<void> parse_policies(const toml::table& root, agreement& out);
+// Parses the agreement's [labels] table into `out.labels` (agreement_labels.cpp). Needs the
+// stations and channels parsed first.
+result<void> parse_labels(const toml::table& root, agreement& out);
 }  // namespace detail
 }  // namespace hotline::config

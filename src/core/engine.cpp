@@ -327,6 +327,12 @@ void engine::handle_data(link& l, wire::data&& d) {
                           " from " + l.peer + " (message " + m.id + ")");
       }
     }
+    if (auto ok = labels::check(cfg_.labels, l.peer, m.label); !ok) {
+      return refuse(l, m.channel,
+                    "label '" + labels::to_text(m.label) + "' on " + m.channel + " seq " +
+                        std::to_string(m.seq) + " from " + l.peer + " (message " + m.id +
+                        ") refused: " + ok.error().message);
+    }
     ib.accept_next++;
     ib.accept_chain = signing::chain_next(ib.accept_chain, signing::message_digest(m));
     inbound_batch_up_to_[m.channel] = m.seq;

@@ -33,6 +33,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/error.hpp"
+#include "core/label.hpp"
 #include "core/limits.hpp"
 #include "core/message.hpp"
 #include "core/outbox.hpp"
@@ -85,6 +86,9 @@ struct engine_config {
   // cannot make a commit fail. Empty: only ids still in flight inside the engine are checked.
   std::function<bool(const std::string& id)> id_taken;
   std::int64_t checkpoint_interval_us = limits::checkpoint_interval_us;
+  // The agreement's handling labels (core/label.hpp). A message whose label the agreement does
+  // not allow its sender is refused like a bad signature: nothing is stored.
+  labels::policy labels{};
 };
 
 struct send_action {

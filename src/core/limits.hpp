@@ -20,7 +20,10 @@ inline constexpr std::size_t message_body_bytes_max = 64 * 1024;
 inline constexpr std::size_t signature_bytes_max = 256;
 inline constexpr std::size_t close_reason_bytes_max = 512;
 inline constexpr std::size_t hello_channels_max = 256;
-inline constexpr std::uint16_t protocol_version = 3;
+inline constexpr std::uint16_t protocol_version = 4;
+// A message's handling label (core/label.hpp): its caveats, and the bytes of one caveat's value.
+inline constexpr std::size_t label_caveats_max = 8;
+inline constexpr std::size_t caveat_value_bytes_max = 1024;
 // A `fetch` asks for at most this many messages at once (docs/protocol.md, "Recovery after a
 // restore"), and a station refills a peer that fell behind in chunks of this size.
 inline constexpr std::uint32_t fetch_messages_max = 256;

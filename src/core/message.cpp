@@ -22,7 +22,7 @@ std::optional<precedence> parse_precedence(std::string_view text) {
 
 std::size_t message_weight_bytes(const message& m) {
   return message_weight_overhead_bytes + m.id.size() + m.channel.size() + m.from.size() + m.form.size() + m.body.size() +
-         m.signature.size();
+         m.signature.size() + labels::weight_bytes(m.label);
 }
 
 }  // namespace hotline

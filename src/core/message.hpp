@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/label.hpp"
 #include "core/limits.hpp"
 
 namespace hotline {
@@ -33,6 +34,7 @@ struct message {
   std::int64_t created_at_ms = 0;  // sender's wall clock, UTC, ms since the epoch
   std::string form{form_free_text};
   std::string body;       // free text, or the form's fields as JSON
+  labels::label label{};  // handling marking and caveats (core/label.hpp); signed with the rest
   std::string signature;  // sender's signature over the canonical bytes; may be empty
 
   bool operator==(const message&) const = default;
@@ -46,6 +48,7 @@ inline constexpr std::size_t message_weight_overhead_bytes = 64;
 inline constexpr std::size_t message_weight_bytes_max =
     message_weight_overhead_bytes + limits::message_id_bytes_max + limits::channel_id_bytes_max +
     limits::station_id_bytes_max + limits::form_id_bytes_max + limits::message_body_bytes_max +
-    limits::signature_bytes_max;
+    limits::signature_bytes_max + limits::station_id_bytes_max +
+    limits::label_caveats_max * (4 + limits::station_id_bytes_max + limits::caveat_value_bytes_max);
 
 }  // namespace hotline

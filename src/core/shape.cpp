@@ -75,4 +75,10 @@ bool valid_form_id(std::string_view id) {
   });
 }
 
+bool valid_caveat_value(std::string_view value) {
+  return value.empty() || all_of_bounded(value, limits::caveat_value_bytes_max, [](char c) {
+           return lower_or_digit(c) || c == '-' || c == ',';
+         });
+}
+
 }  // namespace hotline::shape

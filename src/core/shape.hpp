@@ -31,4 +31,8 @@ bool valid_message_id(std::string_view id);
 // A form id: 1 to limits::form_id_bytes_max characters of [A-Z0-9-] ("FREE-TEXT", "ACK").
 bool valid_form_id(std::string_view id);
 
+// A label caveat's value (core/label.hpp): 0 to limits::caveat_value_bytes_max characters of
+// [a-z0-9,-] (an instant in decimal ms, or agreement ids separated by commas).
+bool valid_caveat_value(std::string_view value);
+
 }  // namespace hotline::shape

@@ -116,6 +116,39 @@ class reader {
   std::string failure_;
 };
 
+void write_label(writer& w, const labels::label& l) {
+  assert(l.caveats.size() <= limits::label_caveats_max);
+  w.str(l.marking);
+  w.u8(static_cast<std::uint8_t>(l.caveats.size()));
+  for (const auto& c : l.caveats) {
+    w.str(c.id);
+    w.str(c.value);
+  }
+}
+
+// The label's shapes only; whether the agreement defines it is the engine's check.
+labels::label read_label(reader& r) {
+  labels::label l;
+  l.marking = r.str(limits::station_id_bytes_max, "marking");
+  if (r.ok() && !l.marking.empty() &&
+      !shape::valid_agreement_id(l.marking, limits::station_id_bytes_max)) {
+    r.fail("marking malformed");
+  }
+  std::size_t n = r.u8();
+  if (r.ok() && n > limits::label_caveats_max) r.fail("too many caveats");
+  for (std::size_t i = 0; r.ok() && i < n; ++i) {
+    labels::caveat c;
+    c.id = r.agreement_id(limits::station_id_bytes_max, "caveat");
+    c.value = r.str(limits::caveat_value_bytes_max, "caveat value");
+    if (r.ok() && !shape::valid_caveat_value(c.value)) r.fail("caveat value malformed");
+    l.caveats.push_back(std::move(c));
+  }
+  if (r.ok() && l.marking.empty() && !l.caveats.empty()) r.fail("caveats without a marking");
+  return l;
+}
+
+// On the wire the label follows the body; in the canonical bytes it is appended only when there
+// is one, so that a message without a label keeps the bytes (and signature) of protocol 3.
 void write_message(writer& w, const message& m, bool with_signature) {
   w.str(m.id);
   w.str(m.channel);
@@ -125,7 +158,10 @@ void write_message(writer& w, const message& m, bool with_signature) {
   w.i64(m.created_at_ms);
   w.str(m.form);
   w.blob(m.body);
-  if (with_signature) w.blob(m.signature);
+  if (with_signature) {
+    write_label(w, m.label);
+    w.blob(m.signature);
+  }
 }
 
 message read_message(reader& r) {
@@ -143,6 +179,7 @@ message read_message(reader& r) {
   if (r.ok() && !shape::valid_form_id(m.form)) r.fail("form id malformed");
   m.body = r.blob(limits::message_body_bytes_max, "message body");
   if (r.ok() && !shape::valid_utf8(m.body)) r.fail("message body is not UTF-8");
+  m.label = read_label(r);
   m.signature = r.blob(limits::signature_bytes_max, "signature");
   if (r.ok() && m.seq == 0) r.fail("sequence number 0");
   if (r.ok() && m.seq > limits::sequence_max) r.fail("sequence number out of range");
@@ -251,8 +288,14 @@ bytes encode(const frame& f) {
 bytes canonical_message_bytes(const message& m) {
   bytes out;
   writer w(out);
-  w.str("hotline-message-v1");
+  if (m.label.empty()) {
+    w.str("hotline-message-v1");
+    write_message(w, m, false);
+    return out;
+  }
+  w.str("hotline-message-v2");
   write_message(w, m, false);
+  write_label(w, m.label);
   return out;
 }
 

@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "core/json_safe.hpp"
+#include "core/limits.hpp"
+#include "core/shape.hpp"
 
+#include "forms/label_text.hpp"
 #include "forms/utc_time.hpp"
 #include "storage/journal.hpp"
 
@@ -19,8 +22,14 @@ std::string b64(std::string_view bytes) {
 
 std::string hex(const signing::digest& d) { return signing::to_hex(d); }
 
+json label_json(const labels::label& l) {
+  json caveats = json::array();
+  for (const auto& c : l.caveats) caveats.push_back({{"id", c.id}, {"value", c.value}});
+  return {{"marking", l.marking}, {"caveats", std::move(caveats)}};
+}
+
 json message_json(const message& m) {
-  return {{"id", m.id},
+  json j{{"id", m.id},
           {"channel", m.channel},
           {"from", m.from},
           {"seq", m.seq},
@@ -29,6 +38,8 @@ json message_json(const message& m) {
           {"form", m.form},
           {"body", m.body},
           {"signature", b64(m.signature)}};
+  if (!m.label.empty()) j["label"] = label_json(m.label);
+  return j;
 }
 
 json entry_json(const storage::journal_entry& e) {
@@ -70,6 +81,30 @@ signing::digest unhex(const json& j, const char* key) {
   return *d;
 }
 
+// Shapes only, as the wire decoder checks them; whether the agreement defines the label is the
+// checker's question.
+labels::label read_label(const json& j) {
+  labels::label l;
+  l.marking = text(j, "marking");
+  if (!shape::valid_agreement_id(l.marking, limits::station_id_bytes_max)) {
+    throw bad_bundle("the label's marking is malformed");
+  }
+  const json& caveats = field(j, "caveats");
+  if (!caveats.is_array() || caveats.size() > limits::label_caveats_max) {
+    throw bad_bundle("the label's caveats are not a list of at most " +
+                     std::to_string(limits::label_caveats_max));
+  }
+  for (const json& c : caveats) {
+    labels::caveat cv{text(c, "id"), text(c, "value")};
+    if (!shape::valid_agreement_id(cv.id, limits::station_id_bytes_max) ||
+        !shape::valid_caveat_value(cv.value)) {
+      throw bad_bundle("a caveat of the label is malformed");
+    }
+    l.caveats.push_back(std::move(cv));
+  }
+  return l;
+}
+
 message read_message(const json& j) {
   message m;
   m.id = text(j, "id");
@@ -83,6 +118,7 @@ message read_message(const json& j) {
   m.form = text(j, "form");
   m.body = text(j, "body");
   m.signature = unb64(j, "signature");
+  if (j.contains("label")) m.label = read_label(field(j, "label"));
   return m;
 }
 
@@ -181,6 +217,25 @@ class checker {
                         ", form " + msg_.form + "), written at " + when(msg_.created_at_ms) +
                         ". Its signature is valid for " + msg_.from + "'s key " +
                         signing::encode_public_key(key) + ".");
+    check_label();
+  }
+
+  // The label is signed with the message; it must also be one the agreement allows its sender.
+  void check_label() {
+    if (auto ok = labels::check(a_.labels, msg_.from, msg_.label); !ok) {
+      throw bad_bundle("the message's label is not one the agreement allows " + msg_.from + ": " +
+                       ok.error().message);
+    }
+    if (msg_.label.empty()) return;
+    std::string reader;
+    if (const auto* c = a_.find_channel(msg_.channel)) {
+      reader = c->stations[0] == msg_.from ? c->stations[1] : c->stations[0];
+    }
+    v_.proven.push_back("The sender marked it " + forms::describe_label(a_.labels, msg_.from, msg_.label) +
+                        (reader.empty() ? std::string()
+                                        : "; " + reader + " reads it as " +
+                                              forms::describe_label(a_.labels, reader, msg_.label)) +
+                        ".");
   }
 
   void check_receipt() {

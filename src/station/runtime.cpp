@@ -40,6 +40,7 @@ core::engine_config make_engine_config(const config::station_config& cfg,
   e.channel_peer = agreement.channel_peers(cfg.station);
   e.heartbeat_interval_us = agreement.heartbeat_interval_ms * 1000;
   e.heartbeat_misses_max = agreement.heartbeat_misses_max;
+  e.labels = agreement.labels;
   // A peer's paths, in the preference order of the first channel that names them.
   for (const auto& ch : agreement.channels) {
     auto it = e.channel_peer.find(ch.id);
@@ -732,7 +733,7 @@ result<message> runtime::prepare(post_request& req) {
   m.body = std::move(req.body);
   if (!catalog_) {
     if (m.form != form_free_text) return fail(errc::invalid_argument, "no form catalog is loaded", "form");
-    return m;
+    return label_post(std::move(m), req.label);
   }
   const forms::form* f = catalog_->find(m.form);
   if (!f) return fail(errc::invalid_argument, "unknown form '" + m.form + "'", "form");
@@ -747,6 +748,14 @@ result<message> runtime::prepare(post_request& req) {
   auto normalized = forms::validate(*f, fields, ctx);
   if (!normalized) return std::unexpected(normalized.error());
   if (!free_text) m.body = normalized->dump();
+  return label_post(std::move(m), req.label);
+}
+
+result<message> runtime::label_post(message m, const std::optional<labels::label>& asked) const {
+  m.label = asked ? *asked : agreement_.labels.default_for(cfg_.station, m.form);
+  if (auto ok = labels::check(agreement_.labels, cfg_.station, m.label); !ok) {
+    return std::unexpected(ok.error());
+  }
   return m;
 }
 
@@ -776,7 +785,7 @@ void runtime::post(post_request req, post_callback done) {
                        "Idempotency-Key"));
     }
     if (had.channel != m->channel || had.prec != m->prec || had.form != m->form ||
-        had.body != m->body) {
+        had.body != m->body || had.label != m->label) {
       return done(fail(errc::conflict,
                        "this Idempotency-Key was used for another message (" + had.id + ")",
                        "Idempotency-Key"));
@@ -793,6 +802,8 @@ void runtime::post(post_request req, post_callback done) {
 
 void runtime::submit(message m, std::vector<records::record> extra, post_callback done) {
   if (m.id.empty()) m.id = new_message_id();
+  // What the station writes by itself (link tests) carries its form's default.
+  if (m.label.empty()) m.label = agreement_.labels.default_for(cfg_.station, m.form);
   auto token = engine_->post(now_us(), std::move(m));
   if (!token) return done(std::unexpected(token.error()));
   post_callbacks_[*token] = std::move(done);
@@ -829,6 +840,12 @@ void runtime::acknowledge(ack_request req, post_callback done) {
   ack.created_at_ms = wall_ms();
   ack.form = std::string(link_test ? core::form_link_test_reply : core::form_ack);
   ack.body = body.dump();
+  // The answer is handled as the question was: the acknowledged message's marking, in this
+  // station's terms.
+  if (std::string marking = agreement_.labels.local_marking(cfg_.station, m.msg.label.marking);
+      !marking.empty()) {
+    ack.label.marking = std::move(marking);
+  }
   std::string id = m.msg.id;
   submit(std::move(ack), {records::acknowledged{id, req.by, req.answer, 0}},
          [this, id, done = std::move(done)](result<storage::stored_message> r) {
@@ -1012,7 +1029,16 @@ void runtime::verify_journal(verify_callback done) {
 }
 
 result<storage::evidence_material> runtime::evidence(const std::string& id) {
-  return storage::gather_evidence(store_, id);
+  auto m = storage::gather_evidence(store_, id);
+  if (!m) return m;
+  // An embargo's caveat holds the message back from release, and a bundle is a release.
+  if (auto until = labels::embargo_until_ms(agreement_.labels, m->msg.label);
+      until && *until > wall_ms()) {
+    return fail(errc::conflict, "message " + id + " is under embargo until " +
+                                    forms::format_rfc3339(*until) +
+                                    "; its evidence may be exported after that");
+  }
+  return m;
 }
 
 std::uint64_t runtime::subscribe(event_callback cb) {

@@ -58,6 +58,8 @@ class runtime final : public service,
   void post(post_request req, post_callback done) override;
   void acknowledge(ack_request req, post_callback done) override;
   const forms::catalog* form_catalog() const override { return catalog_; }
+  const labels::policy& label_policy() const override { return agreement_.labels; }
+  std::string station_id() const override { return cfg_.station; }
   std::size_t urgent_words_max() const override {
     return static_cast<std::size_t>(agreement_.deadlines.urgent_words_max);
   }
@@ -98,6 +100,8 @@ class runtime final : public service,
   void follow_rotation();
   void switched_to(const config::agreement& current);
   result<message> prepare(post_request& req);
+  // Gives `m` the label asked for, or its form's default, and checks it against the agreement.
+  result<message> label_post(message m, const std::optional<labels::label>& asked) const;
   void submit(message m, std::vector<records::record> extra, post_callback done);
   void annotate_inbound(std::vector<records::record>& recs);
   records::record answer_record(const message& m, std::set<std::string>& answered);

@@ -34,6 +34,8 @@ struct post_request {
   // the same key for a different message is refused (errc::conflict). Empty: no key.
   std::string idempotency_key{};
   std::string principal{};  // "user:NAME" or "token:NAME"
+  // The handling label (core/label.hpp); none: the default the agreement gives the form.
+  std::optional<labels::label> label{};
 };
 
 // A duty officer acknowledges a received message, optionally with a short answer.
@@ -107,6 +109,12 @@ class service {
   virtual status_snapshot status() = 0;
   // The form catalog this station validates and renders with; null when it has none.
   virtual const forms::catalog* form_catalog() const { return nullptr; }
+  // The agreement's handling labels, and this station's id: whose terms a label is read in.
+  virtual const labels::policy& label_policy() const {
+    static const labels::policy none;
+    return none;
+  }
+  virtual std::string station_id() const { return {}; }
   // Maximum words of free text at flash and immediate (the agreement's urgent_words_max).
   virtual std::size_t urgent_words_max() const { return 200; }
 

@@ -41,6 +41,7 @@ journal_entry message_entry(std::string kind, const message& m, const signing::d
                    {"form", m.form},
                    {"digest", hex(signing::message_digest(m))},
                    {"chain", hex(chain)}};
+  if (!m.label.empty()) d["label"] = labels::to_text(m.label);
   return entry(std::move(kind), m.channel, m.id, m.seq, std::move(d), now_ms);
 }
 
@@ -92,8 +93,9 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, records::posted>) {
           if (r.msg.seq > 0) return {message_entry("sent", r.msg, r.chain, now_ms)};
-          return {entry("queued", r.msg.channel, r.msg.id, 0,
-                        {{"precedence", to_string(r.msg.prec)}, {"form", r.msg.form}}, now_ms)};
+          nlohmann::json d{{"precedence", to_string(r.msg.prec)}, {"form", r.msg.form}};
+          if (!r.msg.label.empty()) d["label"] = labels::to_text(r.msg.label);
+          return {entry("queued", r.msg.channel, r.msg.id, 0, std::move(d), now_ms)};
         } else if constexpr (std::is_same_v<T, records::sequenced>) {
           // The row holds the rest of the message; the digest is checked against it on verify.
           return {entry("sent", r.channel, r.id, r.seq, {{"chain", hex(r.chain)}}, now_ms)};

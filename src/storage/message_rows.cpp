@@ -15,6 +15,9 @@ message_row read_message_row(const sqlite::query& q) {
   r.msg.signature = q.column_blob(8);
   r.msg.created_at_ms = q.column_int(9);
   r.chain = q.column_hash(10);
+  // A malformed label leaves the message unlabelled, so its signature no longer verifies and the
+  // journal's check names it.
+  r.msg.label = labels::parse_text(q.column_text(11)).value_or(labels::label{});
   return r;
 }
 

@@ -19,7 +19,7 @@ struct message_row {
 // The SELECT ... FROM messages that read_message_row() reads; append a WHERE clause.
 inline constexpr const char* message_row_select =
     "SELECT id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms,"
-    " chain FROM messages ";
+    " chain, label FROM messages ";
 
 message_row read_message_row(const sqlite::query& q);
 

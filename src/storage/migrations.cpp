@@ -213,7 +213,13 @@ CREATE TRIGGER agreements_no_delete BEFORE DELETE ON agreements
   BEGIN SELECT RAISE(ABORT, 'agreement versions are kept as they were loaded'); END;
 )sql";
 
-constexpr std::array<migration, 8> all_migrations{{
+// Migration 9: every message keeps its handling label (core/label.hpp, in its text form), which
+// its signature covers; '' for a message without one.
+constexpr std::string_view migration_9_sql = R"sql(
+ALTER TABLE messages ADD COLUMN label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= 9000);
+)sql";
+
+constexpr std::array<migration, 9> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
@@ -222,6 +228,7 @@ constexpr std::array<migration, 8> all_migrations{{
     {6, "queue by precedence", migration_6_sql},
     {7, "api tokens", migration_7_sql},
     {8, "agreement versions kept", migration_8_sql},
+    {9, "handling labels", migration_9_sql},
 }};
 
 constexpr std::string_view create_history_sql =

@@ -212,8 +212,8 @@ result<void> sqlite_store::prepare_statements() {
       {&st_.rollback, "ROLLBACK"},
       {&st_.insert,
        "INSERT INTO messages (id, channel, box, sender, seq, precedence, form, body, signature,"
-       " created_at_ms, received_at_ms, chain)"
-       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+       " created_at_ms, received_at_ms, chain, label)"
+       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"},
       {&st_.sequence,
        "UPDATE messages SET seq = ?1, signature = COALESCE(NULLIF(?4, x''), signature), chain = ?5"
        " WHERE id = ?2 AND channel = ?3 AND box = 'out' AND seq = 0"},
@@ -358,6 +358,7 @@ result<void> sqlite_store::insert(const message& m, box direction,
                                   std::optional<std::int64_t> received_at_ms,
                                   std::optional<wire::hash256> chain) {
   if (auto r = check_message(m); !r) return r;
+  const std::string label_text = labels::to_text(m.label);  // bound without a copy
   sqlite::query q{st_.insert};
   q.bind_text(1, m.id)
       .bind_text(2, m.channel)
@@ -368,7 +369,8 @@ result<void> sqlite_store::insert(const message& m, box direction,
       .bind_text(7, m.form)
       .bind_blob(8, m.body)
       .bind_blob(9, m.signature)
-      .bind_int(10, m.created_at_ms);
+      .bind_int(10, m.created_at_ms)
+      .bind_text(13, label_text);
   if (received_at_ms) {
     q.bind_int(11, *received_at_ms);
   } else {

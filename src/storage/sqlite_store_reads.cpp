@@ -14,7 +14,7 @@ namespace {
 constexpr std::string_view message_columns =
     "cursor, id, channel, box, sender, seq, precedence, form, body, signature, created_at_ms,"
     " received_at_ms, delivered_at_ms, acknowledged_at_ms, acknowledged_by, ack_answer,"
-    " escalated_at_ms, flag";
+    " escalated_at_ms, flag, label";
 
 constexpr auto seq_db_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
@@ -62,6 +62,9 @@ result<stored_message> decode(const sqlite::query& q) {
   if (!q.column_is_null(15)) m.ack_answer = q.column_text(15);
   if (!q.column_is_null(16)) m.escalated_at_ms = q.column_int(16);
   if (!q.column_is_null(17)) m.flag = q.column_text(17);
+  auto label = labels::parse_text(q.column_text(18));
+  if (!label) return fail(errc::corrupt, "message '" + m.msg.id + "' has a malformed label");
+  m.msg.label = std::move(*label);
 
   if (box_text != "in" && box_text != "out") {
     return fail(errc::corrupt, "message '" + m.msg.id + "' has box '" + box_text + "'");

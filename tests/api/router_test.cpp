@@ -164,6 +164,7 @@ TEST(route_table, every_route_for_every_role) {
       {route_id::verify_journal, overseers},
       {route_id::metrics, {auditor, admin}},
       {route_id::openapi, all},
+      {route_id::list_labels, all},
   };
   ASSERT_EQ(expected.size(), route_count);
   for (const auto& [id, roles] : expected) {

@@ -212,7 +212,7 @@ TEST_F(cli_station_test, inbox_lists_inbound_messages_only) {
   ASSERT_EQ(j["messages"].size(), 1u);
   EXPECT_EQ(j["next_after"], j["messages"][0]["cursor"]);
   const auto after = r.run({"inbox", "--after", std::to_string(j["next_after"].get<int>())});
-  EXPECT_EQ(after.out, "CURSOR  TIME (UTC)  CHANNEL  PREC  FROM  STATUS  TEXT\n(no messages)\n");
+  EXPECT_EQ(after.out, "CURSOR  TIME (UTC)  CHANNEL  PREC  LABEL  FROM  STATUS  TEXT\n(no messages)\n");
 }
 
 TEST_F(cli_station_test, status_is_readable_and_json_on_request) {

@@ -22,6 +22,14 @@ TEST(format, message_table_aligns_columns_and_shows_the_first_line) {
                                       {"precedence", "flash"},
                                       {"from", "ru-pacific-fleet"},
                                       {"status", "delivered"},
+                                      {"label",
+                                       {{"marking", "ru-dsp"},
+                                        {"local_marking", "rok-restricted"},
+                                        {"name", "대외비"},
+                                        {"caveats",
+                                         json::array({{{"id", "embargo"},
+                                                       {"name", "공개 금지 시한"},
+                                                       {"until", "2026-12-10T00:00:00Z"}}})}}},
                                       {"text", "Exercise at 0300\nsecond line"}},
                                      {{"cursor", 12},
                                       {"box", "in"},
@@ -33,10 +41,12 @@ TEST(format, message_table_aligns_columns_and_shows_the_first_line) {
                                       {"text", "ok"}}});
   const std::string table = format_message_table(messages, true);
   EXPECT_EQ(table,
-            "CURSOR  TIME (UTC)            CHANNEL  PREC     FROM              STATUS     TEXT\n"
-            "7       2026-11-21 03:12:00Z  navy     FLASH    ru-pacific-fleet  delivered  "
-            "Exercise at 0300 …\n"
-            "12      2026-11-21 03:14:00Z  air      ROUTINE  ru-11th-army      delivered  ok\n");
+            "CURSOR  TIME (UTC)            CHANNEL  PREC     LABEL                                "
+            "FROM              STATUS     TEXT\n"
+            "7       2026-11-21 03:12:00Z  navy     FLASH    대외비 · 공개 금지 시한 2026-12-10T00:00:00Z  "
+            "ru-pacific-fleet  delivered  Exercise at 0300 …\n"
+            "12      2026-11-21 03:14:00Z  air      ROUTINE  -                                    "
+            "ru-11th-army      delivered  ok\n");
 }
 
 TEST(format, status_shows_links_paths_and_queues) {

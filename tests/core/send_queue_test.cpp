@@ -170,7 +170,7 @@ TEST(send_queue, a_load_waits_for_room_for_the_heaviest_message) {
   // Half the bound is less than the heaviest message here, so room for one is what decides.
   send_queue q("navy", {100, message_weight_bytes_max + message_weight_bytes_max / 2});
   message medium = make("m2");
-  medium.body.assign(35'000, 'x');
+  medium.body.assign(47'000, 'x');
   message heavy = make("h3");
   heavy.body.assign(limits::message_body_bytes_max, 'x');
   q.push(make("s1"));

@@ -243,3 +243,97 @@ TEST(signing, a_hello_may_name_another_agreement_version_only_while_it_is_accept
 
 }  // namespace
 }  // namespace hotline::test
+
+namespace hotline::test {
+namespace {
+
+// Two sides' markings, paired; enough for the engine's check of a label.
+labels::policy two_schemes() {
+  labels::policy p;
+  p.schemes = {{"rok", "ko", {station_a}, {"rok-unclassified", "rok-restricted", "rok-secret"},
+                "rok-restricted", "rok-unclassified", {}},
+               {"ru", "ru", {station_b}, {"ru-unclassified", "ru-dsp"}, "ru-dsp",
+                "ru-unclassified", {}}};
+  p.markings = {{"rok-unclassified", "rok", 0, {{"ko", "일반"}}},
+                {"rok-restricted", "rok", 1, {{"ko", "대외비"}}},
+                {"rok-secret", "rok", 2, {{"ko", "비밀"}}},
+                {"ru-unclassified", "ru", 0, {{"ru", "несекретно"}}},
+                {"ru-dsp", "ru", 1, {{"ru", "для служебного пользования"}}}};
+  p.equivalences = {{"rok-unclassified", "ru-unclassified"}, {"rok-restricted", "ru-dsp"}};
+  p.caveats = {{"no-forward", labels::caveat_kind::no_forward, {{"en", "No forwarding"}}}};
+  return p;
+}
+
+TEST(signing, a_label_travels_signed_and_changing_it_breaks_the_signature) {
+  const auto key = key_of(station_a);
+  message m = draft("labelled");
+  m.from = station_a;
+  m.seq = 1;
+  const wire::bytes unlabelled = wire::canonical_message_bytes(m);
+  m.label = {"rok-restricted", {{"no-forward", ""}}};
+  const wire::bytes labelled = wire::canonical_message_bytes(m);
+  // Without a label the bytes are protocol 3's, so signatures made before labels still verify.
+  const std::string v1 = "hotline-message-v1";
+  const std::string v2 = "hotline-message-v2";
+  EXPECT_TRUE(std::equal(v1.begin(), v1.end(), unlabelled.begin() + 2));
+  EXPECT_TRUE(std::equal(v2.begin(), v2.end(), labelled.begin() + 2));
+  signing::seal(key, m);
+  ASSERT_TRUE(signing::verify_message(key.public_half(), m));
+
+  const wire::bytes frame = wire::encode(wire::data{m});
+  auto decoded = wire::decode_body(std::span(frame).subspan(4));
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(std::get<wire::data>(*decoded).msg, m);
+
+  for (auto change : std::initializer_list<void (*)(message&)>{
+           [](message& x) { x.label.marking = "rok-unclassified"; },
+           [](message& x) { x.label.caveats.clear(); },
+           [](message& x) { x.label = {}; }}) {
+    message tampered = m;
+    change(tampered);
+    EXPECT_FALSE(signing::verify_message(key.public_half(), tampered)) << labels::to_text(tampered.label);
+  }
+}
+
+TEST(signing, a_signed_message_with_a_label_the_agreement_does_not_allow_is_refused_and_journaled) {
+  auto ca = signed_config(station_a, station_b, 1);
+  auto cb = signed_config(station_b, station_a, 2);
+  ca.labels = cb.labels = two_schemes();
+  engine_pair p(std::move(ca), std::move(cb));
+  p.connect(0);
+  message above = draft("above-ceiling");
+  above.label = {"rok-secret", {}};  // A's engine signs what it is given; B checks it
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), std::move(above)));
+  p.settle();
+  EXPECT_TRUE(p.b().inbox().empty());
+  const auto notes = records_of<records::noted>(p.b());
+  EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const auto& n) {
+    return n.kind == "refused" && n.detail.find("label 'rok-secret'") != std::string::npos &&
+           n.detail.find("ceiling") != std::string::npos;
+  }));
+}
+
+TEST(signing, a_message_with_its_senders_marking_is_accepted_and_unlabelled_ones_are_not) {
+  auto ca = signed_config(station_a, station_b, 1);
+  auto cb = signed_config(station_b, station_a, 2);
+  ca.labels = cb.labels = two_schemes();
+  engine_pair p(std::move(ca), std::move(cb));
+  p.connect(0);
+  message ok = draft("restricted");
+  ok.label = {"rok-restricted", {{"no-forward", ""}}};
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), std::move(ok)));
+  p.settle();
+  ASSERT_EQ(p.b().inbox().size(), 1U);
+  EXPECT_EQ(p.b().inbox()[0].label.marking, "rok-restricted");
+
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("unlabelled")));
+  p.settle();
+  EXPECT_EQ(p.b().inbox().size(), 1U);
+  const auto notes = records_of<records::noted>(p.b());
+  EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const auto& n) {
+    return n.kind == "refused" && n.detail.find("must carry a marking") != std::string::npos;
+  }));
+}
+
+}  // namespace
+}  // namespace hotline::test

@@ -34,7 +34,7 @@ struct body_builder {
   body_builder& message(std::uint64_t seq, std::uint8_t prec, std::string_view id = "m-1") {
     u8(static_cast<std::uint8_t>(frame_type::data));
     str(id).str("navy").str("rok-fleet").be(seq, 8).u8(prec).be(1000, 8);
-    return str("FREE-TEXT").blob("hello").blob("");
+    return str("FREE-TEXT").blob("hello").str("").u8(0).blob("");  // no label, no signature
   }
 };
 
@@ -145,6 +145,32 @@ TEST(wire, message_body_over_its_limit_is_refused) {
   b.str("m-1").str("navy").str("rok-fleet").be(1, 8).u8(0).be(1000, 8).str("FREE-TEXT");
   b.blob(std::string(limits::message_body_bytes_max + 1, 'x')).blob("");
   EXPECT_NE(decode_error(b.b).message.find("message body too long"), std::string::npos);
+}
+
+TEST(wire, label_shapes_are_checked_before_anything_sees_them) {
+  auto labelled = [](std::string_view marking, std::uint8_t n, std::string_view caveat,
+                     std::string_view value) {
+    body_builder b;
+    b.u8(static_cast<std::uint8_t>(frame_type::data));
+    b.str("m-1").str("navy").str("rok-fleet").be(1, 8).u8(0).be(1000, 8).str("FREE-TEXT");
+    b.blob("hello").str(marking).u8(n);
+    for (std::uint8_t i = 0; i < n; ++i) b.str(caveat).str(value);
+    return b.blob("").b;
+  };
+  ASSERT_TRUE(decode_one(with_length(labelled("rok-restricted", 1, "embargo", "1796860800000"))));
+  EXPECT_NE(decode_error(labelled("Rok", 0, "", "")).message.find("marking malformed"),
+            std::string::npos);
+  EXPECT_NE(decode_error(labelled("rok", 1, "Embargo", "")).message.find("caveat malformed"),
+            std::string::npos);
+  EXPECT_NE(decode_error(labelled("rok", 1, "embargo", "caf\xC3")).message.find("caveat value malformed"),
+            std::string::npos);
+  EXPECT_NE(decode_error(labelled("rok", limits::label_caveats_max + 1, "c", "")).message.find("too many caveats"),
+            std::string::npos);
+  EXPECT_NE(decode_error(labelled("", 1, "no-forward", "")).message.find("caveats without a marking"),
+            std::string::npos);
+  EXPECT_NE(decode_error(labelled("rok", 1, "to", std::string(limits::caveat_value_bytes_max + 1, 'a')))
+                .message.find("caveat value too long"),
+            std::string::npos);
 }
 
 TEST(wire, sequence_number_zero_is_refused) {

@@ -134,6 +134,16 @@ class station_world {
     return done.get_future().get();
   }
 
+  // Posts as the API would, with whatever the request carries (a label, a key).
+  result<storage::stored_message> post_request(station::post_request req) {
+    std::promise<result<storage::stored_message>> done;
+    boost::asio::post(io_, [&] {
+      runtime_->post(std::move(req),
+                     [&done](result<storage::stored_message> r) { done.set_value(std::move(r)); });
+    });
+    return done.get_future().get();
+  }
+
   // Posts free text with an Idempotency-Key, as token `token` would through the API.
   result<storage::stored_message> post_keyed(const std::string& channel, const std::string& text,
                                              const std::string& token, const std::string& key) {
@@ -166,10 +176,12 @@ class station_world {
     });
   }
 
-  std::vector<storage::stored_message> inbox() {
+  std::vector<storage::stored_message> inbox() { return box(storage::box::in); }
+  std::vector<storage::stored_message> outbox() { return box(storage::box::out); }
+  std::vector<storage::stored_message> box(storage::box direction) {
     return on_io([&] {
       storage::list_query q;
-      q.direction = storage::box::in;
+      q.direction = direction;
       q.limit = 1000;
       auto found = runtime_->list(q);
       return found ? *found : std::vector<storage::stored_message>{};
@@ -228,6 +240,43 @@ class station_world {
   const std::filesystem::path& dir() const { return dir_; }
   const config::agreement& agreement() const { return agreement_; }
   const std::string& rok_fingerprint() const { return rok_fingerprint_; }
+
+  // Set before start(): the agreement then defines handling labels (labels_text).
+  bool labelled = false;
+  static constexpr const char* labels_text = R"(
+[[labels.schemes]]
+id = "rok"
+stations = ["rok"]
+ceiling = "rok-restricted"
+default = "rok-unclassified"
+markings = [
+  { id = "rok-unclassified", names = { en = "Unclassified" } },
+  { id = "rok-restricted", names = { en = "Restricted" } },
+  { id = "rok-secret", names = { en = "Secret" } },
+]
+[[labels.schemes]]
+id = "ru"
+stations = ["ru"]
+ceiling = "ru-dsp"
+default = "ru-unclassified"
+markings = [
+  { id = "ru-unclassified", names = { en = "Unclassified" } },
+  { id = "ru-dsp", names = { en = "For official use" } },
+  { id = "ru-secret", names = { en = "Secret" } },
+]
+[[labels.equivalences]]
+markings = ["rok-unclassified", "ru-unclassified"]
+[[labels.equivalences]]
+markings = ["rok-restricted", "ru-dsp"]
+[[labels.caveats]]
+id = "embargo"
+kind = "embargo"
+names = { en = "Not for release before" }
+[[labels.caveats]]
+id = "no-forward"
+kind = "no-forward"
+names = { en = "No forwarding" }
+)";
   const signing::secret_key& ru_key() const { return ru_key_; }
 
  private:
@@ -258,6 +307,7 @@ class station_world {
       t += "[[channels]]\nid = \"" + std::string(channel) +
            "\"\ntitle = \"t\"\nstations = [\"rok\", \"ru\"]\npaths = [\"primary\"]\n";
     }
+    if (labelled) t += labels_text;
     return t;
   }
 

@@ -1,0 +1,128 @@
+"""Handling labels between two real stations, read by each side in its own terms.
+
+The demo agreement gives ROK the markings 일반 / 대외비 (비밀 above the ceiling) and Russia
+несекретно / для служебного пользования (секретно above the ceiling), paired. rok-fleet-command
+posts under each of its sendable markings, with caveats, from the CLI and the API; at
+ru-pacific-fleet every message shows the Russian equivalent, in Russian, through the API, the
+CLI's inbox and `hotline labels`. A marking above the ceiling and a caveat outside the agreement
+are refused with the field named. An embargoed message's evidence is refused (409) until the
+embargo lifts. An auditor's bundle of a labelled message verifies offline and says how each side
+reads the label; the same bundle with its marking changed fails.
+"""
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from harness import HOTLINE, World, log, main, wait_for
+
+
+def at_b(w, mid):
+    code, m = w.b.request("GET", f"/api/v1/messages/{mid}")
+    return m if code == 200 else None
+
+
+def test():
+    with World("labels") as w:
+        w.a.start()
+        w.b.start()
+        wait_for("link up", lambda: w.a.link_up() and w.b.link_up())
+
+        # Each station lists its own markings, in its own language, with the other side's id.
+        code, policy = w.b.request("GET", "/api/v1/labels")
+        assert code == 200 and policy["scheme"] == "ru" and policy["language"] == "ru", policy
+        dsp = next(m for m in policy["markings"] if m["id"] == "ru-dsp")
+        assert dsp["name"] == "для служебного пользования" and dsp["equivalent"] == "rok-restricted", dsp
+        secret = next(m for m in policy["markings"] if m["id"] == "ru-secret")
+        assert secret["sendable"] is False and secret["equivalent"] is None, secret
+        listed = w.a.cli("labels")
+        assert listed.returncode == 0 and "대외비" in listed.stdout and "ru-dsp" in listed.stdout, listed
+        log("hotline labels at rok-fleet-command:\n" + listed.stdout)
+
+        # A post without a label carries its form's default; the reader sees its own equivalent.
+        code, plain = w.a.post("Routine notice")
+        assert code == 201 and plain["label"]["marking"] == "rok-unclassified", plain
+        wait_for("the plain message at B", lambda: at_b(w, plain["id"]))
+        label = at_b(w, plain["id"])["label"]
+        assert label["local_marking"] == "ru-unclassified" and label["name"] == "несекретно", label
+
+        # From the CLI, restricted, with caveats.
+        sent = w.a.cli("send", "-c", "navy", "--marking", "rok-restricted",
+                       "--caveat", "no-forward", "--caveat", "releasable-to=ru-mod,rok-mnd",
+                       "--json", "Submarine transit, eastern approach, 0400-0600")
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        restricted = json.loads(sent.stdout)
+        assert restricted["label"]["marking"] == "rok-restricted", restricted
+        assert restricted["label"]["name"] == "대외비", restricted
+        wait_for("the restricted message at B", lambda: at_b(w, restricted["id"]))
+        label = at_b(w, restricted["id"])["label"]
+        assert label["marking"] == "rok-restricted" and label["local_marking"] == "ru-dsp", label
+        assert label["name"] == "для служебного пользования", label
+        kinds = {c["kind"]: c for c in label["caveats"]}
+        assert kinds["no-forward"]["name"] == "третьим сторонам не передавать", kinds
+        assert kinds["releasable-to"]["to"] == ["rok-mnd", "ru-mod"], kinds
+        inbox = w.b.cli("inbox", "-c", "navy")
+        assert inbox.returncode == 0 and "для служебного пользования" in inbox.stdout, inbox
+        log("inbox at ru-pacific-fleet:\n" + inbox.stdout)
+
+        # Refusals name the field.
+        for label, field, words in (
+                ({"marking": "rok-secret"}, "label.marking", "above the ceiling"),
+                ({"marking": "ru-dsp"}, "label.marking", "not one of rok's markings"),
+                ({"marking": "rok-restricted", "caveats": [{"id": "forward-to-allies"}]},
+                 "label.caveats[0]", "not one the agreement defines"),
+                ({"marking": "rok-restricted", "caveats": [{"id": "embargo", "until": "soon"}]},
+                 "label.caveats[0].until", "RFC 3339")):
+            code, err = w.a.request("POST", "/api/v1/messages",
+                                    {"channel": "navy", "precedence": "routine",
+                                     "text": "must not go", "label": label})
+            assert code == 400 and err["error"]["field"] == field, (label, code, err)
+            assert words in err["error"]["message"], (words, err)
+        out = w.a.cli("send", "-c", "navy", "--marking", "rok-secret", "no")
+        assert out.returncode != 0 and "ceiling" in out.stderr, out.stdout + out.stderr
+
+        # An embargo holds the evidence back at both ends until it lifts.
+        code, held = w.a.request("POST", "/api/v1/messages",
+                                 {"channel": "navy", "precedence": "priority", "text": "Not yet",
+                                  "label": {"marking": "rok-restricted", "caveats": [
+                                      {"id": "embargo", "until": "2100-01-01T00:00:00Z"}]}})
+        assert code == 201, (code, held)
+        wait_for("the embargoed message at B", lambda: at_b(w, held["id"]))
+        assert at_b(w, held["id"])["label"]["embargoed_until"] == "2100-01-01T00:00:00Z"
+        auditor = w.b.session("auditor-ru")
+        code, _, err = w.b.exchange("GET", f"/api/v1/messages/{held['id']}/evidence", None, auditor)
+        assert code == 409 and "embargo" in err["error"]["message"], (code, err)
+
+        # The restricted message's evidence, checked with only the agreement.
+        wait_for("the restricted message delivered",
+                 lambda: w.a.request("GET", f"/api/v1/messages/{restricted['id']}")[1]["status"]
+                 in ("delivered", "acknowledged"))
+        code, _, bundle = w.b.exchange("GET", f"/api/v1/messages/{restricted['id']}/evidence",
+                                       None, auditor)
+        assert code == 200, (code, bundle)
+        assert bundle["message"]["label"]["marking"] == "rok-restricted", bundle["message"]
+        elsewhere = Path(tempfile.mkdtemp(prefix="hotline-labels-"))
+        try:
+            shutil.copy(w.dir / "agreement.toml", elsewhere / "agreement.toml")
+            (elsewhere / "bundle.json").write_text(json.dumps(bundle))
+            verify = [HOTLINE, "evidence", "verify", str(elsewhere / "bundle.json"),
+                      "--agreement", str(elsewhere / "agreement.toml")]
+            out = subprocess.run(verify, capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, out.stdout + out.stderr
+            for words in ("The sender marked it 대외비 [rok-restricted]",
+                          "ru-pacific-fleet reads it as для служебного пользования [ru-dsp]",
+                          "третьим сторонам не передавать"):
+                assert words in out.stdout, (words, out.stdout)
+            log("evidence verified offline:\n" + out.stdout)
+            bundle["message"]["label"]["marking"] = "rok-unclassified"
+            (elsewhere / "bundle.json").write_text(json.dumps(bundle))
+            out = subprocess.run(verify, capture_output=True, text=True, timeout=60)
+            assert out.returncode == 1 and "signature is not valid" in out.stdout, out.stdout
+            log("with the marking changed: " + out.stdout.strip().splitlines()[0])
+        finally:
+            shutil.rmtree(elsewhere, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(test)
