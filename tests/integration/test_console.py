@@ -5,6 +5,12 @@ officer and an auditor, starts both stations, and runs `npm test` in web/ with t
 addresses and accounts: the story, and an auditor who reads and verifies A's real journal and
 downloads evidence that `hotline evidence verify` then accepts with nothing but the agreement.
 
+Then handling labels, read by each side in its own terms: A's officer composes a message marked
+대외비 that must not be forwarded; B's officer finds it tagged "для служебного пользования" in the
+traffic list and under a banner with those words at the top and the bottom of its view, and A's
+officer sees 대외비 in the same places. A message A posts under an embargo two days ahead shows
+an auditor the countdown to its end, and the evidence button disabled until then.
+
 Then the alarm, for real: both stations stop; A's history is rewritten on its disk (a sent
 message's text, and the hash chain A resumes from); A starts alone and web/tests/
 attestation.test.mjs signs in A's officer; once that console listens, B starts, its signed
@@ -24,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -140,11 +147,168 @@ def test():
         flashes = [m for m in w.b.messages("in") if m["precedence"] == "flash"]
         assert flashes, "station B received no FLASH from the console at A"
 
+        handling_labels(w, env)
+
         supervisor_a = next((u for u in a_users if u["role"] == "supervisor"), None)
         if auditor_a and supervisor_a:
             station_alarm(w, env, supervisor_a)
         else:
             log("note: the demo made no supervisor at A; the station alarm is not tested")
+
+
+# The browser's part of the handling-label check, run by node in web/ so that it shares the
+# browser tests' helpers (Debian's Chromium, a fresh profile, sign-in, screenshots).
+LABELS_SCRIPT = r"""
+import assert from 'node:assert/strict';
+import { open_browser } from './tests/browser.mjs';
+import { shot, sign_in, unnamed_controls, wait_ms } from './tests/pages.mjs';
+
+const env = process.env;
+const A = env.HOTLINE_A_URL;
+const B = env.HOTLINE_B_URL;
+const rok = '대외비';
+const ru = 'для служебного пользования';
+
+// A message's view with its label's banners: one above its heading, one below its timeline,
+// each with the marking's name as this station reads it.
+async function banners(page, url, id, name) {
+  await page.goto(`${url}/#/message/${id}`);
+  const top = page.locator('[data-testid="label-banner"][data-position="top"]');
+  const bottom = page.locator('[data-testid="label-banner"][data-position="bottom"]');
+  await top.filter({ hasText: name }).waitFor({ timeout: wait_ms });
+  await bottom.filter({ hasText: name }).waitFor({ timeout: wait_ms });
+  assert.equal(await top.getByTestId('label-name').textContent(), name);
+  assert.equal(await bottom.getByTestId('label-name').textContent(), name);
+  await page.getByTestId('timeline').waitFor({ timeout: wait_ms });
+  const order = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('[data-testid="label-banner"]')];
+    const heading = document.getElementById('detail-title');
+    const timeline = document.querySelector('[data-testid="timeline"]');
+    const before = (x, y) => !!(x.compareDocumentPosition(y) & Node.DOCUMENT_POSITION_FOLLOWING);
+    return { count: all.length, top: before(all[0], heading) && before(all[0], timeline),
+             bottom: before(heading, all[1]) && before(timeline, all[1]) };
+  });
+  assert.deepEqual(order, { count: 2, top: true, bottom: true });
+  // Colour follows rank, above the lowest marking here; the words are there whatever the colour.
+  for (const banner of [top, bottom]) assert.ok(['mid', 'high'].includes(await banner.getAttribute('data-level')));
+  return top;
+}
+
+const a = await open_browser();
+const b = await open_browser();
+const browsers = [a, b];
+try {
+  await sign_in(a.page, A, env.HOTLINE_A_USER, env.HOTLINE_A_PASSWORD);
+  await sign_in(b.page, B, env.HOTLINE_B_USER, env.HOTLINE_B_PASSWORD);
+
+  // A's officer composes free text marked 대외비, not to be forwarded to third parties.
+  await a.page.goto(`${A}/#/compose`);
+  const marking = a.page.locator('select[name="marking"]');
+  await marking.waitFor({ timeout: wait_ms });
+  const form = a.page.locator('select[name="form"]');
+  if (env.HOTLINE_LABEL_FORM) {
+    // A form with a default of its own brings it to the selector.
+    await form.locator(`option[value="${env.HOTLINE_LABEL_FORM}"]`).waitFor({ state: 'attached', timeout: wait_ms });
+    await form.selectOption(env.HOTLINE_LABEL_FORM);
+    assert.equal(await marking.inputValue(), env.HOTLINE_LABEL_FORM_MARKING, `${env.HOTLINE_LABEL_FORM}'s default marking`);
+  }
+  await form.selectOption('FREE-TEXT');
+  await a.page.locator('select[name="precedence"]').selectOption('routine');
+  assert.equal(await marking.inputValue(), 'rok-unclassified', "free text carries the station's default marking");
+  await a.page.locator('#free-text').fill('Submarine transit, eastern approach, 0400-0600Z');
+  await marking.selectOption('rok-restricted');
+  await a.page.locator('input[name="caveat-no-forward"]').check();
+  assert.deepEqual(await unnamed_controls(a.page), []);
+  await shot(a.page, '20-compose-label-ko');
+  await a.page.getByRole('button', { name: /^(발신|Send|Отправить)/ }).click();
+  const open = a.page.locator('.note a[href^="#/message/"]');
+  await open.waitFor({ timeout: wait_ms });
+  const id = (await open.getAttribute('href')).split('/').pop();
+  const posted = await a.page.evaluate(async (mid) => (await fetch(`/api/v1/messages/${mid}`)).json(), id);
+  assert.equal(posted.label.marking, 'rok-restricted', JSON.stringify(posted.label));
+  assert.deepEqual(posted.label.caveats.map((c) => c.id), ['no-forward'], JSON.stringify(posted.label));
+
+  // B reads it in Russian terms: the tag on its row, the banner at the top and the bottom.
+  await b.page.goto(`${B}/#/traffic`);
+  await b.page.locator(`tr[data-id="${id}"] [data-testid="label-tag"]`).filter({ hasText: ru }).waitFor({ timeout: wait_ms });
+  const top = await banners(b.page, B, id, ru);
+  assert.equal(await top.getAttribute('data-marking'), 'ru-dsp');
+  assert.equal((await top.locator('[data-caveat="no-forward"]').textContent()).trim(), env.HOTLINE_B_NO_FORWARD);
+  assert.equal(await b.page.getByTestId('embargo').count(), 0, 'no embargo line without an embargo');
+  assert.deepEqual(await unnamed_controls(b.page), []);
+  await shot(b.page, '21-label-ru');
+
+  // A, the sender, reads the same message as 대외비.
+  await a.page.goto(`${A}/#/traffic`);
+  await a.page.locator(`tr[data-id="${id}"] [data-testid="label-tag"]`).filter({ hasText: rok }).waitFor({ timeout: wait_ms });
+  await banners(a.page, A, id, rok);
+  await shot(a.page, '22-label-ko');
+
+  // The embargoed message: the auditor sees how long it still holds, and cannot download its
+  // evidence until then.
+  if (!env.HOTLINE_A_AUDITOR) {
+    console.log('note: no auditor given; the embargo countdown is not tested');
+  } else {
+    const x = await open_browser();
+    browsers.push(x);
+    await sign_in(x.page, A, env.HOTLINE_A_AUDITOR, env.HOTLINE_A_AUDITOR_PASSWORD);
+    await x.page.locator('header select').selectOption('en');
+    await x.page.getByRole('link', { name: 'Watch' }).waitFor({ timeout: wait_ms });
+    await banners(x.page, A, env.HOTLINE_EMBARGOED_ID, rok);
+    const line = x.page.locator('[data-testid="embargo"][data-state="held"]');
+    await line.waitFor({ timeout: wait_ms });
+    const said = (await line.textContent()).trim();
+    const left = said.match(/Embargoed until (\d{4}-\d\d-\d\d \d\d:\d\dZ)\b.*\((\d+) d (\d+) h (\d+) min left\)/);
+    assert.ok(left, said);
+    assert.equal(left[1], env.HOTLINE_EMBARGO_UNTIL, said);
+    assert.ok(Number(left[2]) >= 1 && Number(left[2]) <= 2, said);
+    const button = x.page.getByTestId('download-evidence');
+    assert.equal(await button.isDisabled(), true, 'the evidence button is disabled while the embargo holds');
+    await x.page.getByTestId('evidence-held').filter({ hasText: env.HOTLINE_EMBARGO_UNTIL }).waitFor({ timeout: wait_ms });
+    assert.deepEqual(await unnamed_controls(x.page), []);
+    await shot(x.page, '23-embargo-en');
+  }
+  for (const x of browsers) assert.deepEqual(x.problems, [], 'no page errors, CSP violations or dialogs');
+} finally {
+  for (const x of browsers) await x.close();
+}
+console.log('handling labels: banners, tags and the embargo shown as each side reads them');
+"""
+
+
+def handling_labels(w, env):
+    """Labels in both consoles (LABELS_SCRIPT): a restricted message composed at A, and one A
+    posts under an embargo two days ahead."""
+    code, policy = w.a.request("GET", "/api/v1/labels")
+    assert code == 200, (code, policy)
+    if not policy["defined"]:
+        log("note: the agreement defines no handling labels; the console's banners are not tested")
+        return
+    code, b_policy = w.b.request("GET", "/api/v1/labels")
+    assert code == 200 and b_policy["defined"], (code, b_policy)
+    no_forward = next(c["name"] for c in b_policy["caveats"] if c["kind"] == "no-forward")
+    # A form of A's catalog with a default marking of its own, for the compose page's selector.
+    code, forms = w.a.request("GET", "/api/v1/forms")
+    catalog = [f["id"] for f in (forms if isinstance(forms, list) else forms["forms"])] if code == 200 else []
+    own_default = next((f for f in policy.get("form_defaults", {}) if f in catalog), None)
+    if own_default is None:
+        log("note: no form at A has a default marking of its own; the compose page checks free text only")
+    until = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=2)
+    until_rfc = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+    code, held = w.a.request("POST", "/api/v1/messages",
+                             {"channel": "navy", "precedence": "routine",
+                              "text": "Exercise schedule, not for release yet",
+                              "label": {"marking": "rok-restricted",
+                                        "caveats": [{"id": "embargo", "until": until_rfc}]}})
+    assert code == 201 and held["label"]["embargoed_until"] == until_rfc, (code, held)
+    env = dict(env, HOTLINE_EMBARGOED_ID=held["id"], HOTLINE_EMBARGO_UNTIL=until.strftime("%Y-%m-%d %H:%MZ"),
+               HOTLINE_B_NO_FORWARD=no_forward)
+    if own_default:
+        env.update({"HOTLINE_LABEL_FORM": own_default,
+                    "HOTLINE_LABEL_FORM_MARKING": policy["form_defaults"][own_default]})
+    out = subprocess.run(["node", "--input-type=module", "-e", LABELS_SCRIPT], cwd=WEB, env=env,
+                         timeout=NPM_TEST_TIMEOUT_S)
+    assert out.returncode == 0, f"the handling-label check in the browser failed with exit code {out.returncode}"
 
 
 def all_delivered(station):

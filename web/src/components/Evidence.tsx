@@ -1,5 +1,7 @@
 // "Download evidence" for auditors and supervisors: fetches the message's evidence bundle
-// (GET /api/v1/messages/{id}/evidence) and saves it as evidence-<id>.json, unchanged.
+// (GET /api/v1/messages/{id}/evidence) and saves it as evidence-<id>.json, unchanged. While an
+// embargo holds the message (`held` says until when) the button is disabled with that reason; the
+// station refuses too (409), and its word is shown if a download is tried all the same.
 import { useState } from 'preact/hooks';
 import { api_error, get_file } from '../lib/api';
 import { fill } from '../lib/i18n';
@@ -25,7 +27,7 @@ function save(blob: Blob, name: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function EvidenceButton({ id }: { id: string }) {
+export function EvidenceButton({ id, held }: { id: string; held?: string }) {
   const t = use_t();
   const [busy, set_busy] = useState(false);
   const [note, set_note] = useState<{ kind: 'info' | 'warn' | 'error'; text: string } | null>(null);
@@ -38,6 +40,7 @@ export function EvidenceButton({ id }: { id: string }) {
       set_note({ kind: 'info', text: fill(t('evidence_saved'), { file: name }) });
     } catch (e) {
       if (e instanceof api_error && e.missing_route) set_note({ kind: 'warn', text: t('evidence_unavailable') });
+      else if (e instanceof api_error && e.status === 409) set_note({ kind: 'warn', text: e.message });
       else set_note({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
     } finally {
       set_busy(false);
@@ -48,9 +51,11 @@ export function EvidenceButton({ id }: { id: string }) {
       <h2 id="evidence-title">{t('evidence_title')}</h2>
       <p class="evidence-note">{t('evidence_note')}{' '}
         <code><span>hotline evidence verify</span> <span>{evidence_file_name(id)}</span> <span>--agreement agreement.toml</span></code></p>
-      <button type="button" onClick={() => void download()} disabled={busy}>
+      <button type="button" onClick={() => void download()} disabled={busy || !!held}
+              aria-describedby={held ? 'evidence-held' : undefined} data-testid="download-evidence">
         {busy ? t('evidence_preparing') : t('download_evidence')}
       </button>
+      {held && <p class="note note-warn" id="evidence-held" data-testid="evidence-held">{held}</p>}
       {note && <Note kind={note.kind}>{note.text}</Note>}
     </section>
   );

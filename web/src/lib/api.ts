@@ -1,7 +1,7 @@
 // The console's one way to talk to its station: same-origin fetch with the session cookie, the
 // CSRF token on every unsafe request, the officer's language in Accept-Language, and errors as
 // `api_error` values carrying the API's code and field.
-import type { language } from './types';
+import type { labels_policy, language } from './types';
 
 export class api_error extends Error {
   constructor(readonly status: number, readonly code: string, message: string,
@@ -98,4 +98,16 @@ export function query(params: Record<string, string | number | undefined | null>
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   const s = q.toString();
   return s ? '?' + s : '';
+}
+
+// The station's handling labels (every role may read them). A station whose agreement defines
+// none answers `defined: false`; one without the route is treated the same way.
+export async function get_labels(): Promise<labels_policy> {
+  try {
+    const p = await get<labels_policy>('/api/v1/labels');
+    return { ...p, markings: p.markings ?? [], caveats: p.caveats ?? [], organisations: p.organisations ?? [] };
+  } catch (e) {
+    if (e instanceof api_error && e.missing_route) return { defined: false, markings: [], caveats: [], organisations: [] };
+    throw e;
+  }
 }

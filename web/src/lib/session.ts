@@ -1,5 +1,5 @@
 // Signing in and out, and what the console learns about its station once signed in.
-import { api_error, call, del, get, patch, post, set_csrf, set_language } from './api';
+import { api_error, call, del, get, get_labels, patch, post, set_csrf, set_language } from './api';
 import { load_initial, refresh_status, start_events, stop_events } from './events';
 import { get_state, update } from './store';
 import type { form_def, language, session_info } from './types';
@@ -31,7 +31,17 @@ export async function sign_in(username: string, password: string) {
 
 async function after_sign_in() {
   start_events();
-  await Promise.allSettled([load_initial(), refresh_status(), probe_capabilities()]);
+  await Promise.allSettled([load_initial(), refresh_status(), probe_capabilities(), load_labels()]);
+}
+
+// The handling labels: names of markings, caveats and organisations are in the station's language
+// whatever the officer's, so they are read once per sign-in.
+export async function load_labels() {
+  try {
+    update({ labels: await get_labels() });
+  } catch {
+    // Unreachable for now: banners still show the label's own words, without rank colours.
+  }
 }
 
 export async function sign_out() {
@@ -40,7 +50,7 @@ export async function sign_out() {
   } finally {
     stop_events();
     set_csrf('');
-    update({ phase: 'login', user: null, messages: new Map(), status: null, forms: null,
+    update({ phase: 'login', user: null, messages: new Map(), status: null, forms: null, labels: null,
              caps: { forms: null, preview: null, journal: null, audit: null } });
   }
 }

@@ -2,7 +2,7 @@
 // it with `use_store()` and change it with `update()`. Everything the station tells the console
 // (messages, status) lands here, whether it came from a fetch or the event stream.
 import { useEffect, useState } from 'preact/hooks';
-import type { form_def, language, message, role, station_status, user } from './types';
+import type { form_def, labels_policy, language, message, role, station_status, user } from './types';
 
 export interface capabilities {
   // null: not probed yet; false: the station lacks the route; true: it answered.
@@ -34,6 +34,8 @@ export interface state {
   live: boolean;
   caps: capabilities;
   forms: form_def[] | null;
+  // The station's handling labels (GET /api/v1/labels); null until loaded.
+  labels: labels_policy | null;
   now_ms: number;
   alarm_muted_until_ms: number;
   // Urgent messages opened on this console; used only when the station cannot record an
@@ -88,6 +90,7 @@ let current: state = {
   live: false,
   caps: { forms: null, preview: null, journal: null, audit: null },
   forms: null,
+  labels: null,
   now_ms: Date.now(),
   alarm_muted_until_ms: 0,
   seen_locally: new Set(),

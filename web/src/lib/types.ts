@@ -38,6 +38,69 @@ export interface escalation {
   reason?: string;
 }
 
+// A message's handling label, read in this station's terms (docs/api.md, "Handling labels"):
+// `name` is this station's own marking for it, in this station's language.
+export type caveat_kind = 'embargo' | 'releasable-to' | 'no-forward';
+
+export interface label_caveat {
+  id: string;
+  kind: caveat_kind | string;
+  name: string;
+  until?: string;   // embargo: RFC 3339 UTC
+  to?: string[];    // releasable-to: organisation ids
+}
+
+export interface message_label {
+  marking: string;
+  local_marking: string | null;
+  name: string;
+  caveats: label_caveat[];
+  embargoed_until?: string;
+}
+
+// GET /api/v1/labels: the markings this station may use and how it reads the other side's.
+export interface label_marking {
+  id: string;
+  name: string;
+  names: Record<string, string>;
+  rank: number;
+  sendable: boolean;
+  equivalent: string | null;
+}
+
+export interface label_caveat_def {
+  id: string;
+  kind: caveat_kind | string;
+  name: string;
+  names: Record<string, string>;
+}
+
+export interface label_organisation {
+  id: string;
+  name: string;
+  names: Record<string, string>;
+}
+
+export interface labels_policy {
+  defined: boolean;
+  scheme?: string;
+  language?: string;
+  ceiling?: string;
+  default?: string;
+  markings: label_marking[];
+  caveats: label_caveat_def[];
+  organisations: label_organisation[];
+  form_defaults?: Record<string, string>;
+}
+
+// The `label` of a post.
+export type post_caveat = { id: string } | { id: string; until: string } | { id: string; to: string[] };
+
+export interface post_label {
+  marking: string;
+  caveats?: post_caveat[];
+}
+
 export interface message {
   id: string;
   channel: string;
@@ -61,6 +124,7 @@ export interface message {
   escalated_at?: string | null;
   escalations?: escalation[];
   translations?: translation[];
+  label?: message_label | null;
   cursor: number;
 }
 

@@ -1,13 +1,17 @@
 // Compose: a formatted notification from the catalog (typed inputs, checked as the officer
-// types, with a preview of exactly what the other side will read), or free text.
+// types, with a preview of exactly what the other side will read), or free text; and, when the
+// agreement defines handling labels, the marking and caveats the message carries.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api_error, new_idempotency_key, post } from '../lib/api';
 import { check_field, raw_from_values, type raw_values } from '../lib/fields';
 import { shapes_of } from '../lib/geo';
 import { language_names, type key } from '../lib/i18n';
 import { can_send, merge_messages, update, use_store } from '../lib/store';
-import { languages, precedences, type channel_status, type form_def, type form_field, type language, type message, type precedence } from '../lib/types';
-import { local_text, local_zone, parse_utc_input } from '../lib/time';
+import { languages, precedences, type channel_status, type form_def, type form_field, type label_caveat_def,
+         type labels_policy, type language, type message, type post_caveat, type post_label,
+         type precedence } from '../lib/types';
+import { iso_utc, local_text, local_zone, parse_utc_input } from '../lib/time';
+import { default_marking, level_of } from '../lib/labels';
 import { MapView } from '../components/MapView';
 import { Note, go, use_t } from '../components/common';
 
@@ -116,6 +120,135 @@ function FieldInput({ f, raw, set, error }: {
   );
 }
 
+// A label the officer is choosing: the marking (null: the form's default) and the caveats ticked.
+interface label_draft {
+  marking: string | null;
+  on: Record<string, boolean>;
+  until: string;      // the embargo's end as typed, UTC
+  to: string[];       // releasable-to organisations
+}
+
+const empty_label: label_draft = { marking: null, on: {}, until: '', to: [] };
+
+// A server error about the label: its field, its message, and the caveat it names, if any.
+interface label_error {
+  field: string;
+  message: string;
+  caveat?: string;
+}
+
+// A name in the station's language, followed by the officer's own when that differs.
+function name_text(x: { name: string; names?: Record<string, string> }, lang: language): string {
+  const own = x.names?.[lang];
+  return own && own !== x.name ? `${x.name} — ${own}` : x.name;
+}
+
+// The label to post, with each ticked caveat's value, and what is still wrong with it (keyed by
+// caveat id), in the policy's order of caveats.
+function label_of(policy: labels_policy, draft: label_draft, form_id: string) {
+  const caveats: post_caveat[] = [];
+  const problems: Record<string, key> = {};
+  for (const c of policy.caveats) {
+    if (!draft.on[c.id]) continue;
+    if (c.kind === 'embargo') {
+      const ms = parse_utc_input(draft.until);
+      if (ms === null) problems[c.id] = 'invalid_time';
+      else caveats.push({ id: c.id, until: iso_utc(ms) });
+    } else if (c.kind === 'releasable-to') {
+      const to = policy.organisations.map((o) => o.id).filter((id) => draft.to.includes(id));
+      if (!to.length) problems[c.id] = 'releasable_none';
+      else caveats.push({ id: c.id, to });
+    } else {
+      caveats.push({ id: c.id });
+    }
+  }
+  const label: post_label = { marking: draft.marking ?? default_marking(policy, form_id) };
+  if (caveats.length) label.caveats = caveats;
+  return { label, problems };
+}
+
+function LabelFields({ policy, draft, change, form_id, error }: {
+  policy: labels_policy; draft: label_draft; change: (d: Partial<label_draft>) => void; form_id: string;
+  error: label_error | null;
+}) {
+  const s = use_store();
+  const t = use_t();
+  const sendable = policy.markings.filter((m) => m.sendable);
+  const fallback = default_marking(policy, form_id);
+  const chosen = draft.marking ?? fallback;
+  const { problems } = label_of(policy, draft, form_id);
+  const marking_error = error && !error.caveat ? error : null;
+  const caveat_input = (c: label_caveat_def) => {
+    const name = name_text(c, s.lang);
+    if (c.kind === 'embargo') {
+      const ms = parse_utc_input(draft.until);
+      return (
+        <div class="caveat-value">
+          <input id={`caveat-${c.id}-until`} name={`caveat-${c.id}-until`} class="mono" placeholder="2026-11-22 06:00"
+                 aria-label={`${name} — ${t('utc_hint')}`} aria-invalid={problems[c.id] && draft.until ? true : undefined}
+                 value={draft.until} onInput={(e) => change({ until: e.currentTarget.value })} />
+          <span class="hint">{ms !== null ? `${t('utc_hint')} → ${local_text(ms, local_zone(s.lang))}` : t('utc_hint')}</span>
+        </div>
+      );
+    }
+    if (c.kind === 'releasable-to') {
+      return (
+        <div class="caveat-value orgs" role="group" aria-label={`${name} — ${t('organisations')}`}>
+          {policy.organisations.map((o) => (
+            <label class="check" data-organisation={o.id}>
+              <input type="checkbox" name={`caveat-${c.id}-to`} value={o.id} checked={draft.to.includes(o.id)}
+                     onChange={(e) => change({ to: e.currentTarget.checked ? [...draft.to, o.id] : draft.to.filter((x) => x !== o.id) })} />
+              <span>{name_text(o, s.lang)}</span>
+            </label>
+          ))}
+        </div>
+      );
+    }
+    return null;
+  };
+  return (
+    <fieldset class="label-fields" data-testid="label-controls">
+      <legend>{t('label_title')}</legend>
+      <div class={`field ${marking_error ? 'has-error' : ''}`} data-field="label.marking">
+        <label for="label-marking">{t('marking')}</label>
+        <select id="label-marking" name="marking" value={chosen} aria-describedby="label-marking-hint"
+                class={`label-select label-${level_of({ marking: chosen, local_marking: chosen, name: '', caveats: [] }, policy)}`}
+                aria-invalid={marking_error ? true : undefined} onChange={(e) => change({ marking: e.currentTarget.value })}>
+          {sendable.map((m) => (
+            <option value={m.id}>{name_text(m, s.lang)}{m.id === fallback ? ` (${t('marking_default')})` : ''}</option>
+          ))}
+        </select>
+        <div id="label-marking-hint" class="hint">
+          {error && <span class="field-error" role="alert" data-testid="label-error">{error.message} ({error.field})</span>}
+        </div>
+      </div>
+      {policy.caveats.length > 0 && (
+        <div class="label-caveats" role="group" aria-labelledby="label-caveats-title">
+          <div id="label-caveats-title" class="caveats-title">{t('caveats')}</div>
+          {policy.caveats.map((c) => {
+            const on = !!draft.on[c.id];
+            const problem = on ? problems[c.id] : undefined;
+            // The station's word on this caveat stands under the marking; the caveat is marked too.
+            const server = error?.caveat === c.id;
+            return (
+              <div class={`caveat ${server || (problem && (c.kind !== 'embargo' || draft.until)) ? 'has-error' : ''}`}
+                   data-caveat={c.id} data-kind={c.kind}>
+                <label class="check">
+                  <input type="checkbox" name={`caveat-${c.id}`} checked={on}
+                         onChange={(e) => change({ on: { ...draft.on, [c.id]: e.currentTarget.checked } })} />
+                  <span>{name_text(c, s.lang)}</span>
+                </label>
+                {on && caveat_input(c)}
+                {problem && (c.kind !== 'embargo' || draft.until) && <span class="field-error">{t(problem)}</span>}
+              </div>
+            );
+          })}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
 export function Compose() {
   const s = use_store();
   const t = use_t();
@@ -130,6 +263,8 @@ export function Compose() {
   const [preview_lang, set_preview_lang] = useState<language | null>(null);
   const [busy, set_busy] = useState(false);
   const [result, set_result] = useState<{ ok: boolean; text: string; id?: string } | null>(null);
+  const [draft_label, set_draft_label] = useState<label_draft>(empty_label);
+  const [label_fault, set_label_fault] = useState<label_error | null>(null);
   // One Idempotency-Key per draft: sending the same draft again (after a timeout, say) cannot
   // post it twice; any change to the draft makes a new one.
   const draft_key = useRef<{ key: string; body: string } | null>(null);
@@ -149,6 +284,11 @@ export function Compose() {
   const urgent = prec === 'flash' || prec === 'immediate';
 
   const complete = !!form && Object.keys(client_errors).length === 0 && missing.length === 0;
+
+  // Handling labels, when the agreement defines them and this station may send under one.
+  const policy = s.labels?.defined && s.labels.markings.some((m) => m.sendable) ? s.labels : null;
+  const labelled = policy ? label_of(policy, draft_label, form?.id ?? free_text) : null;
+  const label_ok = !labelled || Object.keys(labelled.problems).length === 0;
 
   // Preview: once the form is complete, ask the station to render exactly what the other side
   // will read; its validation errors land on the fields they name.
@@ -180,10 +320,16 @@ export function Compose() {
   if (!can_send(s.user)) return <main class="page"><Note kind="warn">{t('cannot_send_role')}</Note></main>;
 
   const errors = { ...server_errors, ...client_errors };
-  const ready = form ? complete : text.trim().length > 0;
+  const ready = (form ? complete : text.trim().length > 0) && label_ok;
 
   const set = (k: string, v: string) => {
     set_raw((r) => ({ ...r, [k]: v }));
+    set_result(null);
+  };
+
+  const change_label = (d: Partial<label_draft>) => {
+    set_draft_label((l) => ({ ...l, ...d }));
+    set_label_fault(null);
     set_result(null);
   };
 
@@ -192,8 +338,11 @@ export function Compose() {
     if (!ready || busy) return;
     set_busy(true);
     set_result(null);
+    const sent_caveats = labelled?.label.caveats ?? [];
     try {
-      const body = form ? { channel: ch, precedence: prec, form: form.id, fields } : { channel: ch, precedence: prec, text };
+      const body: Record<string, unknown> = form ? { channel: ch, precedence: prec, form: form.id, fields }
+        : { channel: ch, precedence: prec, text };
+      if (labelled) body.label = labelled.label;
       const draft = JSON.stringify(body);
       if (draft_key.current?.body !== draft) draft_key.current = { key: new_idempotency_key(), body: draft };
       const m = await post<message>('/api/v1/messages', body, { 'Idempotency-Key': draft_key.current.key });
@@ -203,9 +352,15 @@ export function Compose() {
       set_text('');
       set_raw({});
       set_preview(null);
+      set_draft_label(empty_label);
+      set_label_fault(null);
     } catch (err) {
       const ae = err instanceof api_error ? err : null;
       if (ae?.field?.startsWith('fields.')) set_server_errors({ [ae.field.slice(7).split(/[.[]/)[0]]: ae.message });
+      if (ae?.field && (ae.field === 'label' || ae.field.startsWith('label.'))) {
+        const i = /^label\.caveats\[(\d+)\]/.exec(ae.field);
+        set_label_fault({ field: ae.field, message: ae.message, caveat: i ? sent_caveats[Number(i[1])]?.id : undefined });
+      }
       set_result({ ok: false, text: `${t('error')}: ${ae ? ae.message : String(err)}${ae?.field ? ` (${ae.field})` : ''}` });
     } finally {
       set_busy(false);
@@ -239,12 +394,17 @@ export function Compose() {
                 set_raw({});
                 set_server_errors({});
                 set_result(null);
+                // A new form brings its own default marking; ticked caveats stay.
+                set_draft_label((l) => ({ ...l, marking: null }));
+                set_label_fault(null);
               }}>
                 <option value={free_text}>{t('free_text')}</option>
                 {(s.forms ?? []).filter((f) => f.id !== free_text).map((f) => <option value={f.id}>{f.id} — {f.title}</option>)}
               </select>
             </label>
           </div>
+          {policy && <LabelFields policy={policy} draft={draft_label} change={change_label}
+                                  form_id={form?.id ?? free_text} error={label_fault} />}
           {form ? (
             <fieldset class="form-fields">
               <legend>{form.title}</legend>

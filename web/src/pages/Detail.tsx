@@ -1,5 +1,6 @@
 // One message: what it says in the officer's language, the original, any translations, its
-// timeline, and the Acknowledge control for inbound traffic.
+// timeline, and the Acknowledge control for inbound traffic; its handling label as a banner at
+// the top and the bottom, and, while an embargo holds, how long it still has to run.
 import { useEffect, useState } from 'preact/hooks';
 import { api_error, get, post } from '../lib/api';
 import { can_send, is_acknowledged, merge_messages, station_records_acks, update, use_store } from '../lib/store';
@@ -9,6 +10,9 @@ import { shapes_of } from '../lib/geo';
 import { MapView } from '../components/MapView';
 import { Translations } from '../components/Translations';
 import { EvidenceButton, evidence_roles } from '../components/Evidence';
+import { EmbargoLine, LabelBanner, use_time_text } from '../components/LabelBanner';
+import { fill } from '../lib/i18n';
+import { embargo_until_ms } from '../lib/labels';
 import { Note, Precedence, Status, When, use_t, value_text } from '../components/common';
 
 const answer_chars_max = 200;
@@ -26,6 +30,7 @@ export function Detail({ id }: { id: string }) {
   const [answer, set_answer] = useState('');
   const [busy, set_busy] = useState(false);
   const [ack_error, set_ack_error] = useState('');
+  const time_text = use_time_text();
 
   useEffect(() => {
     let live = true;
@@ -62,6 +67,8 @@ export function Detail({ id }: { id: string }) {
   const shapes = shapes_of(m.fields);
   const form = s.forms?.find((f) => f.id === m.form);
   const label_of = (name: string) => form?.fields.find((f) => f.name === name)?.label ?? name;
+  const embargo_until = embargo_until_ms(m.label, s.now_ms);
+  const held = embargo_until === null ? undefined : fill(t('evidence_embargoed'), { time: time_text(embargo_until) });
 
   const acknowledge = async (e: Event) => {
     e.preventDefault();
@@ -85,6 +92,8 @@ export function Detail({ id }: { id: string }) {
   return (
     <main class="page detail" aria-labelledby="detail-title">
       <p><a href="#/traffic">← {t('back')}</a></p>
+      <LabelBanner label={m.label} position="top" />
+      <EmbargoLine label={m.label} />
       <header class={`detail-head prec-row-${m.precedence}`}>
         <h1 id="detail-title">
           <Precedence p={m.precedence} /> <span class={`box box-${m.box}`}>{t(m.box === 'in' ? 'box_in' : 'box_out')}</span>{' '}
@@ -162,9 +171,10 @@ export function Detail({ id }: { id: string }) {
           {acked && m.acknowledged_by && (
             <p class="acked-line" data-testid="acked-by">{t('acknowledged_by')}: <b>{m.acknowledged_by}</b> · <When at={m.acknowledged_at} /></p>
           )}
-          {s.user && evidence_roles.includes(s.user.role) && <EvidenceButton id={m.id} />}
+          {s.user && evidence_roles.includes(s.user.role) && <EvidenceButton id={m.id} held={held} />}
         </div>
       </div>
+      <LabelBanner label={m.label} position="bottom" />
     </main>
   );
 }

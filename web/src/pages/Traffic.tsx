@@ -1,11 +1,13 @@
 // Traffic: every message in and out, newest first, filterable by hotline, direction, precedence
-// and text. Precedence is a word and a colour; status is a word (and OVERDUE when late).
+// and text. Precedence is a word and a colour; status is a word (and OVERDUE when late); the
+// handling marking is a small tag with its name.
 import { useState } from 'preact/hooks';
 import { get, query } from '../lib/api';
 import { merge_messages, use_store } from '../lib/store';
 import { precedences, type message } from '../lib/types';
 import { Precedence, Status, When, go, is_overdue, summary_text, use_t } from '../components/common';
 import type { key } from '../lib/i18n';
+import { LabelTag } from '../components/LabelBanner';
 
 const page_rows_max = 500;
 
@@ -22,7 +24,7 @@ export function Traffic() {
   const rows = [...s.messages.values()]
     .filter((m) => (!channel || m.channel === channel) && (!box || m.box === box) && (!prec || m.precedence === prec))
     .filter((m) => !only_overdue || is_overdue(m, s.now_ms))
-    .filter((m) => !needle || [m.text, m.summary, m.rendered, m.form, m.from, m.id]
+    .filter((m) => !needle || [m.text, m.summary, m.rendered, m.form, m.from, m.id, m.label?.name]
       .some((v) => typeof v === 'string' && v.toLowerCase().includes(needle)))
     .sort((a, b) => b.cursor - a.cursor);
 
@@ -68,7 +70,7 @@ export function Traffic() {
         <table class="grid traffic-table">
           <thead>
             <tr><th>{t('time_utc')}</th><th>{t('box')}</th><th>{t('channel')}</th><th>{t('precedence')}</th>
-              <th>{t('from')}</th><th>{t('content')}</th><th>{t('status')}</th></tr>
+              <th>{t('marking')}</th><th>{t('from')}</th><th>{t('content')}</th><th>{t('status')}</th></tr>
           </thead>
           <tbody>
             {rows.slice(0, page_rows_max).map((m) => (
@@ -78,6 +80,7 @@ export function Traffic() {
                 <td><span class={`box box-${m.box}`}>{m.box === 'in' ? '↘ ' : '↗ '}{t(m.box === 'in' ? 'box_in' : 'box_out')}</span></td>
                 <td>{m.channel}</td>
                 <td><Precedence p={m.precedence} /></td>
+                <td class="marking"><LabelTag label={m.label} /></td>
                 <td class="mono">{m.from}</td>
                 <td class="summary"><a href={`#/message/${m.id}`}>
                   {m.form !== 'FREE-TEXT' && <span class="form-id">{m.form}</span>}{summary_text(m)}

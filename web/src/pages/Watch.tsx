@@ -1,9 +1,10 @@
 // The watch board: for each hotline, three separate lights (is the path up, is the other
 // station alive, has a person there answered), then every message still waiting for an
-// acknowledgement with the time left to its deadline.
+// acknowledgement with the time left to its deadline (and its handling marking, as a tag).
 import { awaits_ack, station_records_acks, use_store } from '../lib/store';
 import { ago_text, countdown_text, deadline_of } from '../lib/time';
 import type { channel_status, message } from '../lib/types';
+import { LabelTag } from '../components/LabelBanner';
 import { Light, type light_state, Note, Precedence, Status, When, go, summary_text, use_t } from '../components/common';
 
 // The heartbeat is 250 ms; a few seconds of silence is already worth a look.
@@ -80,7 +81,7 @@ function Waiting({ title, list, testid }: { title: string; list: message[]; test
       <h2>{title} <span class="count">{list.length}</span></h2>
       {list.length === 0 ? <p class="muted">{t('nothing_waiting')}</p> : (
         <table class="grid">
-          <thead><tr><th>{t('precedence')}</th><th>{t('deadline')}</th><th>{t('time_utc')}</th>
+          <thead><tr><th>{t('precedence')}</th><th>{t('marking')}</th><th>{t('deadline')}</th><th>{t('time_utc')}</th>
             <th>{t('content')}</th><th>{t('status')}</th></tr></thead>
           <tbody>
             {list.map((m) => {
@@ -88,6 +89,7 @@ function Waiting({ title, list, testid }: { title: string; list: message[]; test
               return (
                 <tr class={`row prec-row-${m.precedence}`} onClick={() => go(`#/message/${m.id}`)} data-id={m.id}>
                   <td><Precedence p={m.precedence} /></td>
+                  <td class="marking"><LabelTag label={m.label} /></td>
                   <td class={`countdown ${left < 0 ? 'over' : left < 120_000 ? 'soon' : ''}`} data-testid="countdown">
                     {countdown_text(left)}
                   </td>
