@@ -9,6 +9,7 @@
 #include "config/agreement.hpp"
 #include "config/agreement_history.hpp"
 #include "evidence/bundle.hpp"
+#include "forms/label_text.hpp"
 #include "station/station_store.hpp"
 #include "storage/evidence_source.hpp"
 #include "storage/journal_verify.hpp"
@@ -114,6 +115,18 @@ int evidence_export_command(const std::optional<client_settings>& settings,
   if (!opts.db.empty()) {
     auto m = storage::gather_evidence(opts.db.string(), opts.message_id);
     if (!m) return fail_with(io, m.error().message);
+    // Offline too, the embargo of the agreement the database keeps holds the export back.
+    if (!m->msg.label.empty()) {
+      auto id = storage::read_stored_identity(opts.db.string());
+      if (!id) return fail_with(io, opts.db.string() + ": " + id.error().message);
+      auto history = station::stored_history(*id);
+      if (!history) return fail_with(io, opts.db.string() + ": " + history.error().message);
+      if (auto ok = forms::check_release(history->latest().labels, m->msg.label, now_ms(),
+                                         opts.message_id);
+          !ok) {
+        return fail_with(io, ok.error().message);
+      }
+    }
     bundle = evidence::make_bundle(*m, now_ms());
   } else {
     if (!settings) return fail_with(io, "give --db PATH, or the station's --addr and --token", exit_usage);

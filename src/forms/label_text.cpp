@@ -46,4 +46,13 @@ std::string describe_label(const labels::policy& p, std::string_view reader,
   return caveats.empty() ? out : out + " (" + caveats + ")";
 }
 
+result<void> check_release(const labels::policy& p, const labels::label& l, std::int64_t now_ms,
+                           std::string_view id) {
+  const auto until = labels::embargo_until_ms(p, l);
+  if (!until || *until <= now_ms) return {};
+  return fail(errc::conflict, "message " + std::string(id) + " is under embargo until " +
+                                  format_rfc3339(*until) +
+                                  "; its evidence may be exported after that");
+}
+
 }  // namespace hotline::forms

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
 #include "core/label.hpp"
 
 namespace hotline::forms {
@@ -18,5 +19,10 @@ namespace hotline::forms {
 // sender's, with its own name.
 std::string describe_label(const labels::policy& p, std::string_view reader,
                            const labels::label& l);
+
+// Whether message `id`, labelled `l`, may be released now (an evidence bundle is a release):
+// errc::conflict, naming the instant, while an embargo caveat holds it back.
+result<void> check_release(const labels::policy& p, const labels::label& l, std::int64_t now_ms,
+                           std::string_view id);
 
 }  // namespace hotline::forms

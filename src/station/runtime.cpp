@@ -14,6 +14,7 @@
 #include "core/json_safe.hpp"
 #include "core/limits.hpp"
 #include "core/shape.hpp"
+#include "forms/label_text.hpp"
 #include "forms/utc_time.hpp"
 #include "forms/validate.hpp"
 #include "station/ids.hpp"
@@ -1032,11 +1033,8 @@ result<storage::evidence_material> runtime::evidence(const std::string& id) {
   auto m = storage::gather_evidence(store_, id);
   if (!m) return m;
   // An embargo's caveat holds the message back from release, and a bundle is a release.
-  if (auto until = labels::embargo_until_ms(agreement_.labels, m->msg.label);
-      until && *until > wall_ms()) {
-    return fail(errc::conflict, "message " + id + " is under embargo until " +
-                                    forms::format_rfc3339(*until) +
-                                    "; its evidence may be exported after that");
+  if (auto ok = forms::check_release(agreement_.labels, m->msg.label, wall_ms(), id); !ok) {
+    return std::unexpected(ok.error());
   }
   return m;
 }

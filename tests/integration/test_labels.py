@@ -5,8 +5,8 @@ The demo agreement gives ROK the markings 일반 / 대외비 (비밀 above the c
 posts under each of its sendable markings, with caveats, from the CLI and the API; at
 ru-pacific-fleet every message shows the Russian equivalent, in Russian, through the API, the
 CLI's inbox and `hotline labels`. A marking above the ceiling and a caveat outside the agreement
-are refused with the field named. An embargoed message's evidence is refused (409) until the
-embargo lifts. An auditor's bundle of a labelled message verifies offline and says how each side
+are refused with the field named. An embargoed message's evidence is refused until the embargo
+lifts, through the API (409) and offline from the database. An auditor's bundle of a labelled message verifies offline and says how each side
 reads the label; the same bundle with its marking changed fails.
 """
 import json
@@ -93,6 +93,12 @@ def test():
         auditor = w.b.session("auditor-ru")
         code, _, err = w.b.exchange("GET", f"/api/v1/messages/{held['id']}/evidence", None, auditor)
         assert code == 409 and "embargo" in err["error"]["message"], (code, err)
+        offline = subprocess.run([HOTLINE, "evidence", "export", held["id"], "--db",
+                                  str(w.b.dir / "hotline.db"), "--out", str(w.dir / "held.json")],
+                                 capture_output=True, text=True, timeout=60)
+        assert offline.returncode != 0 and "under embargo until 2100-01-01" in offline.stderr, offline
+        assert not (w.dir / "held.json").exists()
+
 
         # The restricted message's evidence, checked with only the agreement.
         wait_for("the restricted message delivered",
