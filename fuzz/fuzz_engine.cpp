@@ -5,11 +5,13 @@
 // script: posts at either station, time passing, cuts and reconnects, and frames injected into
 // A's side of the wire as if B had sent them, built field by field from the input (channels,
 // seqs near the real ones or anywhere, ids fresh or reused, bodies of any bytes, signed with B's
-// real key, A's, or none), and the recovery frames: fetches of any range, and messages "handed
+// real key, A's, or none, and labelled with B's markings, A's, one above the ceiling, one the
+// agreement lacks, or none, with caveats defined or not), and the recovery frames: fetches of any range, and messages "handed
 // back" that are A's own as B really holds them (replays) or forgeries. After every step A's
 // invariants must hold:
 //
-//   - A's disk holds, per channel, received seqs 1..n with no gap, each verified with B's key;
+//   - A's disk holds, per channel, received seqs 1..n with no gap, each verified with B's key
+//     and each with a label the agreement allows B;
 //   - no message id is on A's disk twice;
 //   - A marks nothing delivered that B's disk does not hold, unless A raised the attestation
 //     alarm for that channel (a lying receipt is detected, never silently believed);
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "core/engine.hpp"
+#include "core/label.hpp"
 #include "core/signing.hpp"
 #include "core/wire.hpp"
 
@@ -44,6 +47,27 @@ void require(bool ok, const char* what) {
   if (ok) return;
   std::fprintf(stderr, "fuzz_engine: %s\n", what);
   std::abort();
+}
+
+// Each side's markings, low and high under the ceiling and one above it, paired, and the three
+// kinds of caveat.
+labels::policy fuzz_policy() {
+  labels::policy p;
+  p.schemes = {{"a", "ko", {a_id}, {"a-low", "a-high", "a-top"}, "a-high", "a-low", {}},
+               {"b", "ru", {b_id}, {"b-low", "b-high", "b-top"}, "b-high", "b-low", {}}};
+  for (const char* side : {"a", "b"}) {
+    int rank = 0;
+    for (const char* level : {"-low", "-high", "-top"}) {
+      const std::string id = std::string(side) + level;
+      p.markings.push_back({id, side, rank++, {{"en", id}}});
+    }
+  }
+  p.equivalences = {{"a-low", "b-low"}, {"a-high", "b-high"}};
+  p.caveats = {{"embargo", labels::caveat_kind::embargo, {{"en", "embargo"}}},
+               {"releasable-to", labels::caveat_kind::releasable_to, {{"en", "releasable"}}},
+               {"no-forward", labels::caveat_kind::no_forward, {{"en", "no forward"}}}};
+  p.organisations = {{"org-a", {{"en", "A"}}}, {"org-b", {{"en", "B"}}}};
+  return p;
 }
 
 signing::secret_key key_for(std::uint8_t tag) {
@@ -105,6 +129,7 @@ core::engine_config config_for(const char* self, const char* peer, std::uint64_t
   c.signing_key = key_for(self == std::string(a_id) ? 1 : 2);
   c.peer_keys.pin(peer, key_for(self == std::string(a_id) ? 2 : 1).public_half());
   c.wall_ms = [] { return std::int64_t{1'700'000'000'000}; };
+  c.labels = fuzz_policy();
   return c;
 }
 
@@ -156,6 +181,7 @@ class world {
     m.prec = static_cast<precedence>(s.u8() % 4);
     m.created_at_ms = 1'700'000'000'000;
     m.body = "post " + m.id;
+    m.label = {&sd == &a_ ? "a-low" : "b-high", {}};
     (void)sd.eng->post(now_us_, std::move(m));
   }
 
@@ -186,10 +212,30 @@ class world {
     m.created_at_ms = static_cast<std::int64_t>(s.u64());
     m.form = s.u8() % 2 ? "FREE-TEXT" : s.bytes(6);
     m.body = s.bytes(40);
+    m.label = hostile_label(s);
     const std::uint8_t signer = s.u8() % 4;
     if (signer < 2) signing::seal(key_for(2), m);
     if (signer == 2) signing::seal(key_for(1), m);
     return m;
+  }
+
+  // B's markings, A's, one above the ceiling, none, or any bytes; caveats defined or not, with
+  // values well formed or of any bytes.
+  labels::label hostile_label(script& s) {
+    static constexpr std::array<const char*, 5> markings{"b-low", "b-high", "b-top", "a-high", ""};
+    labels::label l;
+    const std::uint8_t pick = s.u8() % 6;
+    l.marking = pick < markings.size() ? markings[pick] : s.bytes(8);
+    const std::size_t n = s.u8() % 4;
+    for (std::size_t i = 0; i < n; ++i) {
+      static constexpr std::array<const char*, 4> ids{"embargo", "releasable-to", "no-forward",
+                                                      "forward-to-all"};
+      static constexpr std::array<const char*, 5> values{"", "1700000000000", "org-a",
+                                                         "org-a,org-b", "org-b,org-a"};
+      const std::uint8_t v = s.u8() % 6;
+      l.caveats.push_back({ids[s.u8() % ids.size()], v < values.size() ? values[v] : s.bytes(12)});
+    }
+    return l;
   }
 
   wire::frame hostile_receipt(script& s) {
@@ -334,6 +380,8 @@ class world {
         require(ids.insert(in->msg.id).second, "an id is on A's disk twice");
         require(in->msg.from == b_id, "A stored a message not from B");
         require(signing::verify_message(b_key, in->msg), "A stored a message B did not sign");
+        require(labels::check(fuzz_policy(), b_id, in->msg.label).has_value(),
+                "A stored a message whose label the agreement does not allow B");
         auto& last = last_in[in->msg.channel];
         require(in->msg.seq == last + 1, "A's inbox has a gap or a repeat");
         last = in->msg.seq;

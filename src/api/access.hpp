@@ -52,6 +52,9 @@ struct principal {
   via kind = via::token;
   std::string name;  // the token's name or the user's name
   role who = role::auditor;
+  // The highest marking of the station's scheme whose content it may read; "" for the lowest
+  // (labels::policy::cleared_for). A session's is read from its user at every request.
+  std::string clearance = {};
   std::string language;            // sessions only: "ko", "ru" or "en"
   std::string session_id_sha256;   // sessions only
   std::string csrf_token;          // sessions only

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "api/clearance.hpp"
 #include "api/routes.hpp"
 #include "api/service_call.hpp"
 #include "forms/example.hpp"
@@ -28,11 +29,6 @@ std::string zone_of(forms::lang l) {
     case forms::lang::en: return "UTC";
   }
   return "UTC";
-}
-
-http_response error_answer(const http_request& req, const error& e) {
-  return error_response(req.version(), req.keep_alive(), status_for(e.code),
-                        to_string(e.code), e.message, e.field);
 }
 
 json form_json(const forms::form& f, forms::lang l) {
@@ -119,6 +115,7 @@ void add_rendering(station::service& service, const storage::stored_message& m,
 asio::awaitable<http_response> acknowledge_message(station::service& service,
                                                    const http_request& req, const std::string& id,
                                                    const principal& who) {
+  if (auto ok = check_cleared(service, who, id); !ok) co_return error_answer(req, ok.error());
   station::ack_request ack{id, who.name, {}};
   if (!req.body().empty()) {
     json body = json::parse(req.body(), nullptr, false);
@@ -139,7 +136,7 @@ asio::awaitable<http_response> acknowledge_message(station::service& service,
         service.acknowledge(std::move(ack), std::move(cb));
       });
   if (!done) co_return error_answer(req, done.error());
-  co_return json_response(req, http::status::ok, to_json(*done, service));
+  co_return json_response(req, http::status::ok, to_json(*done, service, who.clearance));
 }
 
 }  // namespace hotline::api

@@ -24,7 +24,8 @@ http_response preview_form(station::service& service, const http_request& req,
 void add_rendering(station::service& service, const storage::stored_message& m,
                    std::string_view lang, json& out);
 
-// POST /api/v1/messages/{id}/ack {"answer"?}: acknowledges a received message as `who`.
+// POST /api/v1/messages/{id}/ack {"answer"?}: acknowledges a received message as `who`, when
+// `who` is cleared for it (api/clearance.hpp).
 asio::awaitable<http_response> acknowledge_message(station::service& service,
                                                    const http_request& req, const std::string& id,
                                                    const principal& who);

@@ -27,6 +27,7 @@ principal token_principal(const config::api_token& token) {
   p.name = token.name;
   // The config parser admits only the five role names.
   p.who = parse_role(token.role).value_or(role::auditor);
+  p.clearance = token.clearance;
   return p;
 }
 
@@ -60,6 +61,7 @@ result<std::optional<principal>> session_principal(server_state& state, std::str
   p.name = u.name;
   p.who = *r;
   p.language = u.language;
+  p.clearance = u.clearance;
   p.session_id_sha256 = id;
   p.csrf_token = s.csrf_token;
   p.expires_at_ms = s.expires_at_ms;
@@ -79,7 +81,8 @@ result<std::optional<principal>> stored_token_principal(server_state& state,
   if (!found) return std::unexpected(found.error());
   if (!*found) return std::optional<principal>{};
   return std::optional<principal>{
-      token_principal(config::api_token{(*found)->name, (*found)->role, (*found)->sha256_hex})};
+      token_principal(config::api_token{(*found)->name, (*found)->role, (*found)->sha256_hex,
+                                        (*found)->clearance})};
 }
 
 // Who sent `req`. An Authorization header, when present, decides alone: a wrong token is not
@@ -196,8 +199,9 @@ asio::awaitable<std::variant<http_response, admission>> handle_access(server_sta
   co_return decide(req, target, std::move(found), std::move(**who));
 }
 
-std::optional<http_response> check_upgrade_access(server_state& state, const http_request& req,
-                                                  const request_target& target) {
+std::variant<http_response, principal> check_upgrade_access(server_state& state,
+                                                            const http_request& req,
+                                                            const request_target& target) {
   auto who = authenticate(state, req);
   if (!who) return unavailable(req, who.error());
   if (!*who) return unauthorized(state, req);
@@ -208,10 +212,11 @@ std::optional<http_response> check_upgrade_access(server_state& state, const htt
   }
   auto decided = decide(req, target, match(req.method(), target.raw_path), std::move(**who));
   if (auto* refusal = std::get_if<http_response>(&decided)) return std::move(*refusal);
-  if (std::get<admission>(decided).route != route_id::events) {
+  admission& admitted = std::get<admission>(decided);
+  if (admitted.route != route_id::events) {
     return refuse(req, http::status::not_found, "not_found", "no WebSocket at " + target.path);
   }
-  return std::nullopt;
+  return std::move(admitted.who);
 }
 
 }  // namespace hotline::api

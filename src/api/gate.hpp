@@ -36,11 +36,12 @@ asio::awaitable<std::variant<http_response, admission>> handle_access(server_sta
                                                                       const request_target& target,
                                                                       const peer_info& peer);
 
-// For a WebSocket upgrade: nullopt when its credentials are good, its route is the events
-// route and its role may call it, and, for a session cookie, its Origin matches its Host
+// For a WebSocket upgrade: who it acts for when its credentials are good, its route is the
+// events route and its role may call it, and, for a session cookie, its Origin matches its Host
 // (browsers send cookies on cross-site WebSocket requests, and the handshake has no CSRF
 // token); otherwise the refusal.
-std::optional<http_response> check_upgrade_access(server_state& state, const http_request& req,
-                                                  const request_target& target);
+std::variant<http_response, principal> check_upgrade_access(server_state& state,
+                                                            const http_request& req,
+                                                            const request_target& target);
 
 }  // namespace hotline::api

@@ -136,7 +136,8 @@ asio::awaitable<void> serve(std::shared_ptr<server_state> state, Stream stream,
     }
     http_request req = parser.release();
     if (websocket::is_upgrade(req)) {
-      if (auto refusal = check_upgrade(*state, req)) {
+      auto checked = check_upgrade(*state, req);
+      if (auto* refusal = std::get_if<http_response>(&checked)) {
         tcp_layer.expires_after(http_idle_timeout);
         auto [ec, n] = co_await http::async_write(stream, *refusal, as_tuple(use_awaitable));
         if (ec || !refusal->keep_alive()) break;
@@ -145,7 +146,8 @@ asio::awaitable<void> serve(std::shared_ptr<server_state> state, Stream stream,
       // The WebSocket session registers itself; this one must let go of the stream first.
       registration.reset();
       tcp_layer.expires_never();
-      co_await run_websocket_session(state, std::move(stream), std::move(req));
+      co_await run_websocket_session(state, std::move(stream), std::move(req),
+                                     std::get<principal>(std::move(checked)).clearance);
       co_return;
     }
     http_response res = co_await handle_request(*state, req, peer);

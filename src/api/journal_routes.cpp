@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "api/clearance.hpp"
 #include "api/routes.hpp"
 #include "api/service_call.hpp"
 #include "evidence/bundle.hpp"
@@ -12,11 +13,6 @@ namespace {
 
 constexpr std::size_t journal_page_entries_max = 500;
 constexpr std::size_t journal_query_bytes_max = 200;
-
-http_response error_answer(const http_request& req, const error& e) {
-  return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
-                        e.message, e.field);
-}
 
 result<std::int64_t> int_param(const request_target& t, const std::string& name, std::int64_t dflt,
                                std::int64_t max) {
@@ -98,7 +94,8 @@ asio::awaitable<http_response> verify_journal(station::service& service, const h
 }
 
 http_response message_evidence(station::service& service, const http_request& req,
-                               const std::string& id) {
+                               const std::string& id, const principal& who) {
+  if (auto ok = check_cleared(service, who, id); !ok) return error_answer(req, ok.error());
   auto material = service.evidence(id);
   if (!material) return error_answer(req, material.error());
   auto res = json_response(req, http::status::ok, evidence::make_bundle(*material, now_ms()));

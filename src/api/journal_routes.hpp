@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "api/access.hpp"
 #include "api/json.hpp"
 #include "api/session.hpp"
 #include "api/target.hpp"
@@ -19,8 +20,9 @@ http_response list_journal(station::service& service, const http_request& req,
 // what it found. 409 while another verification is running.
 asio::awaitable<http_response> verify_journal(station::service& service, const http_request& req);
 
-// GET /api/v1/messages/{id}/evidence: the message's evidence bundle, as a download.
+// GET /api/v1/messages/{id}/evidence: the message's evidence bundle, as a download; refused
+// (403) to a caller below the message's marking (api/clearance.hpp).
 http_response message_evidence(station::service& service, const http_request& req,
-                               const std::string& id);
+                               const std::string& id, const principal& who);
 
 }  // namespace hotline::api

@@ -1,5 +1,6 @@
 #include "api/json.hpp"
 
+#include "api/clearance.hpp"
 #include "api/label_json.hpp"
 #include "core/json_safe.hpp"
 #include "core/shape.hpp"
@@ -116,6 +117,7 @@ json to_json(const storage::stored_message& s) {
   j["escalated_at"] = optional_time(s.escalated_at_ms);
   if (!s.flag.empty()) j["flag"] = s.flag;
   j["cursor"] = s.cursor;
+  j["redacted"] = false;
   return j;
 }
 
@@ -125,8 +127,13 @@ json to_json(const storage::stored_message& s, const labels::policy& p, std::str
   return j;
 }
 
-json to_json(const storage::stored_message& m, const station::service& s) {
-  return to_json(m, s.label_policy(), s.station_id());
+json to_json(const storage::stored_message& m, const station::service& s,
+             std::string_view clearance) {
+  json j = to_json(m, s.label_policy(), s.station_id());
+  if (cleared(s, clearance, m.msg.label)) return j;
+  for (const char* content : {"text", "fields", "answer", "flag"}) j.erase(content);
+  j["redacted"] = true;
+  return j;
 }
 
 json to_json(const storage::translation& t) {

@@ -27,12 +27,16 @@ std::string format_rfc3339_ms(std::int64_t ms_since_epoch);
 bool valid_utf8(std::string_view text);
 
 // {"id", "channel", "seq", "box", "precedence", "form", "text" | "fields", "from", "created_at",
-//  "status", "delivered_at", "received_at", "cursor"}; docs/api.md has the details.
+//  "status", "delivered_at", "received_at", "cursor", "redacted": false}; docs/api.md has the
+// details.
 json to_json(const storage::stored_message& m);
 // The same with "label" (api/label_json.hpp) read in the terms of station `reader`.
 json to_json(const storage::stored_message& m, const labels::policy& p, std::string_view reader);
-// The same, read by the station `s` serves.
-json to_json(const storage::stored_message& m, const station::service& s);
+// The same, read at the station `s` serves by a caller cleared to `clearance`
+// (api/clearance.hpp). Above the clearance, only the envelope: no "text", "fields", "answer" or
+// "flag", and "redacted": true.
+json to_json(const storage::stored_message& m, const station::service& s,
+             std::string_view clearance);
 
 // {"id", "lang", "text", "by", "created_at", "state", "reviewed_by", "reviewed_at",
 //  "review_note"?}: one translation of a received message (docs/translations.md).

@@ -34,7 +34,7 @@ json caveat_json(const labels::caveat& c, const labels::policy& p, std::string_v
   j["kind"] = std::string(labels::to_string(def->kind));
   j["name"] = labels::name_in(def->name, lang, def->id);
   if (def->kind == labels::caveat_kind::embargo) {
-    auto until = labels::embargo_until_ms(p, labels::label{"x", {c}});
+    auto until = labels::embargo_value_ms(c.value);
     j["until"] = until ? json(forms::format_rfc3339(*until)) : json(nullptr);
   } else if (def->kind == labels::caveat_kind::releasable_to) {
     j["to"] = labels::organisation_ids(c.value);
@@ -147,6 +147,17 @@ json labels_json(const labels::policy& p, std::string_view station) {
           {"ceiling", own->ceiling},  {"default", own->default_marking},
           {"markings", std::move(markings)}, {"caveats", std::move(caveats)},
           {"organisations", std::move(orgs)}, {"form_defaults", std::move(defaults)}};
+}
+
+json clearance_json(const labels::policy& p, std::string_view station,
+                    std::string_view clearance, std::string_view lang) {
+  if (!p.defined()) return nullptr;
+  const std::string id = p.effective_clearance(station, clearance);
+  const labels::marking_def* m = p.find_marking(id);
+  if (m == nullptr) return nullptr;
+  const labels::scheme* own = p.scheme_of(station);
+  return {{"id", id},
+          {"name", labels::name_in(m->name, lang.empty() && own ? own->language : lang, id)}};
 }
 
 result<labels::label> parse_label(const json& j) {

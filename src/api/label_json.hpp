@@ -25,6 +25,11 @@ nlohmann::json label_json(const labels::label& l, const labels::policy& p, std::
 // "names"}], "organisations": [{"id", "name", "names"}], "form_defaults": {form: marking}}.
 nlohmann::json labels_json(const labels::policy& p, std::string_view station);
 
+// A reader's clearance (principal::clearance; "" for the lowest) at station `station`: null with
+// no policy, else {"id", "name"} of the marking it is cleared to, named in `lang`.
+nlohmann::json clearance_json(const labels::policy& p, std::string_view station,
+                              std::string_view clearance, std::string_view lang);
+
 // The "label" member of a post: {"marking": ID, "caveats": [{"id": ID, "until"?: RFC 3339,
 // "to"?: [ID, ...]}]}. Shapes only, each error naming its field ("label.caveats[0].until");
 // whether the agreement defines the label is the station's check.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "api/clearance.hpp"
 #include "api/form_routes.hpp"
 #include "api/gate.hpp"
 #include "api/journal_routes.hpp"
@@ -32,11 +33,6 @@ void add_common_headers(http_response& res) {
   res.set(http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Content-Security-Policy", "default-src 'none'");
-}
-
-http_response error_for(const http_request& req, const error& e) {
-  return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
-                        e.message, e.field);
 }
 
 http_response not_allowed(const http_request& req, std::string_view allow) {
@@ -88,13 +84,16 @@ result<storage::list_query> list_query_from(const request_target& t) {
   return q;
 }
 
-http_response list_messages(server_state& state, const http_request& req, const request_target& t) {
+http_response list_messages(server_state& state, const http_request& req, const request_target& t,
+                            const principal& who) {
   auto q = list_query_from(t);
-  if (!q) return error_for(req, q.error());
+  if (!q) return error_answer(req, q.error());
   auto found = state.service.list(*q);
-  if (!found) return error_for(req, found.error());
+  if (!found) return error_answer(req, found.error());
   json messages = json::array();
-  for (const storage::stored_message& m : *found) messages.push_back(to_json(m, state.service));
+  for (const storage::stored_message& m : *found) {
+    messages.push_back(to_json(m, state.service, who.clearance));
+  }
   const std::int64_t next_after =
       found->empty() ? q->after_cursor.value_or(0) : found->back().cursor;
   return json_response(req, http::status::ok,
@@ -102,14 +101,16 @@ http_response list_messages(server_state& state, const http_request& req, const 
 }
 
 http_response get_message(server_state& state, const http_request& req, const std::string& id,
-                          const request_target& t) {
+                          const request_target& t, const principal& who) {
   auto found = state.service.get(id);
-  if (!found) return error_for(req, found.error());
+  if (!found) return error_answer(req, found.error());
   if (!*found) {
     return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
                           "no message with id " + id, "id");
   }
-  json out = to_json(**found, state.service);
+  json out = to_json(**found, state.service, who.clearance);
+  // Above the caller's clearance, the envelope only: no translations, no rendering.
+  if (out["redacted"].get<bool>()) return json_response(req, http::status::ok, out);
   // Only received messages take translations; a sent one's JSON stays as it was posted.
   if ((*found)->direction == storage::box::in) add_translations(state.service, id, out);
   if (auto lang = t.params.find("lang"); lang != t.params.end()) {
@@ -151,20 +152,33 @@ asio::awaitable<http_response> create_message(server_state& state, const http_re
                              "the body must be JSON: Content-Type: application/json");
   }
   auto parsed = parse_post_request(req.body());
-  if (!parsed) co_return error_for(req, parsed.error());
+  if (!parsed) co_return error_answer(req, parsed.error());
   auto key = idempotency_key_of(req);
-  if (!key) co_return error_for(req, key.error());
+  if (!key) co_return error_answer(req, key.error());
   parsed->idempotency_key = std::move(*key);
   parsed->principal = (who.kind == principal::via::token ? "token:" : "user:") + who.name;
+  // Nobody posts above their own clearance: the label asked for, or the form's default. A label
+  // the agreement does not allow is the station's to refuse (400, naming why).
+  const station::service& svc = state.service;
+  const labels::label effective =
+      parsed->label ? *parsed->label
+                    : svc.label_policy().default_for(svc.station_id(), parsed->form);
+  const bool allowed = labels::check(svc.label_policy(), svc.station_id(), effective).has_value();
+  if (auto ok = check_cleared(svc, who, effective); allowed && !ok) {
+    error e = ok.error();
+    e.field = "label.marking";
+    co_return error_answer(req, e);
+  }
   auto posted = co_await post_message(state.service, std::move(*parsed));
   if (!posted) {
     error e = posted.error();
     if (e.code == errc::io || e.code == errc::unavailable) {
       e.message = "the station could not store the message: " + e.message;
     }
-    co_return error_for(req, e);
+    co_return error_answer(req, e);
   }
-  co_return json_response(req, http::status::created, to_json(*posted, state.service));
+  co_return json_response(req, http::status::created,
+                          to_json(*posted, state.service, who.clearance));
 }
 
 http_response upgrade_required(const http_request& req) {
@@ -180,7 +194,7 @@ http_response upgrade_required(const http_request& req) {
 // one turn of the I/O thread.
 http_response metrics_response(server_state& state, const http_request& req) {
   auto counted = state.service.metrics();
-  if (!counted) return error_for(req, counted.error());
+  if (!counted) return error_answer(req, counted.error());
   http_response res{http::status::ok, req.version()};
   add_common_headers(res);
   res.keep_alive(req.keep_alive());
@@ -195,21 +209,21 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
   const route_args& args = a.args;
   switch (a.route) {
     case route_id::list_messages:
-      co_return list_messages(state, req, t);
+      co_return list_messages(state, req, t, a.who);
     case route_id::post_message:
       co_return co_await create_message(state, req, a.who);
     case route_id::get_message:
-      co_return get_message(state, req, args.message_id, t);
+      co_return get_message(state, req, args.message_id, t, a.who);
     case route_id::acknowledge:
       co_return co_await acknowledge_message(state.service, req, args.message_id, a.who);
     case route_id::list_translations:
-      co_return list_translations(state.service, req, args.message_id);
+      co_return list_translations(state.service, req, args.message_id, a.who);
     case route_id::attach_translation:
       co_return attach_translation(state.service, req, args.message_id, a.who);
     case route_id::review_translation:
       co_return review_translation(state.service, req, args.message_id, args.translation_id, a.who);
     case route_id::evidence:
-      co_return message_evidence(state.service, req, args.message_id);
+      co_return message_evidence(state.service, req, args.message_id, a.who);
     case route_id::journal:
       co_return list_journal(state.service, req, t);
     case route_id::verify_journal:
@@ -251,6 +265,11 @@ asio::awaitable<http_response> route_api(server_state& state, const http_request
 }
 
 }  // namespace
+
+http_response error_answer(const http_request& req, const error& e) {
+  return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
+                        e.message, e.field);
+}
 
 http::status status_for(errc code) {
   switch (code) {
@@ -306,7 +325,7 @@ http_response error_response(unsigned version, bool keep_alive, http::status sta
 asio::awaitable<http_response> handle_request(server_state& state, const http_request& req,
                                               const peer_info& peer) {
   auto t = parse_target(req.target());
-  if (!t) co_return error_for(req, t.error());
+  if (!t) co_return error_answer(req, t.error());
   if (t->path == "/healthz") {
     if (req.method() != http::verb::get) co_return not_allowed(req, "GET");
     co_return json_response(req, http::status::ok, {{"ok", true}});
@@ -321,9 +340,9 @@ asio::awaitable<http_response> handle_request(server_state& state, const http_re
   co_return co_await route_api(state, req, *t, std::get<admission>(access));
 }
 
-std::optional<http_response> check_upgrade(server_state& state, const http_request& req) {
+std::variant<http_response, principal> check_upgrade(server_state& state, const http_request& req) {
   auto t = parse_target(req.target());
-  if (!t) return error_for(req, t.error());
+  if (!t) return error_answer(req, t.error());
   return check_upgrade_access(state, req, *t);
 }
 

@@ -7,7 +7,9 @@
 
 #include <optional>
 #include <string_view>
+#include <variant>
 
+#include "api/access.hpp"
 #include "api/json.hpp"
 #include "api/session.hpp"
 #include "core/error.hpp"
@@ -18,10 +20,10 @@ namespace hotline::api {
 asio::awaitable<http_response> handle_request(server_state& state, const http_request& req,
                                               const peer_info& peer);
 
-// For a WebSocket upgrade request: nullopt when it may proceed (the route table's events route,
-// a role it admits, a valid token or a session cookie from the same origin), otherwise the
-// response that refuses it.
-std::optional<http_response> check_upgrade(server_state& state, const http_request& req);
+// For a WebSocket upgrade request: who it acts for when it may proceed (the route table's events
+// route, a role it admits, a valid token or a session cookie from the same origin), otherwise
+// the response that refuses it.
+std::variant<http_response, principal> check_upgrade(server_state& state, const http_request& req);
 
 // True when the request declares a JSON body (Content-Type: application/json, any parameters).
 bool is_json_content(const http_request& req);
@@ -36,5 +38,8 @@ http_response error_response(unsigned version, bool keep_alive, http::status sta
 
 // The HTTP status and error code for an error from the service or from input validation.
 http::status status_for(errc code);
+
+// The error response for `e`: its code's status, its message and its field.
+http_response error_answer(const http_request& req, const error& e);
 
 }  // namespace hotline::api

@@ -67,12 +67,18 @@ class connection_table {
 
 // Service events rendered once and shared by every WebSocket subscriber: the server subscribes
 // to the service once, while any subscriber listens, so that a status event costs one call of
-// service::status() however many consoles are open (websocket_session.cpp).
+// service::status() however many consoles are open (websocket_session.cpp). A message event is
+// rendered at most twice: in full for the subscribers cleared for it, and as its envelope for
+// those below its marking (api/clearance.hpp).
 struct event_fanout {
   using frame = std::shared_ptr<const std::string>;
+  struct listener {
+    std::string clearance;  // of the credential that opened the subscription
+    std::function<void(const frame&)> push;
+  };
   std::optional<std::uint64_t> subscription;  // to the service; set while listeners is not empty
   std::uint64_t next_listener = 1;
-  std::map<std::uint64_t, std::function<void(const frame&)>> listeners;
+  std::map<std::uint64_t, listener> listeners;
 };
 
 struct server_state {
@@ -149,11 +155,13 @@ asio::awaitable<void> run_http_session(std::shared_ptr<server_state> state, tcp:
                                        connection_slot slot);
 
 // Completes the WebSocket handshake for `req` (already authenticated and routed) and pushes
-// service events until either side closes. One overload per transport.
+// service events, as a reader of `clearance` may see them, until either side closes. One
+// overload per transport.
 asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
-                                            beast::tcp_stream stream, http_request req);
+                                            beast::tcp_stream stream, http_request req,
+                                            std::string clearance);
 asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state, tls_stream stream,
-                                            http_request req);
+                                            http_request req, std::string clearance);
 
 // Logs an exception that ended a coroutine; never rethrows. For co_spawn completion handlers.
 void log_session_end(std::exception_ptr e, const char* what);

@@ -56,7 +56,7 @@ result<bool> credential_live(storage::accounts& accounts, const revocable_creden
   if (c.what == revocable_credential::kind::session) {
     auto live = find_live_session(accounts, c.sha256_hex, now_ms);
     if (!live) return std::unexpected(live.error());
-    return live->has_value();
+    return live->has_value() && (*live)->owner.clearance == c.clearance;
   }
   auto live = accounts.find_live_token(c.sha256_hex);
   if (!live) return std::unexpected(live.error());

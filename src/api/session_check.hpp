@@ -44,13 +44,17 @@ std::optional<std::string> presented_session_id(const http_request& req);
 struct revocable_credential {
   enum class kind { session, stored_token } what;
   std::string sha256_hex;  // of the session secret or of the token secret
+  // The user's clearance when the connection opened. A session whose user's clearance changed
+  // since no longer holds for that connection: what it was sent was judged by the old one.
+  std::string clearance = {};
 };
 
 // The revocable credential an authenticated request `req` presents, or nullopt.
 std::optional<revocable_credential> presented_revocable_credential(const server_state& state,
                                                                    const http_request& req);
 
-// Whether `c` still holds at `now_ms`. Errors are the store's.
+// Whether `c` still holds at `now_ms` (for a session, with its user's clearance unchanged).
+// Errors are the store's.
 result<bool> credential_live(storage::accounts& accounts, const revocable_credential& c,
                              std::int64_t now_ms);
 

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "api/json.hpp"
+#include "api/label_json.hpp"
 #include "api/routes.hpp"
 #include "config/keys.hpp"
 #include "storage/accounts.hpp"
@@ -48,10 +49,13 @@ result<credentials> parse_credentials(std::string_view body) {
   return c;
 }
 
-json user_json(std::string_view name, role r, std::string_view language) {
+json user_json(const server_state& state, std::string_view name, role r,
+               std::string_view language, std::string_view clearance) {
+  const station::service& s = state.service;
   return {{"name", name},
           {"role", to_string(r)},
-          {"language", language.empty() ? json(nullptr) : json(language)}};
+          {"language", language.empty() ? json(nullptr) : json(language)},
+          {"clearance", clearance_json(s.label_policy(), s.station_id(), clearance, language)}};
 }
 
 http_response refusal(const http_request& req, http::status status, std::string_view code,
@@ -141,15 +145,15 @@ http_response start_session(server_state& state, const http_request& req, const 
   }
   const role r = parse_role(u.role).value_or(role::auditor);
   auto res = json_response(req, http::status::ok,
-                           {{"user", user_json(u.name, r, u.language)},
+                           {{"user", user_json(state, u.name, r, u.language, u.clearance)},
                             {"csrf_token", s.csrf_token},
                             {"expires_at", format_rfc3339_ms(s.expires_at_ms)}});
   res.set(http::field::set_cookie, session_cookie(secret, state.options.secure_cookies));
   return res;
 }
 
-json whoami_json(const principal& who) {
-  json j = {{"user", user_json(who.name, who.who, who.language)},
+json whoami_json(const server_state& state, const principal& who) {
+  json j = {{"user", user_json(state, who.name, who.who, who.language, who.clearance)},
             {"via", who.kind == principal::via::session ? "session" : "token"}};
   if (who.kind == principal::via::session) {
     j["csrf_token"] = who.csrf_token;
@@ -202,7 +206,7 @@ http_response update_me(server_state& state, const http_request& req, principal 
   }
   audit(state, who.name, "language_changed", who.language + " -> " + next);
   who.language = next;
-  return json_response(req, http::status::ok, whoami_json(who));
+  return json_response(req, http::status::ok, whoami_json(state, who));
 }
 
 std::optional<std::int64_t> parse_count(std::string_view text) {
@@ -313,7 +317,7 @@ std::optional<http_response> session_route(server_state& state, const http_reque
                                            const principal& who) {
   switch (route) {
     case route_id::whoami:
-      return json_response(req, http::status::ok, whoami_json(who));
+      return json_response(req, http::status::ok, whoami_json(state, who));
     case route_id::sign_out:
       return sign_out(state, req, who);
     case route_id::update_me:

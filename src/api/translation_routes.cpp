@@ -4,16 +4,12 @@
 
 #include <algorithm>
 
+#include "api/clearance.hpp"
 #include "api/routes.hpp"
 #include "storage/accounts.hpp"
 
 namespace hotline::api {
 namespace {
-
-http_response error_answer(const http_request& req, const error& e) {
-  return error_response(req.version(), req.keep_alive(), status_for(e.code), to_string(e.code),
-                        e.message, e.field);
-}
 
 result<json> object_body(const http_request& req) {
   if (!is_json_content(req)) {
@@ -78,6 +74,7 @@ result<station::review_request> parse_review(const http_request& req) {
 
 http_response attach_translation(station::service& service, const http_request& req,
                                  const std::string& message_id, const principal& who) {
+  if (auto ok = check_cleared(service, who, message_id); !ok) return error_answer(req, ok.error());
   auto parsed = parse_attach(req);
   if (!parsed) return error_answer(req, parsed.error());
   parsed->message_id = message_id;
@@ -90,6 +87,7 @@ http_response attach_translation(station::service& service, const http_request& 
 http_response review_translation(station::service& service, const http_request& req,
                                  const std::string& message_id, std::int64_t translation_id,
                                  const principal& who) {
+  if (auto ok = check_cleared(service, who, message_id); !ok) return error_answer(req, ok.error());
   auto parsed = parse_review(req);
   if (!parsed) return error_answer(req, parsed.error());
   parsed->message_id = message_id;
@@ -101,12 +99,8 @@ http_response review_translation(station::service& service, const http_request& 
 }
 
 http_response list_translations(station::service& service, const http_request& req,
-                                const std::string& message_id) {
-  auto m = service.get(message_id);
-  if (!m) return error_answer(req, m.error());
-  if (!*m) {
-    return error_answer(req, {errc::not_found, "no message with id " + message_id, "id"});
-  }
+                                const std::string& message_id, const principal& who) {
+  if (auto ok = check_cleared(service, who, message_id); !ok) return error_answer(req, ok.error());
   json out = json::object();
   add_translations(service, message_id, out);
   return json_response(req, http::status::ok, out);

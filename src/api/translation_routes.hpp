@@ -14,9 +14,10 @@
 
 namespace hotline::api {
 
-// GET /api/v1/messages/{id}/translations: {"translations": [...]}, oldest first.
+// GET /api/v1/messages/{id}/translations: {"translations": [...]}, oldest first. These three
+// refuse a caller below the message's marking (api/clearance.hpp).
 http_response list_translations(station::service& service, const http_request& req,
-                                const std::string& message_id);
+                                const std::string& message_id, const principal& who);
 
 // POST /api/v1/messages/{id}/translations {lang, text}: 201 with the pending translation.
 http_response attach_translation(station::service& service, const http_request& req,
@@ -29,7 +30,7 @@ http_response review_translation(station::service& service, const http_request& 
                                  const principal& who);
 
 // Adds "translations" (oldest first) to the JSON of message `id`; callers do so for received
-// messages only. A store failure is logged and leaves the key out rather than hiding the message.
+// messages a reader is cleared for only. A store failure is logged and leaves the key out rather than hiding the message.
 void add_translations(station::service& service, const std::string& id, json& out);
 
 }  // namespace hotline::api

@@ -14,6 +14,7 @@
 #include <optional>
 #include <utility>
 
+#include "api/clearance.hpp"
 #include "api/json.hpp"
 #include "api/session.hpp"
 #include "api/session_check.hpp"
@@ -32,18 +33,22 @@ constexpr std::size_t client_message_bytes_max = 4096;
 // Bounds the opening handshake and, as Beast applies it to both, the closing one.
 constexpr std::chrono::seconds handshake_timeout{10};
 
-std::string render(station::service& service, const station::service_event& e) {
+// `e` as a subscriber cleared to `clearance` may see it.
+std::string render(station::service& service, const station::service_event& e,
+                   std::string_view clearance) {
   if (e.type == station::service_event::kind::message && e.msg) {
-    json m = to_json(*e.msg, service);
+    json m = to_json(*e.msg, service, clearance);
     // A translation attached or reviewed arrives as its message's update, so consoles show it.
-    if (e.msg->direction == storage::box::in) add_translations(service, e.msg->msg.id, m);
+    if (e.msg->direction == storage::box::in && !m["redacted"].get<bool>()) {
+      add_translations(service, e.msg->msg.id, m);
+    }
     return dump({{"type", "message"}, {"message", std::move(m)}});
   }
   if (e.type == station::service_event::kind::escalation && e.msg) {
     return dump({{"type", "escalation"},
                  {"kind", e.missed_link_test ? "missed_link_test" : "overdue"},
                  {"deadline", format_rfc3339_ms(e.deadline_ms)},
-                 {"message", to_json(*e.msg, service)}});
+                 {"message", to_json(*e.msg, service, clearance)}});
   }
   if (e.type == station::service_event::kind::alarm) {
     return dump({{"type", "alarm"}, {"kind", "attestation_mismatch"}, {"detail", e.detail}});
@@ -51,23 +56,31 @@ std::string render(station::service& service, const station::service_event& e) {
   return dump({{"type", "status"}, {"status", to_json(service.status())}});
 }
 
-// Renders `e` once and hands the same frame to every listener. Runs inside the service's
-// callback, so nothing may be thrown from here into the station.
+// Renders `e` at most twice, in full and as the envelope of a message above some listener's
+// clearance, and hands each listener the frame it may see. Runs inside the service's callback,
+// so nothing may be thrown from here into the station.
 void fan_out(server_state& state, const station::service_event& e) {
   if (state.events.listeners.empty()) return;
-  frame rendered;
-  try {
-    rendered = std::make_shared<const std::string>(render(state.service, e));
-  } catch (const std::exception& x) {
-    spdlog::error("api: cannot render an event for WebSocket subscribers: {}", x.what());
-    return;
-  }
+  frame full;
+  frame envelope;
   const auto listeners = state.events.listeners;  // a copy: a listener may leave meanwhile
-  for (const auto& [id, listener] : listeners) listener(rendered);
+  for (const auto& [id, listener] : listeners) {
+    const bool readable = !e.msg || cleared(state.service, listener.clearance, e.msg->msg.label);
+    frame& rendered = readable ? full : envelope;
+    if (!rendered) {
+      try {
+        rendered = std::make_shared<const std::string>(render(state.service, e, listener.clearance));
+      } catch (const std::exception& x) {
+        spdlog::error("api: cannot render an event for WebSocket subscribers: {}", x.what());
+        return;
+      }
+    }
+    listener.push(rendered);
+  }
 }
 
 // Adds a listener, subscribing the server to the service if it is the first.
-std::uint64_t start_listening(const std::shared_ptr<server_state>& state,
+std::uint64_t start_listening(const std::shared_ptr<server_state>& state, std::string clearance,
                               std::function<void(const frame&)> listener) {
   event_fanout& events = state->events;
   if (!events.subscription) {
@@ -78,7 +91,7 @@ std::uint64_t start_listening(const std::shared_ptr<server_state>& state,
         });
   }
   const std::uint64_t id = events.next_listener++;
-  events.listeners.emplace(id, std::move(listener));
+  events.listeners.emplace(id, event_fanout::listener{std::move(clearance), std::move(listener)});
   return id;
 }
 
@@ -238,10 +251,11 @@ void configure(websocket::stream<Stream>& ws) {
 
 template <class Stream>
 asio::awaitable<void> run_subscriber(std::shared_ptr<server_state> state, Stream stream,
-                                     http_request req) {
+                                     http_request req, std::string clearance) {
   // The upgrade was authenticated already (routes.hpp); this only notes which revocable
   // credential, if any, it was authenticated by, to check again later.
   auto credential = presented_revocable_credential(*state, req);
+  if (credential) credential->clearance = clearance;
   auto s = std::make_shared<subscriber<Stream>>(std::move(stream), state, std::move(credential));
   std::weak_ptr<subscriber<Stream>> weak = s;
   // `stop` stops listening at once, while the service is certainly alive: the owner may stop the
@@ -256,7 +270,7 @@ asio::awaitable<void> run_subscriber(std::shared_ptr<server_state> state, Stream
 
   // Listening before the handshake means that once the client sees "101 Switching Protocols"
   // it misses nothing; events that arrive meanwhile wait in the queue.
-  s->listener = start_listening(state, [weak](const frame& f) {
+  s->listener = start_listening(state, std::move(clearance), [weak](const frame& f) {
     if (auto p = weak.lock()) p->push(f);
   });
   struct leave_on_exit {
@@ -274,13 +288,16 @@ asio::awaitable<void> run_subscriber(std::shared_ptr<server_state> state, Stream
 }  // namespace
 
 asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state,
-                                            beast::tcp_stream stream, http_request req) {
-  co_await run_subscriber(std::move(state), std::move(stream), std::move(req));
+                                            beast::tcp_stream stream, http_request req,
+                                            std::string clearance) {
+  co_await run_subscriber(std::move(state), std::move(stream), std::move(req),
+                          std::move(clearance));
 }
 
 asio::awaitable<void> run_websocket_session(std::shared_ptr<server_state> state, tls_stream stream,
-                                            http_request req) {
-  co_await run_subscriber(std::move(state), std::move(stream), std::move(req));
+                                            http_request req, std::string clearance) {
+  co_await run_subscriber(std::move(state), std::move(stream), std::move(req),
+                          std::move(clearance));
 }
 
 }  // namespace hotline::api

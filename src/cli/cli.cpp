@@ -187,7 +187,16 @@ void add_user_commands(CLI::App& app, parsed_args& a) {
   add->add_option("--lang", a.user.language, "Interface language")
       ->check(CLI::IsMember({"ko", "ru", "en"}))
       ->capture_default_str();
+  add->add_option("--clearance", a.user.clearance,
+                  "Highest marking of this station's scheme the user may read (default: the "
+                  "lowest)");
   config(add);
+  CLI::App* clearance = user->add_subcommand(
+      "clearance", "Set the highest marking a user may read (from their next request)");
+  name(clearance);
+  clearance->add_option("marking", a.user.clearance, "A marking id of this station's scheme")
+      ->required();
+  config(clearance);
   config(user->add_subcommand("list", "List users, their roles and whether they may sign in"));
   for (const auto& [cmd, help] :
        {std::pair{"disable", "Stop a user signing in and end their sessions"},
@@ -206,6 +215,7 @@ int user_dispatch(const CLI::App& user, const parsed_args& a, const context& ctx
   if (user.got_subcommand("list")) return user_list_command(a.user.config, io);
   if (user.got_subcommand("disable")) return user_disable_command(a.user, true, io);
   if (user.got_subcommand("enable")) return user_disable_command(a.user, false, io);
+  if (user.got_subcommand("clearance")) return user_clearance_command(a.user, io);
   return user_passwd_command(a.user, pw, io);
 }
 
@@ -227,6 +237,9 @@ void add_token_commands(CLI::App& app, parsed_args& a) {
   add->add_option("--role", a.token_cmd.role, "What the token may do")
       ->required()
       ->check(CLI::IsMember({"duty-officer", "translator", "supervisor", "auditor", "admin"}));
+  add->add_option("--clearance", a.token_cmd.clearance,
+                  "Highest marking of this station's scheme the token may read (default: the "
+                  "lowest; fixed for the token's life)");
   config(add);
   config(token->add_subcommand("list", "List tokens (the config's and the store's) and roles"));
   CLI::App* revoke =

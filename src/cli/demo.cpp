@@ -51,6 +51,8 @@ struct demo_station {
   // A duty officer, an auditor, and a translator with the supervisor who certifies their work.
   std::array<demo_user, 4> users;
   std::string signing_key = {};     // the public half, "ed25519:..."
+  // Its scheme's ceiling; the demo's users and token are cleared to it, to read all it carries.
+  std::string ceiling = {};
 };
 
 bool write_file(const std::filesystem::path& p, const std::string& text, mode_t mode) {
@@ -85,14 +87,14 @@ std::string labels_toml(const std::array<demo_station, 2>& s) {
   o << "\n# Handling labels: each side's markings, lowest first, and the pairs both accepted.\n"
        "[[labels.schemes]]\nid = \"rok\"\nstations = [\""
     << s[0].id
-    << "\"]\nceiling = \"rok-restricted\"\ndefault = \"rok-unclassified\"\nmarkings = [\n"
+    << "\"]\nceiling = \"" << s[0].ceiling << "\"\ndefault = \"rok-unclassified\"\nmarkings = [\n"
        "  { id = \"rok-unclassified\", names = { ko = \"일반\", en = \"Unclassified\" } },\n"
        "  { id = \"rok-restricted\", names = { ko = \"대외비\", en = \"Restricted\" } },\n"
        "  { id = \"rok-secret\", names = { ko = \"비밀\", en = \"Secret\" } },\n]\n"
        "[labels.schemes.form_defaults]\nMISSILE-LAUNCH-NOTICE = \"rok-restricted\"\n\n"
        "[[labels.schemes]]\nid = \"ru\"\nstations = [\""
     << s[1].id
-    << "\"]\nceiling = \"ru-dsp\"\ndefault = \"ru-unclassified\"\nmarkings = [\n"
+    << "\"]\nceiling = \"" << s[1].ceiling << "\"\ndefault = \"ru-unclassified\"\nmarkings = [\n"
        "  { id = \"ru-unclassified\", names = { ru = \"несекретно\", en = \"Unclassified\" } },\n"
        "  { id = \"ru-dsp\", names = { ru = \"для служебного пользования\", en = \"For official "
        "use\" } },\n"
@@ -164,8 +166,8 @@ std::string station_toml(const demo_station& st, const std::filesystem::path& co
     << "[journal]\nsigning_key = \"signing.key\"\n\n"
     << "[listen]\napi = \"127.0.0.1:" << st.api_port << "\"\n\n"
     // The token is the CLI's (send, inbox, status), so it has the role that may send.
-    << "[[api.tokens]]\nname = \"demo-duty\"\nrole = \"duty-officer\"\nsha256 = \""
-    << config::sha256_hex(st.token) << "\"\n\n";
+    << "[[api.tokens]]\nname = \"demo-duty\"\nrole = \"duty-officer\"\nclearance = \""
+    << st.ceiling << "\"\nsha256 = \"" << config::sha256_hex(st.token) << "\"\n\n";
   if (!console_dir.empty()) o << "[console]\ndir = \"" << console_dir.string() << "\"\n\n";
   if (!catalog_dir.empty()) o << "[forms]\ncatalog = \"" << catalog_dir.string() << "\"\n\n";
   o << "[log]\nlevel = \"info\"\n";
@@ -189,6 +191,7 @@ bool set_up_users(const demo_options& opts, demo_station& st) {
     spec.name = u.name;
     spec.role = u.role;
     spec.language = st.language;
+    spec.clearance = st.ceiling;
     if (auto r = cli::provision_user(*db->accounts, spec, u.password, "demo"); !r) {
       std::cerr << "hotline demo: " << st.id << ": user " << u.name << ": " << r.error().message
                 << "\n";
@@ -308,6 +311,8 @@ int run_demo(const demo_options& opts) {
                    {{{"officer-ivanov", "duty-officer", {}}, {"auditor-ru", "auditor", {}},
                            {"translator-petrova", "translator", {}},
                            {"supervisor-volkov", "supervisor", {}}}}}};
+  stations[0].ceiling = "rok-restricted";
+  stations[1].ceiling = "ru-dsp";
   if (int rc = setup(opts, stations); rc != 0) return rc;
   if (opts.setup_only) {
     std::cout << "Demo files written under " << opts.dir.string() << "\n";

@@ -31,6 +31,7 @@ std::string upper(std::string s) {
 }
 
 std::string message_summary(const json& m) {
+  if (m.value("redacted", false)) return "(withheld: above your clearance)";
   std::string text = m.contains("text") ? text_of(m, "text") : "[" + text_of(m, "form") + "]";
   const auto newline = text.find('\n');
   const bool more = newline != std::string::npos;

@@ -35,6 +35,34 @@ std::string describe(const error& e) {
   return e.field.empty() ? e.message : e.message + " (" + e.field + ")";
 }
 
+// What the agreement's labels ask of this station's config and catalog, checked before anything
+// is stored: a token's clearance is a marking of the station's own scheme, and every form given
+// a default marking is in the catalog (a misspelt id would leave that form at the scheme's
+// default without a word).
+result<void> check_labels(const config::station_config& cfg, const labels::policy& p,
+                          const forms::catalog* catalog) {
+  for (const config::api_token& t : cfg.api_tokens) {
+    if (!p.valid_clearance(cfg.station, t.clearance)) {
+      return fail(errc::invalid_argument,
+                  "api token " + t.name + ": clearance '" + t.clearance + "' is not a marking of " +
+                      cfg.station + "'s scheme in the agreement",
+                  "api.tokens");
+    }
+  }
+  if (catalog == nullptr) return {};
+  for (const labels::scheme& s : p.schemes) {
+    for (const auto& [form, marking] : s.form_defaults) {
+      if (catalog->find(form) == nullptr) {
+        return fail(errc::invalid_argument,
+                    "the agreement's scheme " + s.id + " gives a default marking to form " + form +
+                        ", which the form catalog " + catalog->id() + " does not have",
+                    "labels.schemes.form_defaults");
+      }
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 int run_station(const std::filesystem::path& config_file) {
@@ -61,17 +89,6 @@ int run_station(const std::filesystem::path& config_file) {
   setup_logging(cfg->station, cfg->log_level);
   std::error_code fs_ec;
   std::filesystem::create_directories(cfg->data_dir, fs_ec);
-  auto opened = open_station_store(*cfg);
-  if (!opened) {
-    spdlog::critical("cannot open the store {} with the station's keys: {}",
-                     cfg->database.string(), opened.error().message);
-    return 1;
-  }
-  auto* store = &opened->store;
-  if (!cfg->journal_enabled) {
-    spdlog::warn("the journal is off: this station signs nothing and can prove nothing");
-  }
-  boost::asio::io_context io;
   // The form catalog both sides agreed on; without one the station carries free text only.
   std::optional<forms::catalog> catalog;
   if (!cfg->catalog_dir.empty()) {
@@ -85,6 +102,21 @@ int run_station(const std::filesystem::path& config_file) {
     spdlog::info("form catalog {} {} ({} forms, sha256 {})", catalog->id(), catalog->version(),
                  catalog->forms().size(), catalog->hash());
   }
+  if (auto ok = check_labels(*cfg, agreement->labels, catalog ? &*catalog : nullptr); !ok) {
+    spdlog::critical("{}", describe(ok.error()));
+    return 2;
+  }
+  auto opened = open_station_store(*cfg);
+  if (!opened) {
+    spdlog::critical("cannot open the store {} with the station's keys: {}",
+                     cfg->database.string(), opened.error().message);
+    return 1;
+  }
+  auto* store = &opened->store;
+  if (!cfg->journal_enabled) {
+    spdlog::warn("the journal is off: this station signs nothing and can prove nothing");
+  }
+  boost::asio::io_context io;
   // Escalation hooks are not waited for; the kernel reaps them.
   ::signal(SIGCHLD, SIG_IGN);
   auto rt = runtime::create(io, *cfg, *opened->keys, **store, catalog ? &*catalog : nullptr);

@@ -40,9 +40,10 @@ result<station_tokens> open_station_tokens(const std::filesystem::path& config) 
 }
 
 void print_row(std::ostream& out, const std::string& name, const std::string& role,
-               const std::string& source, const std::string& created, const std::string& state) {
-  out << std::left << std::setw(34) << name << std::setw(14) << role << std::setw(8) << source
-      << std::setw(22) << created << state << "\n";
+               const std::string& clearance, const std::string& source, const std::string& created,
+               const std::string& state) {
+  out << std::left << std::setw(34) << name << std::setw(14) << role << std::setw(26) << clearance
+      << std::setw(8) << source << std::setw(22) << created << state << "\n";
 }
 
 }  // namespace
@@ -55,6 +56,7 @@ int token_add_command(const token_options& opts, streams io) {
   }
   auto st = open_station_tokens(opts.config);
   if (!st) return report("add", st.error(), io);
+  if (auto ok = check_clearance(st->db, opts.clearance); !ok) return report("add", ok.error(), io);
   if (config_token(st->cfg, opts.name) != nullptr) {
     return report("add",
                   error{errc::conflict,
@@ -68,14 +70,17 @@ int token_add_command(const token_options& opts, streams io) {
   t.sha256_hex = config::sha256_hex(secret);
   t.created_at_ms = wall_clock_ms();
   t.created_by = os_actor();
+  t.clearance = opts.clearance;
+  const std::string cleared = describe_clearance(st->db, t.clearance);
   auto& accounts = *st->db.accounts;
   if (auto r = accounts.add_token(t); !r) return report("add", r.error(), io);
   if (auto r = accounts.append_audit(
-          {0, t.created_at_ms, t.created_by, "token_added", t.name + " as " + t.role});
+          {0, t.created_at_ms, t.created_by, "token_added",
+           t.name + " as " + t.role + ", cleared to " + cleared});
       !r) {
     return report("add", r.error(), io);
   }
-  io.out << "Added API token " << t.name << " (" << t.role
+  io.out << "Added API token " << t.name << " (" << t.role << ", cleared to " << cleared
          << "). It is shown only now; the station keeps only its hash.\n"
          << secret << "\n";
   return exit_ok;
@@ -90,15 +95,17 @@ int token_list_command(const std::filesystem::path& config, streams io) {
     io.out << "(no API tokens; add one with hotline token add)\n";
     return exit_ok;
   }
-  print_row(io.out, "NAME", "ROLE", "SOURCE", "CREATED", "STATE");
+  print_row(io.out, "NAME", "ROLE", "CLEARANCE", "SOURCE", "CREATED", "STATE");
   for (const config::api_token& t : st->cfg.api_tokens) {
-    print_row(io.out, t.name, t.role, "config", "-", "active");
+    print_row(io.out, t.name, t.role, describe_clearance(st->db, t.clearance), "config", "-",
+              "active");
   }
   for (const storage::stored_token& t : *stored) {
     const std::string state = t.revoked_at_ms
                                   ? "revoked " + forms::format_rfc3339(*t.revoked_at_ms)
                                   : "active";
-    print_row(io.out, t.name, t.role, "store", forms::format_rfc3339(t.created_at_ms), state);
+    print_row(io.out, t.name, t.role, describe_clearance(st->db, t.clearance), "store",
+              forms::format_rfc3339(t.created_at_ms), state);
   }
   return exit_ok;
 }

@@ -20,6 +20,7 @@ namespace hotline::cli {
 struct token_options {
   std::string name;
   std::string role;
+  std::string clearance = {};  // a marking of the station's scheme; "" for the lowest
   std::filesystem::path config;  // the station config file
 };
 

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "cli/cli.hpp"
+#include "config/agreement.hpp"
 #include "config/station_config.hpp"
 #include "station/station_store.hpp"
 #include "storage/passwords.hpp"
@@ -96,6 +97,10 @@ result<station_accounts> open_station_accounts(const std::filesystem::path& conf
   auto cfg = config::load_station_config(config);
   if (!cfg) return std::unexpected(cfg.error());
   station_accounts out;
+  out.station = cfg->station;
+  auto agreement = config::load_agreement(cfg->agreement_file);
+  out.labels = agreement ? result<labels::policy>(agreement->labels)
+                         : std::unexpected(agreement.error());
   auto opened = station::open_station_store(*cfg, station::key_policy::if_present);
   if (!opened) return std::unexpected(opened.error());
   out.store = std::move(opened->store);
@@ -103,6 +108,31 @@ result<station_accounts> open_station_accounts(const std::filesystem::path& conf
   if (!accounts) return std::unexpected(accounts.error());
   out.accounts = std::move(*accounts);
   return out;
+}
+
+result<void> check_clearance(const station_accounts& db, const std::string& clearance) {
+  if (clearance.empty()) return {};
+  if (!db.labels) {
+    return fail(errc::invalid_argument,
+                "cannot check clearance '" + clearance + "': " + db.labels.error().message,
+                "clearance");
+  }
+  if (db.labels->valid_clearance(db.station, clearance)) return {};
+  std::string known;
+  if (const labels::scheme* own = db.labels->scheme_of(db.station)) {
+    for (const auto& m : own->markings) known += (known.empty() ? "" : ", ") + m;
+  }
+  return fail(errc::invalid_argument,
+              "clearance '" + clearance + "' is not a marking of " + db.station +
+                  "'s scheme in the agreement" +
+                  (known.empty() ? std::string(" (it defines none)") : " (" + known + ")"),
+              "clearance");
+}
+
+std::string describe_clearance(const station_accounts& db, const std::string& clearance) {
+  if (!db.labels || !db.labels->defined()) return clearance.empty() ? "-" : clearance;
+  const std::string id = db.labels->effective_clearance(db.station, clearance);
+  return clearance.empty() ? id + " (lowest)" : id;
 }
 
 result<void> provision_user(storage::accounts& accounts, const storage::user& spec,
@@ -122,6 +152,7 @@ result<void> provision_user(storage::accounts& accounts, const storage::user& sp
   if (auto r = accounts.set_password_hash(spec.name, *hash); !r) return r;
   if (auto r = accounts.set_disabled(spec.name, false); !r) return r;
   if (auto r = accounts.set_language(spec.name, spec.language); !r) return r;
+  if (auto r = accounts.set_clearance(spec.name, spec.clearance); !r) return r;
   return audit(accounts, actor, "password_changed", spec.name);
 }
 
@@ -130,6 +161,7 @@ int user_add_command(const user_options& opts, password_source pw, streams io) {
   u.name = opts.name;
   u.role = opts.role;
   u.language = opts.language;
+  u.clearance = opts.clearance;
   // Check the name before asking for a password that would then be thrown away.
   if (!storage::valid_user_name(u.name)) {
     io.err << "hotline user add: a user name is 2 to 32 characters from a-z, 0-9, '.', '_' "
@@ -138,6 +170,7 @@ int user_add_command(const user_options& opts, password_source pw, streams io) {
   }
   auto db = open_station_accounts(opts.config);
   if (!db) return report("add", db.error(), io);
+  if (auto ok = check_clearance(*db, u.clearance); !ok) return report("add", ok.error(), io);
   wiped password;
   if (auto r = read_new_password(u.name, pw, io, password); !r) return report("add", r.error(), io);
   auto hash = storage::hash_password(password.text);
@@ -145,10 +178,13 @@ int user_add_command(const user_options& opts, password_source pw, streams io) {
   u.password_hash = std::move(*hash);
   u.created_at_ms = wall_clock_ms();
   if (auto r = db->accounts->add_user(u); !r) return report("add", r.error(), io);
-  if (auto r = audit(*db->accounts, os_actor(), "user_added", u.name + " as " + u.role); !r) {
+  if (auto r = audit(*db->accounts, os_actor(), "user_added",
+                     u.name + " as " + u.role + ", cleared to " + describe_clearance(*db, u.clearance));
+      !r) {
     return report("add", r.error(), io);
   }
-  io.out << "Added " << u.name << " (" << u.role << ", " << u.language << ").\n";
+  io.out << "Added " << u.name << " (" << u.role << ", " << u.language << ", cleared to "
+         << describe_clearance(*db, u.clearance) << ").\n";
   return exit_ok;
 }
 
@@ -163,11 +199,12 @@ int user_list_command(const std::filesystem::path& config, streams io) {
   }
   const std::int64_t now = wall_clock_ms();
   io.out << std::left << std::setw(34) << "NAME" << std::setw(14) << "ROLE" << std::setw(10)
-         << "LANGUAGE"
+         << "LANGUAGE" << std::setw(26) << "CLEARANCE"
          << "STATE\n";
   for (const storage::user& u : *users) {
     io.out << std::left << std::setw(34) << u.name << std::setw(14) << u.role << std::setw(10)
-           << u.language << describe_state(u, now) << "\n";
+           << u.language << std::setw(26) << describe_clearance(*db, u.clearance)
+           << describe_state(u, now) << "\n";
   }
   return exit_ok;
 }
@@ -210,6 +247,28 @@ int user_passwd_command(const user_options& opts, password_source pw, streams io
   }
   io.out << "Changed the password of " << opts.name
          << "; their sessions have ended and any lockout is cleared.\n";
+  return exit_ok;
+}
+
+int user_clearance_command(const user_options& opts, streams io) {
+  auto db = open_station_accounts(opts.config);
+  if (!db) return report("clearance", db.error(), io);
+  if (auto ok = check_clearance(*db, opts.clearance); !ok) return report("clearance", ok.error(), io);
+  auto existing = db->accounts->find_user(opts.name);
+  if (!existing) return report("clearance", existing.error(), io);
+  if (!*existing) {
+    return report("clearance", error{errc::not_found, "no user named " + opts.name, "name"}, io);
+  }
+  if (auto r = db->accounts->set_clearance(opts.name, opts.clearance); !r) {
+    return report("clearance", r.error(), io);
+  }
+  const std::string change = opts.name + ": " + describe_clearance(*db, (*existing)->clearance) +
+                             " -> " + describe_clearance(*db, opts.clearance);
+  if (auto r = audit(*db->accounts, os_actor(), "clearance_changed", change); !r) {
+    return report("clearance", r.error(), io);
+  }
+  io.out << "Cleared " << opts.name << " to " << describe_clearance(*db, opts.clearance)
+         << "; it applies from their next request.\n";
   return exit_ok;
 }
 

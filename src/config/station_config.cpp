@@ -167,7 +167,7 @@ result<void> parse_listen(const toml::table& root, const std::filesystem::path& 
 }
 
 result<api_token> parse_token(const toml::table& t, const std::string& prefix) {
-  if (auto ok = detail::check_keys(t, prefix, {"name", "role", "sha256"}); !ok) {
+  if (auto ok = detail::check_keys(t, prefix, {"name", "role", "sha256", "clearance"}); !ok) {
     return std::unexpected(ok.error());
   }
   api_token token;
@@ -187,9 +187,16 @@ result<api_token> parse_token(const toml::table& t, const std::string& prefix) {
   if (!detail::valid_lower_hex64(*hash)) {
     return invalid(prefix + ".sha256", "must be 64 lowercase hex digits (the secret's SHA-256)");
   }
+  auto clearance = detail::optional_string(t, prefix, "clearance");
+  if (!clearance) return std::unexpected(clearance.error());
+  // Whether the agreement defines it is checked when the station starts (run_station.cpp).
+  if (*clearance && !detail::valid_id(**clearance, token_name_bytes_max)) {
+    return invalid(prefix + ".clearance", "must be a marking id of this station's scheme");
+  }
   token.name = std::move(*name);
   token.role = std::move(*role);
   token.sha256_hex = std::move(*hash);
+  token.clearance = clearance->value_or("");
   return token;
 }
 

@@ -18,6 +18,8 @@ struct api_token {
   std::string name;
   std::string role;        // "duty-officer" | "translator" | "supervisor" | "auditor" | "admin"
   std::string sha256_hex;  // 64 lowercase hex digits
+  // The highest marking of the station's scheme it may read; "" (the default) for the lowest.
+  std::string clearance = {};
 };
 
 struct station_config {

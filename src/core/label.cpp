@@ -248,4 +248,32 @@ std::optional<std::int64_t> embargo_until_ms(const policy& p, const label& l) {
   return std::nullopt;
 }
 
+std::optional<std::int64_t> embargo_value_ms(std::string_view value) { return parse_ms(value); }
+
+std::string policy::lowest_marking(std::string_view station) const {
+  const scheme* s = scheme_of(station);
+  return s == nullptr || s->markings.empty() ? std::string{} : s->markings.front();
+}
+
+bool policy::valid_clearance(std::string_view station, std::string_view clearance) const {
+  if (clearance.empty()) return true;
+  const scheme* s = scheme_of(station);
+  const marking_def* m = find_marking(clearance);
+  return s != nullptr && m != nullptr && m->scheme == s->id;
+}
+
+std::string policy::effective_clearance(std::string_view station,
+                                        std::string_view clearance) const {
+  if (!clearance.empty() && valid_clearance(station, clearance)) return std::string(clearance);
+  return lowest_marking(station);
+}
+
+bool policy::cleared_for(std::string_view station, std::string_view clearance,
+                         const label& l) const {
+  if (!defined() || l.marking.empty()) return true;
+  const marking_def* held = find_marking(effective_clearance(station, clearance));
+  const marking_def* needed = find_marking(local_marking(station, l.marking));
+  return held != nullptr && needed != nullptr && needed->rank <= held->rank;
+}
+
 }  // namespace hotline::labels

@@ -116,6 +116,20 @@ struct policy {
   // The label a post of `form` by `station` carries when its sender names none: the scheme's
   // default for the form, without caveats; the empty label when there is no policy.
   label default_for(std::string_view station, std::string_view form) const;
+  // The clearance a reader at `station` holds when none is set: the lowest marking of its scheme
+  // (empty when there is no policy or the station has no scheme).
+  std::string lowest_marking(std::string_view station) const;
+  // Whether `clearance` may be given to a user or token of `station`: a marking of its own
+  // scheme, or empty (the lowest). With no policy, only empty.
+  bool valid_clearance(std::string_view station, std::string_view clearance) const;
+  // The marking `clearance` clears a reader at `station` to: itself when valid_clearance and not
+  // empty, else the lowest marking.
+  std::string effective_clearance(std::string_view station, std::string_view clearance) const;
+  // Whether a reader at `station` cleared to `clearance` (as above; an unknown one counts as
+  // empty) may read the content of a message labelled `l`. With no policy, or for an unlabelled
+  // message (sent before labels), yes. Otherwise only when the label's marking, in the reader's
+  // own terms, ranks at or below the clearance; a marking with no equivalent there is refused.
+  bool cleared_for(std::string_view station, std::string_view clearance, const label& l) const;
 };
 
 // Whether `sender` may put `l` on a message under `p`. With no policy, only the empty label. With
@@ -126,5 +140,7 @@ result<void> check(const policy& p, std::string_view sender, const label& l);
 
 // The instant an embargo caveat of `l` lifts, if it has one (UTC ms).
 std::optional<std::int64_t> embargo_until_ms(const policy& p, const label& l);
+// The instant an embargo caveat's value names (UTC ms), or nullopt when it is malformed.
+std::optional<std::int64_t> embargo_value_ms(std::string_view value);
 
 }  // namespace hotline::labels

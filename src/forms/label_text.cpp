@@ -11,7 +11,7 @@ std::string caveat_text(const labels::policy& p, std::string_view lang, const la
   std::string out = labels::name_in(def->name, lang, def->id);
   switch (def->kind) {
     case labels::caveat_kind::embargo: {
-      auto until = labels::embargo_until_ms(p, labels::label{"x", {c}});
+      auto until = labels::embargo_value_ms(c.value);
       out += " " + (until ? format_rfc3339(*until) : c.value);
       break;
     }
@@ -52,7 +52,8 @@ result<void> check_release(const labels::policy& p, const labels::label& l, std:
   if (!until || *until <= now_ms) return {};
   return fail(errc::conflict, "message " + std::string(id) + " is under embargo until " +
                                   format_rfc3339(*until) +
-                                  "; its evidence may be exported after that");
+                                  "; its evidence may be exported after that",
+              "label.caveats");
 }
 
 }  // namespace hotline::forms

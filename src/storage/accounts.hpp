@@ -35,12 +35,18 @@ bool valid_user_name(std::string_view name);
 bool valid_role(std::string_view role);
 // "ko", "ru" or "en".
 bool valid_language(std::string_view language);
+// Empty (the lowest marking) or the shape of a marking id (shape::valid_agreement_id). Whether the
+// agreement defines it is the caller's to check (labels::policy::valid_clearance).
+bool valid_clearance_shape(std::string_view clearance);
 
 struct user {
   std::string name;
   std::string role;
   std::string language = "en";
   std::string password_hash;  // crypto_pwhash_str output; never the password
+  // The highest marking of the station's own scheme whose messages this user may read (and
+  // acknowledge, translate, export, post); "" for the lowest (core/label.hpp, cleared_for).
+  std::string clearance = {};
   bool disabled = false;
   std::int64_t created_at_ms = 0;
   // The former per-user lockout's columns. The station no longer sets them: its lockout is per
@@ -82,6 +88,7 @@ struct stored_token {
   std::string sha256_hex;  // SHA-256 (hex) of the secret; the secret is not kept
   std::int64_t created_at_ms = 0;
   std::string created_by;                    // "os:<login>" of whoever made it
+  std::string clearance = {};                // as a user's; fixed when the token is made
   std::optional<std::int64_t> revoked_at_ms;  // nullopt while the token is accepted
 };
 
@@ -89,8 +96,8 @@ class accounts {
  public:
   virtual ~accounts() = default;
 
-  // Adds a user. errc::invalid_argument (field name, role, language or password_hash) when a
-  // value breaks its rule; errc::conflict when the name is taken.
+  // Adds a user. errc::invalid_argument (field name, role, language, clearance or password_hash)
+  // when a value breaks its rule; errc::conflict when the name is taken.
   virtual result<void> add_user(const user& u) = 0;
   virtual result<std::optional<user>> find_user(std::string_view name) = 0;
   virtual result<std::vector<user>> list_users() = 0;  // by name
@@ -100,6 +107,8 @@ class accounts {
   virtual result<void> set_disabled(std::string_view name, bool disabled) = 0;
   virtual result<void> set_password_hash(std::string_view name, std::string_view hash) = 0;
   virtual result<void> set_language(std::string_view name, std::string_view language) = 0;
+  // Takes effect at the user's next request; an open event stream is ended (api/session_check).
+  virtual result<void> set_clearance(std::string_view name, std::string_view clearance) = 0;
 
   // Stores a new session, first removing that user's oldest sessions so that at most
   // `per_user_max` remain, counting the new one.

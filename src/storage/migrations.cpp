@@ -219,7 +219,23 @@ constexpr std::string_view migration_9_sql = R"sql(
 ALTER TABLE messages ADD COLUMN label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= 9000);
 )sql";
 
-constexpr std::array<migration, 9> all_migrations{{
+// Migration 10: clearances. Each user and API token holds the highest marking it may read; ''
+// is the lowest of the station's scheme, so that an account made before clearances reads only
+// what any account may, until an operator raises it with `hotline user clearance`.
+constexpr std::string_view migration_10_sql = R"sql(
+ALTER TABLE users ADD COLUMN clearance TEXT NOT NULL DEFAULT '' CHECK (length(clearance) <= 64);
+ALTER TABLE api_tokens ADD COLUMN clearance TEXT NOT NULL DEFAULT ''
+  CHECK (length(clearance) <= 64);
+DROP TRIGGER api_tokens_revoke_only;
+CREATE TRIGGER api_tokens_revoke_only BEFORE UPDATE ON api_tokens
+  WHEN OLD.revoked_at_ms IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name
+    OR NEW.role IS NOT OLD.role OR NEW.sha256 IS NOT OLD.sha256
+    OR NEW.created_at_ms IS NOT OLD.created_at_ms OR NEW.created_by IS NOT OLD.created_by
+    OR NEW.clearance IS NOT OLD.clearance
+  BEGIN SELECT RAISE(ABORT, 'an API token can only be revoked, once'); END;
+)sql";
+
+constexpr std::array<migration, 10> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
@@ -229,6 +245,7 @@ constexpr std::array<migration, 9> all_migrations{{
     {7, "api tokens", migration_7_sql},
     {8, "agreement versions kept", migration_8_sql},
     {9, "handling labels", migration_9_sql},
+    {10, "clearances", migration_10_sql},
 }};
 
 constexpr std::string_view create_history_sql =

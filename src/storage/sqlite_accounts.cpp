@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_safe.hpp"
+#include "core/limits.hpp"
+#include "core/shape.hpp"
 #include "storage/accounts.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -20,7 +22,7 @@ namespace {
 
 constexpr std::string_view user_columns =
     "name, role, language, password_hash, disabled, created_at_ms, failed_attempts,"
-    " locked_until_ms";
+    " locked_until_ms, clearance";
 
 enum stmt : std::size_t {
   add_user_st,
@@ -29,6 +31,7 @@ enum stmt : std::size_t {
   set_disabled_st,
   set_password_st,
   set_language_st,
+  set_clearance_st,
   delete_user_sessions_st,
   trim_sessions_st,
   insert_session_st,
@@ -56,7 +59,7 @@ std::string users_select(std::string_view rest) {
 std::array<std::string, statement_count> statement_sql() {
   std::array<std::string, statement_count> sql;
   sql[add_user_st] =
-      "INSERT INTO users (" + std::string(user_columns) + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0)";
+      "INSERT INTO users (" + std::string(user_columns) + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7)";
   sql[find_user_st] = users_select("WHERE name = ?1");
   sql[list_users_st] = users_select("ORDER BY name");
   sql[set_disabled_st] = "UPDATE users SET disabled = ?2 WHERE name = ?1";
@@ -64,6 +67,7 @@ std::array<std::string, statement_count> statement_sql() {
       "UPDATE users SET password_hash = ?2, failed_attempts = 0, locked_until_ms = 0"
       " WHERE name = ?1";
   sql[set_language_st] = "UPDATE users SET language = ?2 WHERE name = ?1";
+  sql[set_clearance_st] = "UPDATE users SET clearance = ?2 WHERE name = ?1";
   sql[delete_user_sessions_st] = "DELETE FROM sessions WHERE user = ?1";
   // Keeps the newest ?2 sessions of user ?1.
   sql[trim_sessions_st] =
@@ -75,7 +79,7 @@ std::array<std::string, statement_count> statement_sql() {
   sql[find_session_st] =
       "SELECT s.id_sha256, s.user, s.csrf_token, s.created_at_ms, s.last_seen_ms, s.expires_at_ms,"
       " s.idle_ms, u.name, u.role, u.language, u.password_hash, u.disabled, u.created_at_ms,"
-      " u.failed_attempts, u.locked_until_ms"
+      " u.failed_attempts, u.locked_until_ms, u.clearance"
       " FROM sessions s JOIN users u ON u.name = s.user WHERE s.id_sha256 = ?1";
   sql[touch_session_st] = "UPDATE sessions SET last_seen_ms = ?2 WHERE id_sha256 = ?1";
   sql[delete_session_st] = "DELETE FROM sessions WHERE id_sha256 = ?1";
@@ -85,10 +89,10 @@ std::array<std::string, statement_count> statement_sql() {
   sql[list_audit_st] =
       "SELECT id, at_ms, actor, action, detail FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2";
   constexpr std::string_view token_columns =
-      "id, name, role, sha256, created_at_ms, created_by, revoked_at_ms";
+      "id, name, role, sha256, created_at_ms, created_by, revoked_at_ms, clearance";
   sql[add_token_st] =
-      "INSERT INTO api_tokens (name, role, sha256, created_at_ms, created_by)"
-      " VALUES (?1, ?2, ?3, ?4, ?5)";
+      "INSERT INTO api_tokens (name, role, sha256, created_at_ms, created_by, clearance)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
   sql[find_live_token_st] = "SELECT " + std::string(token_columns) +
                             " FROM api_tokens WHERE sha256 = ?1 AND revoked_at_ms IS NULL";
   sql[list_tokens_st] = "SELECT " + std::string(token_columns) + " FROM api_tokens ORDER BY id";
@@ -111,7 +115,9 @@ result<user> decode_user(const sqlite::query& q, int first) {
   u.created_at_ms = q.column_int(first + 5);
   u.failed_attempts = q.column_int(first + 6);
   u.locked_until_ms = q.column_int(first + 7);
-  if (!valid_user_name(u.name) || !valid_role(u.role) || !valid_language(u.language)) {
+  u.clearance = q.column_text(first + 8);
+  if (!valid_user_name(u.name) || !valid_role(u.role) || !valid_language(u.language) ||
+      !valid_clearance_shape(u.clearance)) {
     return fail(errc::corrupt, "user row '" + u.name + "' breaks the schema's rules");
   }
   return u;
@@ -131,7 +137,9 @@ result<stored_token> decode_token(const sqlite::query& q) {
   t.created_at_ms = q.column_int(4);
   t.created_by = q.column_text(5);
   if (!q.column_is_null(6)) t.revoked_at_ms = q.column_int(6);
-  if (!valid_user_name(t.name) || !valid_role(t.role) || !valid_sha256_hex(t.sha256_hex)) {
+  t.clearance = q.column_text(7);
+  if (!valid_user_name(t.name) || !valid_role(t.role) || !valid_sha256_hex(t.sha256_hex) ||
+      !valid_clearance_shape(t.clearance)) {
     return fail(errc::corrupt, "API token row '" + t.name + "' breaks the schema's rules");
   }
   return t;
@@ -158,6 +166,9 @@ result<void> check_user(const user& u) {
   if (!valid_language(u.language)) {
     return fail(errc::invalid_argument, "language must be ko, ru or en", "language");
   }
+  if (!valid_clearance_shape(u.clearance)) {
+    return fail(errc::invalid_argument, "clearance is not a marking id", "clearance");
+  }
   if (!u.password_hash.starts_with("$argon2id$")) {
     return fail(errc::invalid_argument, "password_hash is not an Argon2id string", "password_hash");
   }
@@ -178,7 +189,8 @@ class sqlite_accounts final : public accounts {
         .bind_text(3, u.language)
         .bind_text(4, u.password_hash)
         .bind_int(5, u.disabled ? 1 : 0)
-        .bind_int(6, u.created_at_ms);
+        .bind_int(6, u.created_at_ms)
+        .bind_text(7, u.clearance);
     auto r = q.run();
     if (!r && r.error().code == errc::conflict) {
       return fail(errc::conflict, "a user named " + u.name + " already exists", "name");
@@ -224,6 +236,19 @@ class sqlite_accounts final : public accounts {
           return q.bind_text(1, name).bind_text(2, hash).run();
         },
         true);
+  }
+
+  result<void> set_clearance(std::string_view name, std::string_view clearance) override {
+    if (!valid_clearance_shape(clearance)) {
+      return fail(errc::invalid_argument, "clearance is not a marking id", "clearance");
+    }
+    return update_user(
+        name,
+        [&] {
+          sqlite::query q{st_[set_clearance_st]};
+          return q.bind_text(1, name).bind_text(2, clearance).run();
+        },
+        false);
   }
 
   result<void> set_language(std::string_view name, std::string_view language) override {
@@ -387,12 +412,16 @@ result<void> sqlite_accounts::add_token(const stored_token& t) {
   if (!valid_sha256_hex(t.sha256_hex)) {
     return fail(errc::invalid_argument, "sha256 is not 64 lowercase hex digits", "sha256");
   }
+  if (!valid_clearance_shape(t.clearance)) {
+    return fail(errc::invalid_argument, "clearance is not a marking id", "clearance");
+  }
   sqlite::query q{st_[add_token_st]};
   q.bind_text(1, t.name)
       .bind_text(2, t.role)
       .bind_text(3, t.sha256_hex)
       .bind_int(4, t.created_at_ms)
-      .bind_text(5, t.created_by);
+      .bind_text(5, t.created_by)
+      .bind_text(6, t.clearance);
   auto r = q.run();
   if (!r && r.error().code == errc::conflict) {
     return fail(errc::conflict, "a live API token named " + t.name + " already exists", "name");
@@ -430,6 +459,10 @@ bool valid_role(std::string_view role) {
 
 bool valid_language(std::string_view language) {
   return language == "ko" || language == "ru" || language == "en";
+}
+
+bool valid_clearance_shape(std::string_view clearance) {
+  return clearance.empty() || shape::valid_agreement_id(clearance, limits::station_id_bytes_max);
 }
 
 result<std::unique_ptr<accounts>> open_accounts(store& s) {

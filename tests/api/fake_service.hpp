@@ -30,6 +30,12 @@ class fake_service final : public station::service {
   // Where translations go; null: the station keeps none, as the service's defaults say.
   storage::translations* translation_store = nullptr;
   std::int64_t translation_clock_ms = 1'795'000'001'000;
+  // The agreement's label policy and this station's id, which decide what a caller of a given
+  // clearance may read; empty: no labels, as the service's defaults say.
+  labels::policy policy;
+  std::string station;
+  const labels::policy& label_policy() const override { return policy; }
+  std::string station_id() const override { return station; }
 
   // The real desk's rules over `translation_store`, with the message event a station sends.
   result<storage::translation> translate(const station::translation_request& req) override {
@@ -97,8 +103,10 @@ class fake_service final : public station::service {
   }
 
   // Stores an inbound message as if the peer had sent it. Call on the io thread.
-  storage::stored_message receive(const std::string& channel, const std::string& text) {
+  storage::stored_message receive(const std::string& channel, const std::string& text,
+                                  labels::label label = {}) {
     storage::stored_message m;
+    m.msg.label = std::move(label);
     m.msg.id = "in-" + std::to_string(next_cursor_);
     m.msg.channel = channel;
     m.msg.from = "ru-pacific-fleet";

@@ -25,8 +25,11 @@ TEST_F(session_test, sign_in_sets_an_httponly_strict_cookie_and_answers_who_and_
   EXPECT_NE(cookie.find("; Path=/"), std::string::npos) << cookie;
   EXPECT_EQ(cookie.find("Secure"), std::string::npos) << "plain HTTP: no Secure flag";
   const auto j = body_json(res);
-  EXPECT_EQ(j["user"],
-            (api::json{{"name", "officer-kim"}, {"role", "duty-officer"}, {"language", "ko"}}));
+  // No labels in this station's agreement: no clearance to name.
+  EXPECT_EQ(j["user"], (api::json{{"name", "officer-kim"},
+                                  {"role", "duty-officer"},
+                                  {"language", "ko"},
+                                  {"clearance", nullptr}}));
   EXPECT_GE(j["csrf_token"].get<std::string>().size(), 40u);
 
   // Only the SHA-256 of the secret is stored.

@@ -10,6 +10,7 @@
 #include "accounts_fixture.hpp"
 #include "core/limits.hpp"
 #include "server_fixture.hpp"
+#include "ws_client.hpp"
 
 namespace hotline::testing {
 namespace {
@@ -17,77 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace websocket = beast::websocket;
 using websocket_test = server_test;
-
-// How long a test waits for something the server should do at once; generous, so that only a
-// broken feature, never a slow machine, reaches it.
-constexpr auto wait_bound = 60s;
-
-// What one bounded read of the event stream found.
-struct read_result {
-  std::optional<api::json> event;  // a text frame, parsed
-  std::size_t bytes = 0;           // and its size
-  beast::error_code error;         // otherwise why the read ended
-  websocket::close_reason close;   // the server's close frame, if it sent one
-  bool timed_out = false;
-};
-
-class ws_client {
- public:
-  ws_client(std::uint16_t port, std::optional<std::string> token, header_map headers = {})
-      : ws_(ioc_) {
-    beast::get_lowest_layer(ws_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    ws_.set_option(websocket::stream_base::decorator(
-        [token, headers = std::move(headers)](websocket::request_type& req) {
-          if (token) req.set(http::field::authorization, "Bearer " + *token);
-          for (const auto& [k, v] : headers) req.set(k, v);
-        }));
-  }
-
-  beast::error_code handshake(websocket::response_type& res, const std::string& target) {
-    beast::error_code ec;
-    ws_.handshake(res, "127.0.0.1", target, ec);
-    return ec;
-  }
-
-  // Reads the next event; throws when the connection ends instead.
-  api::json read_event() {
-    beast::flat_buffer buffer;
-    ws_.read(buffer);
-    EXPECT_TRUE(ws_.got_text());
-    return api::json::parse(beast::buffers_to_string(buffer.data()));
-  }
-
-  // Reads the next frame or the connection's end, waiting at most `bound`.
-  read_result read_for(std::chrono::steady_clock::duration bound = wait_bound) {
-    read_result out;
-    beast::flat_buffer buffer;
-    bool done = false;
-    ws_.async_read(buffer, [&](beast::error_code ec, std::size_t) {
-      done = true;
-      out.error = ec;
-    });
-    ioc_.run_for(bound);
-    if (!done) {
-      out.timed_out = true;
-      beast::get_lowest_layer(ws_).close();
-      ioc_.restart();
-      ioc_.run();
-    }
-    ioc_.restart();
-    if (done && !out.error) {
-      out.bytes = buffer.size();
-      out.event = api::json::parse(beast::buffers_to_string(buffer.data()));
-    }
-    out.close = ws_.reason();
-    return out;
-  }
-
-  void close() { ws_.close(websocket::close_code::normal); }
-
- private:
-  asio::io_context ioc_;
-  websocket::stream<beast::tcp_stream> ws_;
-};
 
 // Expects the stream to end without another event, and the server to have said why when
 // `reason` is given.
@@ -254,7 +184,7 @@ TEST_F(websocket_session_test, revoking_a_stored_token_closes_its_stream_before_
   const std::string secret = "hl_a-token-made-by-the-cli";
   ASSERT_TRUE(on_io([&] {
     storage::stored_token t{0, "feeder", "duty-officer", config::sha256_hex(secret),
-                            clock_start_ms, "os:root", std::nullopt};
+                            clock_start_ms, "os:root", "", std::nullopt};
     return accounts_->add_token(t).has_value();
   }));
   ws_client ws(port(), secret);

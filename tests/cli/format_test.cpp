@@ -49,6 +49,15 @@ TEST(format, message_table_aligns_columns_and_shows_the_first_line) {
             "ru-11th-army      delivered  ok\n");
 }
 
+TEST(format, a_message_above_the_readers_clearance_says_it_is_withheld) {
+  const json m = {{"cursor", 9},       {"box", "in"},          {"channel", "navy"},
+                  {"precedence", "flash"}, {"from", "ru-pacific-fleet"}, {"status", "delivered"},
+                  {"received_at", "2026-11-21T03:12:00.000Z"},
+                  {"redacted", true}};
+  const std::string table = format_message_table(json::array({m}), true);
+  EXPECT_NE(table.find("(withheld: above your clearance)"), std::string::npos) << table;
+}
+
 TEST(format, status_shows_links_paths_and_queues) {
   const json status = {
       {"station", "rok-fleet-command"},

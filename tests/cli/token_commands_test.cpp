@@ -63,6 +63,25 @@ TEST_F(token_commands_test, add_prints_the_secret_last_and_stores_only_its_hash)
   EXPECT_NE(last_line(second.out), secret);
 }
 
+TEST_F(token_commands_test, a_token_is_made_with_a_clearance_of_the_stations_scheme) {
+  const auto example = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
+                       "examples" / "memorandum-2021" / "agreement.toml";
+  std::filesystem::copy_file(example, dir_ / "agreement.toml");
+  const auto foreign = run({"add", "feeder", "--role", "duty-officer", "--clearance", "ru-dsp"});
+  EXPECT_EQ(foreign.code, exit_usage);
+  EXPECT_NE(foreign.err.find("not a marking of rok-fleet-command's scheme"), std::string::npos)
+      << foreign.err;
+  EXPECT_TRUE(tokens().empty());
+  const auto r = run({"add", "feeder", "--role", "duty-officer", "--clearance", "rok-restricted"});
+  ASSERT_EQ(r.code, exit_ok) << r.err;
+  EXPECT_NE(r.out.find("cleared to rok-restricted"), std::string::npos) << r.out;
+  ASSERT_EQ(tokens().size(), 1u);
+  EXPECT_EQ(tokens()[0].clearance, "rok-restricted");
+  const auto list = run({"list"});
+  EXPECT_NE(list.out.find("CLEARANCE"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("rok-unclassified (lowest)"), std::string::npos) << list.out;  // watch-1
+}
+
 TEST_F(token_commands_test, add_refuses_bad_names_roles_and_names_taken) {
   EXPECT_EQ(run({"add", "Bad Name", "--role", "auditor"}).code, exit_usage);
   EXPECT_EQ(run({"add", "grafana", "--role", "root"}).code, exit_usage);

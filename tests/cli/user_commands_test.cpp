@@ -1,9 +1,10 @@
-// `hotline user add|list|disable|enable|passwd` against a real station database.
+// `hotline user add|list|disable|enable|passwd|clearance` against a real station database.
 #include "cli/user_commands.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -97,6 +98,65 @@ TEST_F(user_commands_test, list_disable_enable_and_passwd) {
   EXPECT_EQ(run({"disable", "nobody", "--config", cfg}).code, exit_station_error);
   EXPECT_EQ(run({"passwd", "nobody", "--config", cfg}, "third-passphrase\n").code,
             exit_station_error);
+}
+
+// The example agreement of the 2021 memorandum, whose ROK scheme is 일반 < 대외비 (ceiling) < 비밀.
+void use_example_agreement(const std::filesystem::path& dir) {
+  const auto example = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
+                       "examples" / "memorandum-2021" / "agreement.toml";
+  std::filesystem::copy_file(example, dir / "agreement.toml",
+                             std::filesystem::copy_options::overwrite_existing);
+}
+
+TEST_F(user_commands_test, clearance_is_a_marking_of_the_stations_own_scheme) {
+  use_example_agreement(dir_);
+  const std::string cfg = config_.string();
+  // Unset, a new user holds the lowest marking, and the list says so.
+  ASSERT_EQ(run({"add", "reader", "--role", "duty-officer", "--config", cfg}, "a-good-passphrase\n")
+                .code,
+            exit_ok);
+  EXPECT_EQ(find("reader")->clearance, "");
+  auto list = run({"list", "--config", cfg});
+  EXPECT_NE(list.out.find("rok-unclassified (lowest)"), std::string::npos) << list.out;
+  // The other side's marking, or one the agreement lacks, is refused and names the choices.
+  for (const char* bad : {"ru-dsp", "top-secret"}) {
+    const auto r = run({"clearance", "reader", bad, "--config", cfg});
+    EXPECT_EQ(r.code, exit_usage) << bad;
+    EXPECT_NE(r.err.find("rok-unclassified, rok-restricted"), std::string::npos) << r.err;
+    EXPECT_EQ(find("reader")->clearance, "");
+    EXPECT_EQ(run({"add", "other", "--role", "auditor", "--clearance", bad, "--config", cfg},
+                  "a-good-passphrase\n")
+                  .code,
+              exit_usage);
+    EXPECT_FALSE(find("other"));
+  }
+  const auto raised = run({"clearance", "reader", "rok-restricted", "--config", cfg});
+  ASSERT_EQ(raised.code, exit_ok) << raised.err;
+  EXPECT_EQ(find("reader")->clearance, "rok-restricted");
+  EXPECT_EQ(run({"clearance", "nobody", "rok-restricted", "--config", cfg}).code,
+            exit_station_error);
+  ASSERT_EQ(run({"add", "lead", "--role", "supervisor", "--clearance", "rok-restricted", "--config",
+                 cfg},
+                "a-good-passphrase\n")
+                .code,
+            exit_ok);
+  EXPECT_EQ(find("lead")->clearance, "rok-restricted");
+  const auto entries = audit();
+  ASSERT_FALSE(entries.empty());
+  const auto changed = std::find_if(entries.begin(), entries.end(),
+                                    [](const auto& e) { return e.action == "clearance_changed"; });
+  ASSERT_NE(changed, entries.end());
+  EXPECT_EQ(changed->detail, "reader: rok-unclassified (lowest) -> rok-restricted");
+}
+
+TEST_F(user_commands_test, without_a_readable_agreement_no_clearance_can_be_given) {
+  const std::string cfg = config_.string();  // names agreement.toml, which does not exist
+  const auto r = run({"add", "reader", "--role", "auditor", "--clearance", "rok-restricted",
+                      "--config", cfg},
+                     "a-good-passphrase\n");
+  EXPECT_EQ(r.code, exit_usage);
+  EXPECT_NE(r.err.find("cannot check clearance"), std::string::npos) << r.err;
+  EXPECT_FALSE(find("reader"));
 }
 
 }  // namespace

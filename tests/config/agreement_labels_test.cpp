@@ -154,6 +154,47 @@ TEST(agreement_labels, each_side_reads_the_other_sides_marking_as_its_own_equiva
   EXPECT_EQ(p.local_marking("alpha", "no-such"), "");
 }
 
+TEST(agreement_labels, a_clearance_is_a_marking_of_the_readers_own_scheme) {
+  const labels::policy p = parsed_policy();
+  EXPECT_TRUE(p.valid_clearance("alpha", ""));
+  EXPECT_TRUE(p.valid_clearance("alpha", "rok-restricted"));
+  // A marking above the ceiling clears for all a hotline carries, and is allowed.
+  EXPECT_TRUE(p.valid_clearance("alpha", "rok-secret"));
+  EXPECT_FALSE(p.valid_clearance("alpha", "ru-dsp"));  // the other side's
+  EXPECT_FALSE(p.valid_clearance("alpha", "made-up"));
+  EXPECT_EQ(p.lowest_marking("alpha"), "rok-unclassified");
+  EXPECT_EQ(p.lowest_marking("bravo"), "ru-unclassified");
+  EXPECT_EQ(p.effective_clearance("alpha", ""), "rok-unclassified");
+  EXPECT_EQ(p.effective_clearance("alpha", "ru-dsp"), "rok-unclassified");
+  EXPECT_EQ(p.effective_clearance("alpha", "rok-restricted"), "rok-restricted");
+  const labels::policy none;
+  EXPECT_TRUE(none.valid_clearance("alpha", ""));
+  EXPECT_FALSE(none.valid_clearance("alpha", "rok-restricted"));
+}
+
+TEST(agreement_labels, a_reader_is_cleared_for_markings_at_or_below_its_clearance_in_its_terms) {
+  const labels::policy p = parsed_policy();
+  const labels::label restricted_ru{"ru-dsp", {}};
+  const labels::label open_ru{"ru-unclassified", {}};
+  const labels::label restricted_rok{"rok-restricted", {}};
+  // The lowest (unset) clearance reads the lowest marking only, whichever side marked it.
+  EXPECT_TRUE(p.cleared_for("alpha", "", open_ru));
+  EXPECT_FALSE(p.cleared_for("alpha", "", restricted_ru));
+  EXPECT_FALSE(p.cleared_for("alpha", "", restricted_rok));
+  EXPECT_FALSE(p.cleared_for("alpha", "rok-unclassified", restricted_ru));
+  EXPECT_TRUE(p.cleared_for("alpha", "rok-restricted", restricted_ru));
+  EXPECT_TRUE(p.cleared_for("alpha", "rok-restricted", restricted_rok));
+  EXPECT_TRUE(p.cleared_for("bravo", "ru-dsp", restricted_rok));
+  EXPECT_FALSE(p.cleared_for("bravo", "ru-unclassified", restricted_rok));
+  // A clearance of the other side's scheme counts as none.
+  EXPECT_FALSE(p.cleared_for("alpha", "ru-dsp", restricted_ru));
+  // A marking with no equivalent in the reader's scheme is refused even at the top.
+  EXPECT_FALSE(p.cleared_for("alpha", "rok-secret", labels::label{"ru-secret", {}}));
+  // Unlabelled messages (from before labels) and stations without labels read as before.
+  EXPECT_TRUE(p.cleared_for("alpha", "", labels::label{}));
+  EXPECT_TRUE(labels::policy{}.cleared_for("alpha", "", restricted_ru));
+}
+
 TEST(agreement_labels, a_sender_may_use_only_its_own_markings_at_or_below_the_ceiling) {
   const labels::policy p = parsed_policy();
   EXPECT_TRUE(labels::check(p, "alpha", {"rok-restricted", {}}));

@@ -88,6 +88,7 @@ TEST(station_config, relative_paths_resolve_against_the_config_directory) {
   EXPECT_EQ(cfg->api_tokens[0].name, "duty-cli");
   EXPECT_EQ(cfg->api_tokens[0].role, "admin");
   EXPECT_EQ(cfg->api_tokens[0].sha256_hex, token_hash);
+  EXPECT_EQ(cfg->api_tokens[0].clearance, "");  // unset: the lowest marking
   EXPECT_EQ(cfg->log_level, "debug");
 }
 
@@ -160,6 +161,10 @@ TEST(station_config, every_rule_rejects_with_the_offending_field) {
        "api.tokens[0].sha256"},
       {"token hash too short", replaced(token_hash, std::string(63, 'c')), "api.tokens[0].sha256"},
       {"token without name", replaced("name = \"duty-cli\"\n", ""), "api.tokens[0].name"},
+      {"token clearance not an id", replaced("role = \"admin\"", "role = \"admin\"\nclearance = \"Top Secret\""),
+       "api.tokens[0].clearance"},
+      {"token clearance not a string", replaced("role = \"admin\"", "role = \"admin\"\nclearance = 3"),
+       "api.tokens[0].clearance"},
       {"duplicate token name",
        valid_text + "[[api.tokens]]\nname = \"duty-cli\"\nrole = \"auditor\"\nsha256 = \"" +
            std::string(64, 'd') + "\"\n",
@@ -211,6 +216,10 @@ TEST(station_config, example_loads_with_its_agreement) {
   auto a = load_agreement_for(*cfg);
   ASSERT_TRUE(a) << a.error().message;
   EXPECT_EQ(a->channel_peers(cfg->station).at("navy"), "ru-pacific-fleet");
+  // Its token's clearance is a marking of the station's own scheme, as the station demands.
+  ASSERT_EQ(cfg->api_tokens.size(), 1u);
+  EXPECT_EQ(cfg->api_tokens[0].clearance, "rok-restricted");
+  EXPECT_TRUE(a->labels.valid_clearance(cfg->station, cfg->api_tokens[0].clearance));
 }
 
 TEST(station_config, agreement_without_this_station_is_refused_clearly) {

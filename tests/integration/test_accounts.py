@@ -46,7 +46,9 @@ def check_sign_in(s):
     status, cookie, body = s.login("watch-lead", "a-long-enough-passphrase")
     assert status == 200, (status, body)
     csrf = body["csrf_token"]
-    assert body["user"] == {"name": "watch-lead", "role": "supervisor", "language": "en"}, body
+    # Added without --clearance: cleared to the lowest marking of the station's scheme.
+    assert body["user"] == {"name": "watch-lead", "role": "supervisor", "language": "en",
+                            "clearance": {"id": "rok-unclassified", "name": "Unclassified"}}, body
     flags = [f.strip() for f in cookie.split(";")]
     assert cookie.startswith("hotline_session="), cookie
     assert "HttpOnly" in flags and "SameSite=Strict" in flags and "Path=/" in flags, cookie

@@ -11,6 +11,12 @@ traffic list and under a banner with those words at the top and the bottom of it
 officer sees 대외비 in the same places. A message A posts under an embargo two days ahead shows
 an auditor the countdown to its end, and the evidence button disabled until then.
 
+Then clearances: A's users cleared only to 일반 (a duty officer and a supervisor, made with
+`hotline user add --clearance`) see A's 대외비 messages, sent and received, listed with their
+markings, but never their words: in place of the content a notice in Korean, the acknowledge and
+evidence buttons disabled with that reason, no translations, the header saying 인가 등급: 일반,
+and a compose page that offers no marking above it.
+
 Then the alarm, for real: both stations stop; A's history is rewritten on its disk (a sent
 message's text, and the hash chain A resumes from); A starts alone and web/tests/
 attestation.test.mjs signs in A's officer; once that console listens, B starts, its signed
@@ -21,6 +27,7 @@ Fails if the browser tests fail. Exits 77 (skip) when /usr/bin/chromium or npm i
 so loudly. Screenshots, the evidence bundle and the first-load timings go to $HOTLINE_ARTIFACTS
 (ctest sets it to <build dir>/artifacts), else build-test/artifacts/.
 """
+import json
 import os
 import secrets
 import shutil
@@ -148,6 +155,7 @@ def test():
         assert flashes, "station B received no FLASH from the console at A"
 
         handling_labels(w, env)
+        clearances(w, env)
 
         supervisor_a = next((u for u in a_users if u["role"] == "supervisor"), None)
         if auditor_a and supervisor_a:
@@ -309,6 +317,218 @@ def handling_labels(w, env):
     out = subprocess.run(["node", "--input-type=module", "-e", LABELS_SCRIPT], cwd=WEB, env=env,
                          timeout=NPM_TEST_TIMEOUT_S)
     assert out.returncode == 0, f"the handling-label check in the browser failed with exit code {out.returncode}"
+
+
+# The browser's part of the clearance check: users of A cleared only to its lowest marking.
+CLEARANCES_SCRIPT = r"""
+import assert from 'node:assert/strict';
+import { open_browser } from './tests/browser.mjs';
+import { shot, sign_in, unnamed_controls, wait_ms } from './tests/pages.mjs';
+
+const env = process.env;
+const A = env.HOTLINE_A_URL;
+const high = env.HOTLINE_HIGH_NAME;        // 대외비: the messages' marking as A reads it
+const low = env.HOTLINE_LOW_NAME;          // 일반: the readers' clearance
+const secrets = JSON.parse(env.HOTLINE_SECRET_TEXTS);
+const notice = `내용 비공개: ${high} 등급으로, 귀하의 인가 등급(${low})보다 높습니다`;
+
+// Nothing a restricted message says is anywhere in the page: not in text, titles or attributes.
+async function nothing_leaks(page, where) {
+  const html = await page.content();
+  for (const text of secrets) assert.ok(!html.includes(text), `${where}: the page holds "${text}"`);
+}
+
+// A message's view: its label's banners above and below, the notice where its content would be.
+async function withheld_view(page, id) {
+  await page.goto(`${A}/#/message/${id}`);
+  await page.locator('main[data-redacted="true"]').waitFor({ timeout: wait_ms });
+  for (const position of ['top', 'bottom']) {
+    await page.locator(`[data-testid="label-banner"][data-position="${position}"]`).filter({ hasText: high })
+      .waitFor({ timeout: wait_ms });
+  }
+  const said = page.locator('main [data-testid="withheld"]').first();
+  await said.waitFor({ timeout: wait_ms });
+  assert.equal((await said.textContent()).replace(/^\u2298\s*/, '').trim(), notice);
+  for (const part of ['original', 'rendered', 'translations']) {
+    assert.equal(await page.getByTestId(part).count(), 0, `a withheld message shows no ${part}`);
+  }
+  await page.getByTestId('timeline').waitFor({ timeout: wait_ms });
+}
+
+const x = await open_browser();
+const y = await open_browser();
+const browsers = [x, y];
+try {
+  // The duty officer cleared to 일반: the header says so.
+  const page = x.page;
+  await sign_in(page, A, env.HOTLINE_LOW_USER, env.HOTLINE_LOW_PASSWORD);
+  const cleared = page.getByTestId('clearance');
+  await cleared.filter({ hasText: low }).waitFor({ timeout: wait_ms });
+  assert.equal((await cleared.textContent()).trim(), `인가 등급: ${low}`);
+
+  // Traffic: both restricted messages listed, tagged 대외비, with the notice for content.
+  await page.goto(`${A}/#/traffic`);
+  for (const id of [env.HOTLINE_RESTRICTED_OUT_ID, env.HOTLINE_RESTRICTED_IN_ID]) {
+    const row = page.locator(`tr[data-id="${id}"]`);
+    await row.locator('[data-testid="label-tag"]').filter({ hasText: high }).waitFor({ timeout: wait_ms });
+    await row.getByTestId('withheld').filter({ hasText: notice }).waitFor({ timeout: wait_ms });
+  }
+  await nothing_leaks(page, 'traffic');
+  assert.deepEqual(await unnamed_controls(page), []);
+  await shot(page, '24-clearance-list-ko');
+
+  // The watch board: the received one awaits an acknowledgement, its content withheld there too.
+  await page.goto(`${A}/#/watch`);
+  await page.locator(`[data-testid="awaiting-ours"] tr[data-id="${env.HOTLINE_RESTRICTED_IN_ID}"] [data-testid="withheld"]`)
+    .filter({ hasText: notice }).waitFor({ timeout: wait_ms });
+  await nothing_leaks(page, 'watch');
+
+  // The received message's view: no acknowledging what one may not read.
+  await withheld_view(page, env.HOTLINE_RESTRICTED_IN_ID);
+  const ack = page.getByTestId('acknowledge');
+  await ack.waitFor({ timeout: wait_ms });
+  assert.equal(await ack.isDisabled(), true, 'Acknowledge is disabled above the clearance');
+  assert.equal(await ack.getAttribute('title'), notice);
+  assert.equal(await page.locator('input[name="answer"]').isDisabled(), true);
+  assert.equal(await page.getByTestId('download-evidence').count(), 0, 'a duty officer has no evidence button');
+  await nothing_leaks(page, 'received message');
+  assert.deepEqual(await unnamed_controls(page), []);
+  await shot(page, '25-clearance-detail-ko');
+
+  // The embargoed message A sent: withheld as well.
+  await withheld_view(page, env.HOTLINE_RESTRICTED_OUT_ID);
+  await nothing_leaks(page, 'sent message');
+
+  // The map plots nothing withheld, and does not fail on messages without fields.
+  await page.goto(`${A}/#/map`);
+  await page.locator('#map-title').waitFor({ timeout: wait_ms });
+  await nothing_leaks(page, 'map');
+
+  // Compose offers no marking above the clearance; a form whose default is above it gets the
+  // highest allowed one, and says so.
+  await page.goto(`${A}/#/compose`);
+  const marking = page.locator('select[name="marking"]');
+  await marking.waitFor({ timeout: wait_ms });
+  const offered = await marking.locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert.ok(!offered.includes(env.HOTLINE_HIGH_MARKING), `offered ${offered}`);
+  assert.deepEqual(offered, [env.HOTLINE_LOW_MARKING]);
+  if (env.HOTLINE_LABEL_FORM) {
+    const form = page.locator('select[name="form"]');
+    await form.locator(`option[value="${env.HOTLINE_LABEL_FORM}"]`).waitFor({ state: 'attached', timeout: wait_ms });
+    await form.selectOption(env.HOTLINE_LABEL_FORM);
+    assert.equal(await marking.inputValue(), env.HOTLINE_LOW_MARKING);
+    await page.getByTestId('marking-lowered').filter({ hasText: high }).waitFor({ timeout: wait_ms });
+  }
+  assert.deepEqual(await unnamed_controls(page), []);
+
+  // A supervisor cleared to 일반: the evidence button disabled with the reason, and nothing to
+  // translate or review.
+  if (!env.HOTLINE_LOW_SUPERVISOR) {
+    console.log('note: no low-cleared supervisor; the evidence button is not tested');
+  } else {
+    await sign_in(y.page, A, env.HOTLINE_LOW_SUPERVISOR, env.HOTLINE_LOW_SUPERVISOR_PASSWORD);
+    await withheld_view(y.page, env.HOTLINE_RESTRICTED_IN_ID);
+    const evidence = y.page.getByTestId('download-evidence');
+    await evidence.waitFor({ timeout: wait_ms });
+    assert.equal(await evidence.isDisabled(), true, 'the evidence button is disabled above the clearance');
+    assert.equal(await evidence.getAttribute('title'), notice);
+    await y.page.getByTestId('evidence-refused').filter({ hasText: notice }).waitFor({ timeout: wait_ms });
+    assert.equal(await y.page.getByTestId('acknowledge').isDisabled(), true);
+    assert.equal(await y.page.locator('form.translation-attach').count(), 0, 'no translating a withheld message');
+    await nothing_leaks(y.page, "supervisor's view");
+    assert.deepEqual(await unnamed_controls(y.page), []);
+  }
+  for (const b of browsers) assert.deepEqual(b.problems, [], 'no page errors, CSP violations or dialogs');
+} finally {
+  for (const b of browsers) await b.close();
+}
+console.log('clearances: restricted messages listed and labelled, their content withheld from readers below them');
+"""
+
+
+def loud(text):
+    bar = "!" * 78
+    log(f"{bar}\n{text}\n{bar}")
+
+
+def add_user(station, name, role, language, clearance):
+    """A console user of `station` with a clearance, made with the CLI; returns the password."""
+    password = secrets.token_urlsafe(18)
+    out = station.user_command("add", name, "--role", role, "--lang", language,
+                               "--clearance", clearance, password=password)
+    assert out.returncode == 0, f"hotline user add {name} --clearance {clearance}: {out.stderr}{out.stdout}"
+    assert f"cleared to {clearance}" in out.stdout, out.stdout
+    return password
+
+
+def as_user(station, name, password):
+    """Headers that act as `name`, and the sign-in answer."""
+    status, cookie, body = station.login(name, password)
+    assert status == 200 and cookie, (status, body)
+    return {"Cookie": cookie.split(";", 1)[0], "X-CSRF-Token": body["csrf_token"]}, body
+
+
+def clearances(w, env):
+    """Readers at A cleared below its restricted messages (CLEARANCES_SCRIPT): one A sent (the
+    embargoed one handling_labels posted) and one B sends now, marked B's equivalent."""
+    code, policy = w.a.request("GET", "/api/v1/labels")
+    assert code == 200, (code, policy)
+    if not policy["defined"]:
+        loud("note: the agreement defines no handling labels; clearances in the console are not tested")
+        return
+    ranked = sorted(policy["markings"], key=lambda m: m["rank"])
+    low = ranked[0]
+    high = next((m for m in ranked if m["rank"] > low["rank"] and m["sendable"] and m["equivalent"]), None)
+    if high is None:
+        loud("note: A's scheme has no sendable marking above its lowest; clearances are not tested")
+        return
+    # The restricted messages: the embargoed one A sent, and one B sends under its equivalent.
+    sent = [m for m in w.a.messages("out") if m.get("text") == "Exercise schedule, not for release yet"]
+    assert sent and sent[-1]["label"]["local_marking"] == high["id"], sent
+    secret_in = "Sonar contact bearing 045, restricted"
+    code, posted = w.b.request("POST", "/api/v1/messages",
+                               {"channel": "navy", "precedence": "routine", "text": secret_in,
+                                "label": {"marking": high["equivalent"]}})
+    assert code == 201, (code, posted)
+    received = wait_for("B's restricted message at A",
+                        lambda: next((m for m in w.a.messages("in") if m["id"] == posted["id"]), None))
+    assert received["label"]["local_marking"] == high["id"], received["label"]
+
+    reader = "reader-low"
+    reader_password = add_user(w.a, reader, "duty-officer", "ko", low["id"])
+    supervisor = "supervisor-low"
+    supervisor_password = add_user(w.a, supervisor, "supervisor", "ko", low["id"])
+
+    # The API first, as the contract says; the console is tested against it.
+    headers, signed_in = as_user(w.a, reader, reader_password)
+    assert signed_in["user"].get("clearance") == {"id": low["id"], "name": low["names"].get("ko", low["name"])}, \
+        signed_in["user"]
+    code, _, seen = w.a.exchange("GET", f"/api/v1/messages/{received['id']}", headers=headers)
+    assert code == 200 and seen.get("redacted") is True and "text" not in seen and seen.get("label"), (code, seen)
+    code, _, refused = w.a.exchange("POST", f"/api/v1/messages/{received['id']}/ack", {}, headers=headers)
+    assert code == 403 and refused["error"]["code"] == "refused", (code, refused)
+    code, _, refused = w.a.exchange("POST", "/api/v1/messages",
+                                    {"channel": "navy", "precedence": "routine", "text": "above my clearance",
+                                     "label": {"marking": high["id"]}}, headers=headers)
+    assert code == 403 and refused["error"]["code"] == "refused" and refused["error"].get("field") == "label.marking", \
+        (code, refused)
+
+    code, forms = w.a.request("GET", "/api/v1/forms")
+    catalog = [f["id"] for f in (forms if isinstance(forms, list) else forms["forms"])] if code == 200 else []
+    above = next((f for f, m in policy.get("form_defaults", {}).items()
+                  if f in catalog and next((x["rank"] for x in ranked if x["id"] == m), 0) > low["rank"]), None)
+    env = dict(env, HOTLINE_LOW_USER=reader, HOTLINE_LOW_PASSWORD=reader_password,
+               HOTLINE_LOW_SUPERVISOR=supervisor, HOTLINE_LOW_SUPERVISOR_PASSWORD=supervisor_password,
+               HOTLINE_RESTRICTED_OUT_ID=sent[-1]["id"], HOTLINE_RESTRICTED_IN_ID=received["id"],
+               HOTLINE_SECRET_TEXTS=json.dumps(["Exercise schedule", "Submarine transit", secret_in]),
+               HOTLINE_HIGH_MARKING=high["id"], HOTLINE_HIGH_NAME=high["name"],
+               HOTLINE_LOW_MARKING=low["id"], HOTLINE_LOW_NAME=low["names"].get("ko", low["name"]),
+               HOTLINE_LABEL_FORM=above or "")
+    if above is None:
+        log("note: no form at A has a default above its lowest marking; compose checks free text only")
+    out = subprocess.run(["node", "--input-type=module", "-e", CLEARANCES_SCRIPT], cwd=WEB, env=env,
+                         timeout=NPM_TEST_TIMEOUT_S)
+    assert out.returncode == 0, f"the clearance check in the browser failed with exit code {out.returncode}"
 
 
 def all_delivered(station):

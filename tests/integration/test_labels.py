@@ -6,10 +6,14 @@ posts under each of its sendable markings, with caveats, from the CLI and the AP
 ru-pacific-fleet every message shows the Russian equivalent, in Russian, through the API, the
 CLI's inbox and `hotline labels`. A marking above the ceiling and a caveat outside the agreement
 are refused with the field named. An embargoed message's evidence is refused until the embargo
-lifts, through the API (409) and offline from the database. An auditor's bundle of a labelled message verifies offline and says how each side
-reads the label; the same bundle with its marking changed fails.
+lifts, through the API (409) and offline from the database. An auditor's bundle of a labelled
+message verifies offline and says how each side reads the label; the same bundle with its marking
+changed fails. A user and a token cleared only to несекретно see that the restricted message
+exists but read nothing of it through any route, cannot act on it or post above their clearance,
+and read it once `hotline user clearance` raises them.
 """
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -23,8 +27,37 @@ def at_b(w, mid):
     return m if code == 200 else None
 
 
+def refuses_to_start(w, name, config_text, words):
+    """`hotline station` on B's directory with `config_text` stops before touching its store."""
+    config = w.b.dir / name
+    config.write_text(config_text)
+    out = subprocess.run([HOTLINE, "station", "--config", str(config)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 2 and words in out.stdout + out.stderr, out
+    log(f"{name}: " + (out.stdout + out.stderr).strip().splitlines()[-1])
+
+
+def startup_checks(w):
+    """A token cleared to the other side's marking, and a form default naming no form of the
+    catalog, stop the station at startup with the reason."""
+    base = w.b.config.read_text()
+    refuses_to_start(w, "foreign-clearance.toml",
+                     base + '\n[[api.tokens]]\nname = "feeder"\nrole = "duty-officer"\n'
+                     'clearance = "rok-restricted"\nsha256 = "' + "e" * 64 + '"\n',
+                     "clearance 'rok-restricted' is not a marking of ru-pacific-fleet's scheme")
+    agreement = (w.dir / "agreement.toml").read_text()
+    assert 'MISSILE-LAUNCH-NOTICE = "ru-dsp"' in agreement
+    (w.b.dir / "misspelt.toml").write_text(
+        agreement.replace('MISSILE-LAUNCH-NOTICE = "ru-dsp"', 'MISSILE-LAUNCH-NOTISE = "ru-dsp"'))
+    assert 'agreement = "../agreement.toml"' in base
+    refuses_to_start(w, "misspelt-default.toml",
+                     base.replace('agreement = "../agreement.toml"', 'agreement = "misspelt.toml"'),
+                     "gives a default marking to form MISSILE-LAUNCH-NOTISE")
+
+
 def test():
     with World("labels") as w:
+        startup_checks(w)
         w.a.start()
         w.b.start()
         wait_for("link up", lambda: w.a.link_up() and w.b.link_up())
@@ -128,6 +161,69 @@ def test():
             log("with the marking changed: " + out.stdout.strip().splitlines()[0])
         finally:
             shutil.rmtree(elsewhere, ignore_errors=True)
+
+        clearances(w, restricted["id"], plain["id"])
+
+
+def clearances(w, restricted_id, plain_id):
+    """At B, a reader cleared to the lowest marking only, by session and by token."""
+    password = "a-long-reader-passphrase"
+    added = w.b.user_command("add", "reader-low", "--role", "duty-officer", "--lang", "ru",
+                             password=password)
+    assert added.returncode == 0 and "ru-unclassified (lowest)" in added.stdout, added
+    refused = w.b.user_command("clearance", "reader-low", "rok-restricted")
+    assert refused.returncode != 0 and "ru-unclassified, ru-dsp" in refused.stderr, refused
+    code, cookie, body = w.b.login("reader-low", password)
+    assert code == 200 and body["user"]["clearance"] == {"id": "ru-unclassified",
+                                                         "name": "несекретно"}, body
+    low = {"Cookie": cookie.split(";", 1)[0], "X-CSRF-Token": body["csrf_token"]}
+    made = w.b.token_command("add", "low-feeder", "--role", "duty-officer")
+    assert made.returncode == 0, made.stderr
+    token = {"Authorization": "Bearer " + made.stdout.strip().splitlines()[-1]}
+    secret_words = "Submarine transit"
+
+    for who, headers in (("session", low), ("token", token)):
+        code, _, m = w.b.exchange("GET", f"/api/v1/messages/{restricted_id}?lang=ru", None, headers)
+        assert code == 200 and m["redacted"] is True and "text" not in m, (who, m)
+        assert "rendered" not in m and m["label"]["local_marking"] == "ru-dsp", (who, m)
+        code, _, listed = w.b.exchange("GET", "/api/v1/messages?box=in&limit=500", None, headers)
+        assert code == 200 and secret_words not in json.dumps(listed, ensure_ascii=False), who
+        by_id = {m["id"]: m for m in listed["messages"]}
+        assert by_id[restricted_id]["redacted"] and not by_id[plain_id]["redacted"], who
+        assert by_id[plain_id]["text"] == "Routine notice", by_id[plain_id]
+        for method, path, payload in (
+                ("POST", f"/api/v1/messages/{restricted_id}/ack", {"answer": "seen"}),
+                ("GET", f"/api/v1/messages/{restricted_id}/translations", None),
+                ("POST", "/api/v1/messages",
+                 {"channel": "navy", "precedence": "routine", "text": "up",
+                  "label": {"marking": "ru-dsp"}})):
+            code, _, err = w.b.exchange(method, path, payload, headers)
+            assert code == 403 and err["error"]["code"] == "refused", (who, method, path, code, err)
+            assert "несекретно" in err["error"]["message"], err
+        env_inbox = subprocess.run([HOTLINE, "inbox", "-c", "navy"], capture_output=True, text=True,
+                                   timeout=60, env={**os.environ,
+                                                    "HOTLINE_ADDR": w.b.addr,
+                                                    "HOTLINE_TOKEN": token["Authorization"][7:]})
+        assert env_inbox.returncode == 0 and secret_words not in env_inbox.stdout, env_inbox
+        assert "(withheld: above your clearance)" in env_inbox.stdout, env_inbox.stdout
+    code, _, m = w.b.exchange("GET", f"/api/v1/messages/{restricted_id}", None, low)
+    assert m["acknowledged_at"] is None or m.get("acknowledged_by") != "reader-low", m
+
+    # An auditor at the lowest gets no evidence either.
+    assert w.b.user_command("add", "auditor-low", "--role", "auditor",
+                            password=password).returncode == 0
+    _, cookie, body = w.b.login("auditor-low", password)
+    auditor_low = {"Cookie": cookie.split(";", 1)[0], "X-CSRF-Token": body["csrf_token"]}
+    code, _, err = w.b.exchange("GET", f"/api/v1/messages/{restricted_id}/evidence", None,
+                                auditor_low)
+    assert code == 403 and err["error"]["field"] == "label", (code, err)
+
+    # Raised, the same session reads it at its next request.
+    raised = w.b.user_command("clearance", "reader-low", "ru-dsp")
+    assert raised.returncode == 0, raised.stderr
+    code, _, m = w.b.exchange("GET", f"/api/v1/messages/{restricted_id}", None, low)
+    assert code == 200 and m["redacted"] is False and m["text"].startswith(secret_words), m
+    log("cleared to ru-dsp, reader-low reads: " + m["text"])
 
 
 if __name__ == "__main__":

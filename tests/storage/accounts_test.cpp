@@ -289,10 +289,41 @@ TEST_F(accounts_test, token_names_roles_and_hashes_are_checked) {
   EXPECT_TRUE(accounts_->list_tokens()->empty());
 }
 
+TEST_F(accounts_test, a_clearance_is_kept_set_and_checked_for_shape) {
+  // Unset, a user holds the lowest marking: the empty clearance.
+  EXPECT_EQ((*accounts_->find_user("officer-kim"))->clearance, "");
+  ASSERT_TRUE(accounts_->set_clearance("officer-kim", "rok-restricted"));
+  EXPECT_EQ((*accounts_->find_user("officer-kim"))->clearance, "rok-restricted");
+  EXPECT_EQ(accounts_->set_clearance("nobody", "rok-restricted").error().code, errc::not_found);
+  EXPECT_EQ(accounts_->set_clearance("officer-kim", "Not A Marking").error().field, "clearance");
+  EXPECT_EQ((*accounts_->find_user("officer-kim"))->clearance, "rok-restricted");
+  // The session lookup carries it, so that a change applies at the user's next request.
+  ASSERT_TRUE(accounts_->create_session(make_session('a', "officer-kim", 5'000), 16));
+  EXPECT_EQ((*accounts_->find_session(std::string(64, 'a')))->owner.clearance, "rok-restricted");
+  ASSERT_TRUE(accounts_->set_clearance("officer-kim", ""));
+  EXPECT_EQ((*accounts_->find_session(std::string(64, 'a')))->owner.clearance, "");
+  // A user may be added cleared, and a token made cleared; a bad shape is refused by field.
+  storage::user u = make_user("reader");
+  u.clearance = "rok-restricted";
+  ASSERT_TRUE(accounts_->add_user(u));
+  EXPECT_EQ((*accounts_->find_user("reader"))->clearance, "rok-restricted");
+  u = make_user("bad");
+  u.clearance = "rok restricted";
+  EXPECT_EQ(accounts_->add_user(u).error().field, "clearance");
+  auto t = make_token("feeder", 'a');
+  t.clearance = "rok-restricted";
+  ASSERT_TRUE(accounts_->add_token(t));
+  EXPECT_EQ((*accounts_->find_live_token(std::string(64, 'a')))->clearance, "rok-restricted");
+  t = make_token("other", 'b');
+  t.clearance = std::string(65, 'a');
+  EXPECT_EQ(accounts_->add_token(t).error().field, "clearance");
+}
+
 TEST_F(accounts_test, a_token_row_can_only_be_revoked_and_never_deleted) {
   ASSERT_TRUE(accounts_->add_token(make_token("grafana", 'a')));
   EXPECT_NE(raw("UPDATE api_tokens SET role = 'admin'"), SQLITE_OK);
   EXPECT_NE(raw("UPDATE api_tokens SET sha256 = '" + std::string(64, 'b') + "'"), SQLITE_OK);
+  EXPECT_NE(raw("UPDATE api_tokens SET clearance = 'rok-restricted'"), SQLITE_OK);
   EXPECT_NE(raw("DELETE FROM api_tokens"), SQLITE_OK);
   ASSERT_TRUE(accounts_->revoke_token("grafana", 3'000));
   // Once revoked, it stays revoked.

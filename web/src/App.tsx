@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { unlock_audio } from './lib/alarm';
 import { language_names, type key } from './lib/i18n';
+import { clearance_name } from './lib/labels';
 import { choose_language, sign_out } from './lib/session';
 import { can_send, update, use_store } from './lib/store';
 import { local_zone, zone_label } from './lib/time';
@@ -57,6 +58,11 @@ function Header() {
       <div class="who">
         <span class="user">{s.user?.name}</span>
         <span class="muted">{s.user ? t(`role_${s.user.role.replace('-', '_')}` as key) : ''}</span>
+        {s.user?.clearance && (
+          <span class="clearance" data-testid="clearance" data-clearance={s.user.clearance.id} title={t('clearance_title')}>
+            {t('cleared')}: <b>{clearance_name(s.labels, s.user.clearance, s.lang)}</b>
+          </span>
+        )}
       </div>
       <label class="lang">
         <span class="visually-hidden">{t('interface_language')}</span>

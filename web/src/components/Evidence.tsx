@@ -27,7 +27,9 @@ function save(blob: Blob, name: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function EvidenceButton({ id, held }: { id: string; held?: string }) {
+// `refused`: why this officer may not have the bundle at all (the message is marked above their
+// clearance; the station answers 403 too).
+export function EvidenceButton({ id, held, refused }: { id: string; held?: string; refused?: string }) {
   const t = use_t();
   const [busy, set_busy] = useState(false);
   const [note, set_note] = useState<{ kind: 'info' | 'warn' | 'error'; text: string } | null>(null);
@@ -51,11 +53,14 @@ export function EvidenceButton({ id, held }: { id: string; held?: string }) {
       <h2 id="evidence-title">{t('evidence_title')}</h2>
       <p class="evidence-note">{t('evidence_note')}{' '}
         <code><span>hotline evidence verify</span> <span>{evidence_file_name(id)}</span> <span>--agreement agreement.toml</span></code></p>
-      <button type="button" onClick={() => void download()} disabled={busy || !!held}
-              aria-describedby={held ? 'evidence-held' : undefined} data-testid="download-evidence">
+      <button type="button" onClick={() => void download()} disabled={busy || !!held || !!refused}
+              title={refused}
+              aria-describedby={refused ? 'evidence-refused' : held ? 'evidence-held' : undefined}
+              data-testid="download-evidence">
         {busy ? t('evidence_preparing') : t('download_evidence')}
       </button>
-      {held && <p class="note note-warn" id="evidence-held" data-testid="evidence-held">{held}</p>}
+      {refused && <p class="note note-warn" id="evidence-refused" data-testid="evidence-refused">{refused}</p>}
+      {!refused && held && <p class="note note-warn" id="evidence-held" data-testid="evidence-held">{held}</p>}
       {note && <Note kind={note.kind}>{note.text}</Note>}
     </section>
   );

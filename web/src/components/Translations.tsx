@@ -7,6 +7,7 @@ import { get, post } from '../lib/api';
 import { merge_messages, use_store } from '../lib/store';
 import { languages, type language, type message, type translation } from '../lib/types';
 import { language_names } from '../lib/i18n';
+import { is_redacted } from '../lib/labels';
 import { Note, When, use_t } from './common';
 
 const text_bytes_max = 16 * 1024;
@@ -117,6 +118,9 @@ export function Translations({ m }: { m: message }) {
   const role = s.user?.role;
   const may_attach = m.box === 'in' && (role === 'translator' || role === 'supervisor');
   const list = m.translations ?? [];
+  // Above the officer's clearance there is nothing to translate or review: the station refuses
+  // both (403), and the message's view says why in place of its content.
+  if (is_redacted(m)) return null;
   if (!may_attach && list.length === 0) return null;
   return (
     <section class="card" aria-labelledby="translations-title" data-testid="translations">

@@ -1,8 +1,9 @@
 // Small pieces every page uses: translated words, precedence and status badges (always a word
 // as well as a colour), times in UTC and local, and the three-state light.
 import type { ComponentChildren } from 'preact';
-import { type key, translate } from '../lib/i18n';
-import { awaits_ack, get_state, is_acknowledged, use_store } from '../lib/store';
+import { fill, type key, translate } from '../lib/i18n';
+import { clearance_name, is_redacted } from '../lib/labels';
+import { awaits_ack, get_state, is_acknowledged, type state, use_store } from '../lib/store';
 import { deadline_of, local_text, local_zone, utc_text } from '../lib/time';
 import type { message, precedence } from '../lib/types';
 
@@ -91,6 +92,7 @@ export function value_text(v: unknown): string {
 // One line that says what a message is about, as plain text (never HTML). A formatted message
 // the station has not summarised is named by its form's title and its fields.
 export function summary_text(m: message): string {
+  if (is_redacted(m)) return withheld_text(m);
   if (m.summary) return m.summary;
   if (m.text) return m.text;
   if (m.rendered) return m.rendered.split('\n').slice(0, 2).join(' — ');
@@ -100,6 +102,24 @@ export function summary_text(m: message): string {
   if (!m.fields) return title;
   const label = (name: string) => form?.fields.find((f) => f.name === name)?.label ?? name.replace(/_/g, ' ');
   return `${title} — ${Object.entries(m.fields).map(([k, v]) => `${label(k)}: ${value_text(v)}`).join(' · ')}`;
+}
+
+// Why a message's content is not shown: its marking (as this station reads it) is above the
+// officer's clearance. Also the reason on every control a redacted message disables.
+export function withheld_text(m: message, s: state = get_state()): string {
+  const marking = m.label?.name ?? m.label?.marking ?? '—';
+  const clearance = clearance_name(s.labels, s.user?.clearance, s.lang) || '—';
+  return fill(translate(s.lang, 'content_withheld'), { marking, clearance });
+}
+
+// The notice that stands in a list where a redacted message's content would be.
+export function Withheld({ m }: { m: message }) {
+  const s = use_store();
+  return (
+    <span class="withheld" data-testid="withheld">
+      <span class="withheld-glyph" aria-hidden="true">⊘ </span>{withheld_text(m, s)}
+    </span>
+  );
 }
 
 export function go(hash: string) {

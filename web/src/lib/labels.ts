@@ -1,7 +1,7 @@
 // Handling labels as the console shows them (docs/api.md, "Handling labels"): how high a
 // marking stands in this station's scheme (for the banner's colour, which always comes with the
 // marking's name), what each caveat says, and how long an embargo still holds.
-import type { label_caveat, labels_policy, message_label } from './types';
+import type { label_caveat, label_marking, labels_policy, message_label } from './types';
 
 // low: the scheme's lowest marking; mid and high above it; unknown: no rank to go by (the
 // policy is not loaded, or the marking has no equivalent in this station's scheme).
@@ -54,4 +54,51 @@ export function default_marking(policy: labels_policy | null, form: string): str
   const sendable = (id: string | undefined) => policy?.markings.some((m) => m.id === id && m.sendable) ? id : undefined;
   return sendable(policy?.form_defaults?.[form]) ?? sendable(policy?.default) ??
     policy?.markings.find((m) => m.sendable)?.id ?? '';
+}
+
+// Clearances (docs/api.md): each reader holds the highest marking of this station's own scheme
+// whose messages they may read. Above it the station sends only a message's envelope and label,
+// with `redacted: true`, and refuses acknowledgements, translations, evidence and posts.
+
+// Whether the station withheld this message's content from the reader.
+export function is_redacted(m: { redacted?: boolean } | null | undefined): boolean {
+  return m?.redacted === true;
+}
+
+// The parts of a message a redacted copy must not keep from an earlier, readable one.
+const content_keys = ['text', 'fields', 'answer', 'flag', 'translations', 'rendered', 'summary', 'title'] as const;
+
+export function without_content<T extends object>(m: T): T {
+  const out = { ...m } as Record<string, unknown>;
+  for (const k of content_keys) delete out[k];
+  return out as T;
+}
+
+// The clearance's name in the officer's language when the policy has it, else as the station
+// named it at sign-in.
+export function clearance_name(policy: labels_policy | null, clearance: { id: string; name: string } | null | undefined,
+                               lang: string): string {
+  if (!clearance) return '';
+  return policy?.markings.find((m) => m.id === clearance.id)?.names?.[lang] ?? clearance.name;
+}
+
+// The markings the officer may send under: the sendable ones at or below their clearance's rank
+// in this station's scheme. Without a clearance (no labels), or one the policy does not list,
+// every sendable marking, as before clearances.
+export function allowed_markings(policy: labels_policy, clearance_id: string | null | undefined): label_marking[] {
+  const sendable = policy.markings.filter((m) => m.sendable);
+  const held = marking_rank(policy, clearance_id);
+  return held === null ? sendable : sendable.filter((m) => m.rank <= held);
+}
+
+// The marking a post carries when the officer picks none, within their clearance: the form's
+// default when allowed, else the highest allowed marking, with `lowered_from` naming the default
+// it replaced. '' when nothing is allowed.
+export function allowed_default(policy: labels_policy, form: string, clearance_id: string | null | undefined):
+    { marking: string; lowered_from?: string } {
+  const wanted = default_marking(policy, form);
+  const allowed = allowed_markings(policy, clearance_id);
+  if (allowed.some((m) => m.id === wanted)) return { marking: wanted };
+  const highest = allowed.reduce<label_marking | null>((best, m) => (!best || m.rank > best.rank ? m : best), null);
+  return { marking: highest?.id ?? '', lowered_from: wanted || undefined };
 }

@@ -2,6 +2,7 @@
 // it with `use_store()` and change it with `update()`. Everything the station tells the console
 // (messages, status) lands here, whether it came from a fetch or the event stream.
 import { useEffect, useState } from 'preact/hooks';
+import { is_redacted, without_content } from './labels';
 import type { form_def, labels_policy, language, message, role, station_status, user } from './types';
 
 export interface capabilities {
@@ -135,7 +136,9 @@ export function merge_messages(list: message[]) {
     let oldest = s.oldest_cursor;
     for (const m of list) {
       const prev = next.get(m.id);
-      next.set(m.id, prev ? { ...prev, ...m } : m);
+      // A redacted copy replaces whatever content an earlier, readable one brought.
+      const merged = prev ? { ...prev, ...m } : m;
+      next.set(m.id, is_redacted(m) ? without_content(merged) : merged);
       if (oldest === null || m.cursor < oldest) oldest = m.cursor;
     }
     return { messages: next, oldest_cursor: oldest };

@@ -8,10 +8,19 @@ export type language = 'ko' | 'ru' | 'en';
 export const languages: language[] = ['ko', 'ru', 'en'];
 export type role = 'duty-officer' | 'translator' | 'supervisor' | 'auditor' | 'admin';
 
+// A reader's clearance: the highest marking of this station's own scheme whose messages they may
+// read, named in their language; null when the agreement defines no handling labels.
+export interface clearance {
+  id: string;
+  name: string;
+}
+
 export interface user {
   name: string;
   role: role;
   language: language | null;
+  // Absent from stations that predate clearances: treated as null (nothing withheld).
+  clearance?: clearance | null;
 }
 
 export interface session_info {
@@ -126,6 +135,10 @@ export interface message {
   translations?: translation[];
   label?: message_label | null;
   cursor: number;
+  // True when the message is marked above the reader's clearance: the object is then only its
+  // envelope and label, with no text, fields, answer, flag, translations, rendering, summary or
+  // title. Absent from stations that predate clearances (read as false).
+  redacted?: boolean;
 }
 
 export interface path_status {

@@ -5,13 +5,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api_error, new_idempotency_key, post } from '../lib/api';
 import { check_field, raw_from_values, type raw_values } from '../lib/fields';
 import { shapes_of } from '../lib/geo';
-import { language_names, type key } from '../lib/i18n';
+import { fill, language_names, type key } from '../lib/i18n';
 import { can_send, merge_messages, update, use_store } from '../lib/store';
 import { languages, precedences, type channel_status, type form_def, type form_field, type label_caveat_def,
          type labels_policy, type language, type message, type post_caveat, type post_label,
          type precedence } from '../lib/types';
 import { iso_utc, local_text, local_zone, parse_utc_input } from '../lib/time';
-import { default_marking, level_of } from '../lib/labels';
+import { allowed_default, allowed_markings, clearance_name, level_of } from '../lib/labels';
 import { MapView } from '../components/MapView';
 import { Note, go, use_t } from '../components/common';
 
@@ -144,8 +144,9 @@ function name_text(x: { name: string; names?: Record<string, string> }, lang: la
 }
 
 // The label to post, with each ticked caveat's value, and what is still wrong with it (keyed by
-// caveat id), in the policy's order of caveats.
-function label_of(policy: labels_policy, draft: label_draft, form_id: string) {
+// caveat id), in the policy's order of caveats. With no marking chosen, the form's default, or the
+// highest marking within the officer's clearance when the default is above it.
+function label_of(policy: labels_policy, draft: label_draft, form_id: string, clearance_id: string | undefined) {
   const caveats: post_caveat[] = [];
   const problems: Record<string, key> = {};
   for (const c of policy.caveats) {
@@ -162,7 +163,7 @@ function label_of(policy: labels_policy, draft: label_draft, form_id: string) {
       caveats.push({ id: c.id });
     }
   }
-  const label: post_label = { marking: draft.marking ?? default_marking(policy, form_id) };
+  const label: post_label = { marking: draft.marking ?? allowed_default(policy, form_id, clearance_id).marking };
   if (caveats.length) label.caveats = caveats;
   return { label, problems };
 }
@@ -173,10 +174,19 @@ function LabelFields({ policy, draft, change, form_id, error }: {
 }) {
   const s = use_store();
   const t = use_t();
-  const sendable = policy.markings.filter((m) => m.sendable);
-  const fallback = default_marking(policy, form_id);
-  const chosen = draft.marking ?? fallback;
-  const { problems } = label_of(policy, draft, form_id);
+  // Only the markings within the officer's clearance: the station refuses a post above it (403).
+  const clearance = s.user?.clearance ?? null;
+  const clearance_id = clearance?.id;
+  const sendable = allowed_markings(policy, clearance_id);
+  const limited = sendable.length < policy.markings.filter((m) => m.sendable).length;
+  const fallback = allowed_default(policy, form_id, clearance_id);
+  const chosen = draft.marking ?? fallback.marking;
+  const { problems } = label_of(policy, draft, form_id, clearance_id);
+  const marking_name = (id: string) => {
+    const m = policy.markings.find((x) => x.id === id);
+    return m ? name_text(m, s.lang) : id;
+  };
+  const cleared_name = clearance_name(policy, clearance, s.lang);
   const marking_error = error && !error.caveat ? error : null;
   const caveat_input = (c: label_caveat_def) => {
     const name = name_text(c, s.lang);
@@ -215,11 +225,23 @@ function LabelFields({ policy, draft, change, form_id, error }: {
                 class={`label-select label-${level_of({ marking: chosen, local_marking: chosen, name: '', caveats: [] }, policy)}`}
                 aria-invalid={marking_error ? true : undefined} onChange={(e) => change({ marking: e.currentTarget.value })}>
           {sendable.map((m) => (
-            <option value={m.id}>{name_text(m, s.lang)}{m.id === fallback ? ` (${t('marking_default')})` : ''}</option>
+            <option value={m.id}>{name_text(m, s.lang)}{m.id === fallback.marking && !fallback.lowered_from ? ` (${t('marking_default')})` : ''}</option>
           ))}
         </select>
         <div id="label-marking-hint" class="hint">
           {error && <span class="field-error" role="alert" data-testid="label-error">{error.message} ({error.field})</span>}
+          {!error && sendable.length === 0 && (
+            <span class="field-error" data-testid="marking-none-allowed">{fill(t('marking_none_allowed'), { clearance: cleared_name })}</span>
+          )}
+          {!error && sendable.length > 0 && draft.marking === null && fallback.lowered_from && (
+            <span class="marking-lowered" data-testid="marking-lowered">
+              {fill(t('marking_lowered'), { marking: marking_name(fallback.lowered_from), clearance: cleared_name,
+                                            chosen: marking_name(fallback.marking) })}
+            </span>
+          )}
+          {!error && limited && sendable.length > 0 && !(draft.marking === null && fallback.lowered_from) && (
+            <span class="muted" data-testid="markings-limited">{fill(t('markings_within_clearance'), { clearance: cleared_name })}</span>
+          )}
         </div>
       </div>
       {policy.caveats.length > 0 && (
@@ -287,8 +309,8 @@ export function Compose() {
 
   // Handling labels, when the agreement defines them and this station may send under one.
   const policy = s.labels?.defined && s.labels.markings.some((m) => m.sendable) ? s.labels : null;
-  const labelled = policy ? label_of(policy, draft_label, form?.id ?? free_text) : null;
-  const label_ok = !labelled || Object.keys(labelled.problems).length === 0;
+  const labelled = policy ? label_of(policy, draft_label, form?.id ?? free_text, s.user?.clearance?.id) : null;
+  const label_ok = !labelled || (!!labelled.label.marking && Object.keys(labelled.problems).length === 0);
 
   // Preview: once the form is complete, ask the station to render exactly what the other side
   // will read; its validation errors land on the fields they name.

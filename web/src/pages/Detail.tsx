@@ -12,8 +12,8 @@ import { Translations } from '../components/Translations';
 import { EvidenceButton, evidence_roles } from '../components/Evidence';
 import { EmbargoLine, LabelBanner, use_time_text } from '../components/LabelBanner';
 import { fill } from '../lib/i18n';
-import { embargo_until_ms } from '../lib/labels';
-import { Note, Precedence, Status, When, use_t, value_text } from '../components/common';
+import { embargo_until_ms, is_redacted, without_content } from '../lib/labels';
+import { Note, Precedence, Status, When, use_t, value_text, withheld_text } from '../components/common';
 
 const answer_chars_max = 200;
 
@@ -60,11 +60,16 @@ export function Detail({ id }: { id: string }) {
   const base = s.messages.get(id) ?? loaded;
   if (error) return <main class="page"><Note kind="error">{error}</Note><a href="#/traffic">{t('back')}</a></main>;
   if (!base) return <main class="page"><p class="muted">{t('loading')}</p></main>;
-  const m: message = { ...loaded, ...base, rendered: loaded?.rendered ?? base.rendered };
+  const merged: message = { ...loaded, ...base, rendered: loaded?.rendered ?? base.rendered };
+  // Above the officer's clearance the station sends only the envelope and the label; nothing an
+  // earlier, readable copy brought is shown either.
+  const redacted = is_redacted(merged);
+  const m: message = redacted ? without_content(merged) : merged;
+  const withheld = redacted ? withheld_text(m, s) : '';
   const acked = is_acknowledged(m);
   const records = 'acknowledged_at' in m && records_acks;
   const may_ack = m.box === 'in' && can_send(s.user) && s.user?.role !== 'translator';
-  const shapes = shapes_of(m.fields);
+  const shapes = redacted ? [] : shapes_of(m.fields);
   const form = s.forms?.find((f) => f.id === m.form);
   const label_of = (name: string) => form?.fields.find((f) => f.name === name)?.label ?? name;
   const embargo_until = embargo_until_ms(m.label, s.now_ms);
@@ -72,6 +77,7 @@ export function Detail({ id }: { id: string }) {
 
   const acknowledge = async (e: Event) => {
     e.preventDefault();
+    if (redacted) return;
     set_busy(true);
     set_ack_error('');
     try {
@@ -90,14 +96,14 @@ export function Detail({ id }: { id: string }) {
   };
 
   return (
-    <main class="page detail" aria-labelledby="detail-title">
+    <main class="page detail" aria-labelledby="detail-title" data-redacted={redacted ? 'true' : undefined}>
       <p><a href="#/traffic">← {t('back')}</a></p>
       <LabelBanner label={m.label} position="top" />
       <EmbargoLine label={m.label} />
       <header class={`detail-head prec-row-${m.precedence}`}>
         <h1 id="detail-title">
           <Precedence p={m.precedence} /> <span class={`box box-${m.box}`}>{t(m.box === 'in' ? 'box_in' : 'box_out')}</span>{' '}
-          <span class="form-id">{m.form}</span> {m.title && <span>{m.title}</span>}
+          <span class="form-id">{m.form}</span> {!redacted && m.title && <span>{m.title}</span>}
         </h1>
         <div class="meta">
           <span>{t('channel')}: <b>{m.channel}</b></span>
@@ -109,19 +115,28 @@ export function Detail({ id }: { id: string }) {
       </header>
       <div class="detail-grid">
         <div>
-          {m.rendered && (
+          {redacted && (
+            <section class="card withheld-card" aria-labelledby="withheld-title">
+              <h2 id="withheld-title">{t('content_withheld_title')}</h2>
+              <p class="withheld" id="withheld-reason" data-testid="withheld">
+                <span class="withheld-glyph" aria-hidden="true">⊘ </span>{withheld}
+              </p>
+              <p class="muted">{t('content_withheld_note')}</p>
+            </section>
+          )}
+          {!redacted && m.rendered && (
             <section class="card">
               <h2>{t('rendered')}</h2>
               <pre class="message-text" data-testid="rendered">{m.rendered}</pre>
             </section>
           )}
-          {m.text && (
+          {!redacted && m.text && (
             <section class="card">
               <h2>{t('original')}</h2>
               <pre class="message-text" data-testid="original">{m.text}</pre>
             </section>
           )}
-          {m.fields && (
+          {!redacted && m.fields && (
             <section class="card">
               <h2>{t('fields')}</h2>
               <table class="grid fields">
@@ -133,7 +148,7 @@ export function Detail({ id }: { id: string }) {
               </table>
             </section>
           )}
-          <Translations m={m} />
+          {!redacted && <Translations m={m} />}
           {shapes.length > 0 && (
             <section class="card">
               <MapView shapes={shapes.map((sh) => ({ ...sh, label: label_of(sh.label) }))} title={`${t('map_of')} ${m.form}`} compact />
@@ -154,24 +169,29 @@ export function Detail({ id }: { id: string }) {
                 <span>{t('t_acknowledged')}{m.acknowledged_by ? ` — ${m.acknowledged_by}` : ''}</span>
                 {acked ? <When at={m.acknowledged_at} seconds /> : <span class="muted">{t('t_deadline')}: <When at={new Date(deadline_of(m.created_at, m.precedence)).toISOString()} /></span>}
               </li>
-              {m.answer && <li><span>{t('t_answer')}</span><span class="answer">“{m.answer}”</span></li>}
+              {!redacted && m.answer && <li><span>{t('t_answer')}</span><span class="answer">“{m.answer}”</span></li>}
             </ol>
           </section>
           {may_ack && !acked && (records ? (
             <form class="card ack" onSubmit={acknowledge} aria-label={t('acknowledge')}>
               <label>
                 <span>{t('answer_optional')}</span>
-                <input name="answer" maxLength={answer_chars_max} value={answer}
+                <input name="answer" maxLength={answer_chars_max} value={answer} disabled={redacted}
+                       title={redacted ? withheld : undefined}
                        onInput={(e) => set_answer(e.currentTarget.value)} />
               </label>
               {ack_error && <Note kind="error">{ack_error}</Note>}
-              <button type="submit" class="primary big" disabled={busy}>{t('acknowledge')}</button>
+              {/* The station refuses an acknowledgement above the officer's clearance (403). */}
+              <button type="submit" class="primary big" disabled={busy || redacted} data-testid="acknowledge"
+                      title={redacted ? withheld : undefined}
+                      aria-describedby={redacted ? 'withheld-reason' : undefined}>{t('acknowledge')}</button>
+              {redacted && <p class="note note-warn" data-testid="ack-withheld">{withheld}</p>}
             </form>
           ) : <Note kind="warn">{t('ack_unavailable')}</Note>)}
           {acked && m.acknowledged_by && (
             <p class="acked-line" data-testid="acked-by">{t('acknowledged_by')}: <b>{m.acknowledged_by}</b> · <When at={m.acknowledged_at} /></p>
           )}
-          {s.user && evidence_roles.includes(s.user.role) && <EvidenceButton id={m.id} held={held} />}
+          {s.user && evidence_roles.includes(s.user.role) && <EvidenceButton id={m.id} held={held} refused={redacted ? withheld : undefined} />}
         </div>
       </div>
       <LabelBanner label={m.label} position="bottom" />

@@ -5,7 +5,8 @@ import { api_error, post } from '../lib/api';
 import { can_send, is_acknowledged, merge_messages, use_store } from '../lib/store';
 import { countdown_text, deadline_of } from '../lib/time';
 import type { message } from '../lib/types';
-import { Note, Precedence, When, use_t } from '../components/common';
+import { is_redacted } from '../lib/labels';
+import { Note, Precedence, When, use_t, withheld_text } from '../components/common';
 
 export const link_test_form = 'LINK-TEST';
 const reply_form = 'LINK-TEST-REPLY';
@@ -25,6 +26,7 @@ export function LinkTests() {
   const has_reply_form = !!s.forms?.some((f) => f.id === reply_form);
 
   const answer = async (m: message) => {
+    if (is_redacted(m)) return;
     try {
       try {
         const r = await post<message>(`/api/v1/messages/${encodeURIComponent(m.id)}/ack`, { answer: 'link test answered' });
@@ -57,8 +59,11 @@ export function LinkTests() {
                 <td><When at={m.created_at} /></td>
                 <td class="countdown">{countdown_text(deadline_of(m.created_at, m.precedence) - s.now_ms)}</td>
                 <td>
+                  {/* A test marked above the officer's clearance: the station refuses its answer. */}
                   {can_send(s.user) && <button type="button" class="primary" onClick={() => void answer(m)}
+                                               disabled={is_redacted(m)} title={is_redacted(m) ? withheld_text(m, s) : undefined}
                                                aria-label={`${t('answer_now')} — ${m.channel} ${m.id}`}>{t('answer_now')}</button>}
+                  {is_redacted(m) && <p class="note note-warn" data-testid="withheld">{withheld_text(m, s)}</p>}
                   {errors[m.id] && <Note kind="error">{errors[m.id]}</Note>}
                 </td>
               </tr>

@@ -3,13 +3,16 @@
 import { useState } from 'preact/hooks';
 import { use_store } from '../lib/store';
 import { shapes_of } from '../lib/geo';
+import { is_redacted } from '../lib/labels';
 import { MapView } from '../components/MapView';
 import { Precedence, When, use_t } from '../components/common';
 
 export function MapPage() {
   const s = use_store();
   const t = use_t();
+  // A message above the officer's clearance has no fields here, and is never plotted.
   const with_shapes = [...s.messages.values()]
+    .filter((m) => !is_redacted(m))
     .map((m) => ({ m, shapes: shapes_of(m.fields) }))
     .filter((x) => x.shapes.length > 0)
     .sort((a, b) => b.m.cursor - a.m.cursor)

@@ -5,7 +5,8 @@ import { useState } from 'preact/hooks';
 import { get, query } from '../lib/api';
 import { merge_messages, use_store } from '../lib/store';
 import { precedences, type message } from '../lib/types';
-import { Precedence, Status, When, go, is_overdue, summary_text, use_t } from '../components/common';
+import { Precedence, Status, When, Withheld, go, is_overdue, summary_text, use_t } from '../components/common';
+import { is_redacted } from '../lib/labels';
 import type { key } from '../lib/i18n';
 import { LabelTag } from '../components/LabelBanner';
 
@@ -83,7 +84,7 @@ export function Traffic() {
                 <td class="marking"><LabelTag label={m.label} /></td>
                 <td class="mono">{m.from}</td>
                 <td class="summary"><a href={`#/message/${m.id}`}>
-                  {m.form !== 'FREE-TEXT' && <span class="form-id">{m.form}</span>}{summary_text(m)}
+                  {m.form !== 'FREE-TEXT' && <span class="form-id">{m.form}</span>}{is_redacted(m) ? <Withheld m={m} /> : summary_text(m)}
                 </a></td>
                 <td><Status m={m} /></td>
               </tr>

@@ -5,7 +5,8 @@ import { awaits_ack, station_records_acks, use_store } from '../lib/store';
 import { ago_text, countdown_text, deadline_of } from '../lib/time';
 import type { channel_status, message } from '../lib/types';
 import { LabelTag } from '../components/LabelBanner';
-import { Light, type light_state, Note, Precedence, Status, When, go, summary_text, use_t } from '../components/common';
+import { Light, type light_state, Note, Precedence, Status, When, Withheld, go, summary_text, use_t } from '../components/common';
+import { is_redacted } from '../lib/labels';
 
 // The heartbeat is 250 ms; a few seconds of silence is already worth a look.
 const peer_warn_ms = 5_000;
@@ -94,7 +95,7 @@ function Waiting({ title, list, testid }: { title: string; list: message[]; test
                     {countdown_text(left)}
                   </td>
                   <td><When at={m.created_at} /></td>
-                  <td class="summary"><a href={`#/message/${m.id}`}>{summary_text(m)}</a></td>
+                  <td class="summary"><a href={`#/message/${m.id}`}>{is_redacted(m) ? <Withheld m={m} /> : summary_text(m)}</a></td>
                   <td><Status m={m} /></td>
                 </tr>
               );
