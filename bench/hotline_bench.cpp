@@ -7,7 +7,8 @@
 // are timed with this process's monotonic clock.
 //
 // Modes: `latency` posts at a fixed rate on one connection; `throughput` posts as fast as
-// `--concurrency` connections allow; `cut` posts at a fixed rate while the link between the
+// `--concurrency` connections allow, `--batch` messages per request (an array, as a feeder
+// with a burst posts; each message is still committed before it is answered); `cut` posts at a fixed rate while the link between the
 // stations runs through bench/relay.py (both directions, since each station dials the other),
 // and at --cut-at-ms it signals the relay to reset the link and refuse it for the relay's cut
 // time. Results go to stdout and, with --json, to a file.
@@ -58,6 +59,7 @@ struct options {
   int rate = 200;
   int count = 4000;
   int concurrency = 32;
+  int batch = 1;  // messages per POST: an array of that many when over 1 (docs/api.md, "Batches")
   std::uint16_t port_base = 0;
   std::string json_out;
   std::string label = "hotline";
@@ -306,6 +308,24 @@ long peak_rss_kb(pid_t pid) {
   return -1;
 }
 
+// User plus system CPU time of a live process so far, in microseconds; -1 if unreadable.
+long long cpu_us(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 1));
+  std::string f;
+  long long utime = -1, stime = -1;
+  // After the command: state is field 3 of stat(5); utime and stime are 14 and 15.
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stoll(f);
+    if (i == 15) stime = std::stoll(f);
+  }
+  if (utime < 0 || stime < 0) return -1;
+  return (utime + stime) * 1'000'000 / sysconf(_SC_CLK_TCK);
+}
+
 bool wait_link_up(const station& a, std::chrono::seconds timeout) {
   auto deadline = clock_type::now() + timeout;
   while (clock_type::now() < deadline) {
@@ -323,19 +343,36 @@ bool wait_link_up(const station& a, std::chrono::seconds timeout) {
   return false;
 }
 
-// Posts messages [first, last) on one connection, spacing them `interval` apart (0: no wait).
+// Posts messages [first, last) on one connection, `batch` at a time (consecutive indices of this
+// connection's stride), spacing the requests `interval` apart (0: no wait).
 void post_range(const station& a, std::size_t first, std::size_t last, std::size_t stride,
-                clock_type::time_point t0, std::chrono::nanoseconds interval,
+                std::size_t batch, clock_type::time_point t0, std::chrono::nanoseconds interval,
                 std::vector<std::int64_t>& sent, std::atomic<std::size_t>& failures) {
   http_client c(a);
   auto start = clock_type::now();
   std::size_t n = 0;
-  for (std::size_t i = first; i < last; i += stride, ++n) {
+  for (std::size_t i = first; i < last; ++n) {
     if (interval.count() > 0) std::this_thread::sleep_until(start + interval * n);
-    std::string body = bench_body(i);
-    sent[i] = since(t0);
+    std::vector<std::size_t> ids;
+    std::string body;
+    for (; i < last && ids.size() < batch; i += stride) {
+      body += (body.empty() ? "" : ",") + bench_body(i);
+      ids.push_back(i);
+    }
+    if (batch > 1) body = "[" + body + "]";
+    const std::int64_t at = since(t0);
+    for (std::size_t id : ids) sent[id] = at;
     auto res = c.request(http::verb::post, "/api/v1/messages", body);
-    if (res.result() != http::status::created) ++failures;
+    if (batch == 1) {
+      if (res.result() != http::status::created) ++failures;
+      continue;
+    }
+    const json answer = json::parse(res.body(), nullptr, false);
+    if (res.result() != http::status::ok || !answer.is_object()) {
+      failures += ids.size();
+      continue;
+    }
+    failures += answer.value("failed", ids.size());
   }
 }
 
@@ -461,7 +498,8 @@ int run(const options& o) {
     }
     for (std::size_t k = 0; k < conns; ++k) {
       workers.emplace_back([&, k] {
-        post_range(a, k, count, conns, t0, interval * static_cast<long>(conns), sent, failures);
+        post_range(a, k, count, conns, static_cast<std::size_t>(std::max(o.batch, 1)), t0,
+                   interval * static_cast<long>(conns), sent, failures);
       });
     }
     for (auto& t : workers) t.join();
@@ -483,10 +521,17 @@ int run(const options& o) {
     // Lost and duplicated are counted from what B stored, not from the event stream.
     auto [lost, duplicated] = stored_at_b(b, count);
     double secs = static_cast<double>(last_arrival - first_send) / 1e9;
+    // Both stations' CPU time over their whole run, per message delivered.
+    const long long cpu_a = cpu_us(a.pid), cpu_b = cpu_us(b.pid);
+    const json cpu_per_msg = cpu_a < 0 || cpu_b < 0 || delivered == 0
+                                 ? json(nullptr)
+                                 : json(static_cast<double>(cpu_a + cpu_b) /
+                                        static_cast<double>(delivered));
     json out{{"system", o.label},
              {"mode", o.mode},
              {"messages", count},
              {"message_bytes", message_bytes},
+             {"batch", o.batch},
              {"latency_p50_ms", percentile(lat_ms, 0.50)},
              {"latency_p99_ms", percentile(lat_ms, 0.99)},
              {"latency_max_ms", percentile(lat_ms, 1.0)},
@@ -496,6 +541,7 @@ int run(const options& o) {
              {"lost", lost},
              {"duplicated", duplicated},
              {"post_failures", failures.load()},
+             {"cpu_us_per_msg", cpu_per_msg},
              {"peak_rss_mb_a", static_cast<double>(peak_rss_kb(a.pid)) / 1024.0},
              {"peak_rss_mb_b", static_cast<double>(peak_rss_kb(b.pid)) / 1024.0},
              {"peak_rss_mb", static_cast<double>(std::max(peak_rss_kb(a.pid), peak_rss_kb(b.pid))) / 1024.0},
@@ -527,6 +573,7 @@ int main(int argc, char** argv) {
     else if (k == "--rate") o.rate = std::stoi(v);
     else if (k == "--count") o.count = std::stoi(v);
     else if (k == "--concurrency") o.concurrency = std::stoi(v);
+    else if (k == "--batch") o.batch = std::stoi(v);
     else if (k == "--port-base") o.port_base = static_cast<std::uint16_t>(std::stoi(v));
     else if (k == "--json") o.json_out = v;
     else if (k == "--label") o.label = v;

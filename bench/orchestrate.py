@@ -40,6 +40,11 @@ CUT_AT_MS = 3000
 CUT_MS = 5000
 SETTLE_S = 2
 HOTLINE_CONNECTIONS = 64       # throughput: concurrent keep-alive HTTP connections
+FLOOR_SAMPLES = 2000           # disk floor: 4 KiB appends, each fdatasync-ed
+# throughput: messages per POST (an array), as the peers' clients keep a window of asynchronous
+# publishes in flight; each message is still committed durably before it is answered.
+HOTLINE_BATCH = int(os.environ.get("HOTLINE_BATCH", "50"))
+HOTLINE_BATCH_CONNECTIONS = 16  # throughput with batches: 16 x 50 messages in flight
 HOTLINE_CUT_CONNECTIONS = 16   # cut: connections sharing the 1,000 msg/s
 MQTT_WINDOW = 20               # = broker A's max_inflight_messages
 NATS_WINDOW = 1000
@@ -193,7 +198,8 @@ def run_hotline(procs, scenario, run_dir, journal="on"):
             "--journal", journal]
     args += scenario_args(scenario)
     if scenario == "throughput":
-        args += ["--concurrency", str(HOTLINE_CONNECTIONS)]
+        conns = HOTLINE_BATCH_CONNECTIONS if HOTLINE_BATCH > 1 else HOTLINE_CONNECTIONS
+        args += ["--concurrency", str(conns), "--batch", str(HOTLINE_BATCH)]
     if scenario == "cut":
         args += ["--concurrency", str(HOTLINE_CUT_CONNECTIONS), "--relay",
                  str(ROOT / "bench" / "relay.py"), "--cut-at-ms", str(CUT_AT_MS), "--cut-ms",
@@ -253,11 +259,49 @@ def run_nats(procs, scenario, run_dir):
     return with_rss(result, a, b)
 
 
+def cpu_us(pid):
+    """User plus system CPU time of a live process so far, in microseconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+    return ticks * 1_000_000 // os.sysconf("SC_CLK_TCK")
+
+
 def with_rss(result, a, b):
+    """Adds the servers' peak RSS and, over the messages delivered, their CPU time per message
+    (read before they stop; hotline-bench reports both for its own stations)."""
     result["peak_rss_mb_a"] = peak_rss_mb(a.pid)
     result["peak_rss_mb_b"] = peak_rss_mb(b.pid)
     result["peak_rss_mb"] = max(x for x in (result["peak_rss_mb_a"], result["peak_rss_mb_b"], 0) if x)
+    cpu = [cpu_us(p.pid) for p in (a, b)]
+    delivered = result.get("messages", 0) - result.get("lost", 0)
+    if None not in cpu and delivered > 0:
+        result["cpu_us_per_msg"] = round(sum(cpu) / delivered, 1)
     return result
+
+
+def disk_floor(samples=FLOOR_SAMPLES):
+    """The physical floor of a durable message here: p50 and p99 of appending 4 KiB to a file
+    in the bench's directory and fdatasync-ing it, in ms."""
+    path = OUT / "floor.dat"
+    block = b"\0" * 4096
+    times = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+    try:
+        for _ in range(samples):
+            t = time.perf_counter_ns()
+            os.write(fd, block)
+            os.fdatasync(fd)
+            times.append((time.perf_counter_ns() - t) / 1e6)
+    finally:
+        os.close(fd)
+        path.unlink()
+    times.sort()
+    return {"floor_fsync_p50_ms": round(times[len(times) // 2], 3),
+            "floor_fsync_p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 3),
+            "samples": samples}
 
 
 def run_hotline_no_journal(procs, scenario, run_dir):
@@ -307,6 +351,10 @@ def main():
     (OUT / "pids").write_text("")
     (OUT / "durability.json").write_text(json.dumps(DURABILITY, indent=2))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    floor = disk_floor()
+    (OUT / "floor.json").write_text(json.dumps(floor, indent=2) + "\n")
+    log(f"== disk floor (4 KiB append + fdatasync, {floor['samples']} times): "
+        f"p50 {floor['floor_fsync_p50_ms']} ms, p99 {floor['floor_fsync_p99_ms']} ms")
     plan = [("latency", RUNS), ("throughput", RUNS), ("cut", CUT_RUNS)]
     for scenario, runs in plan:
         log(f"== {scenario}: {runs} run(s) per system")

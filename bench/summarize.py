@@ -43,6 +43,7 @@ def summarize(system, runs, durability):
         "latency_p50_ms": median(by_mode["latency"], "latency_p50_ms"),
         "latency_p99_ms": median(by_mode["latency"], "latency_p99_ms"),
         "throughput_msgs_per_s": median(by_mode["throughput"], "throughput_msgs_per_s"),
+        "cpu_us_per_msg": median(by_mode["throughput"], "cpu_us_per_msg"),
         "lost": sum(r["lost"] for r in cut) if cut else None,
         "duplicated": sum(r["duplicated"] for r in cut) if cut else None,
         "peak_rss_mb": max((r["peak_rss_mb"] for r in rss), default=None),
@@ -65,9 +66,9 @@ def ratios(systems):
         return {}
     out = {}
     for key, best in (("latency_p50_ms", min), ("latency_p99_ms", min),
-                      ("throughput_msgs_per_s", max), ("peak_rss_mb", min)):
-        vals = {k: v[key] for k, v in peers.items() if v[key]}
-        if hot[key] and vals:
+                      ("throughput_msgs_per_s", max), ("peak_rss_mb", min), ("cpu_us_per_msg", min)):
+        vals = {k: v[key] for k, v in peers.items() if v.get(key)}
+        if hot.get(key) and vals:
             peer = best(vals, key=vals.get)
             out[key] = {"best_peer": peer, "hotline_over_peer": round(hot[key] / vals[peer], 3)}
     return out
@@ -87,6 +88,14 @@ def main():
     durability = json.loads(durability_path.read_text()) if durability_path.exists() else {}
     systems = {s: summarize(s, runs[s], durability) for s in ORDER if s in runs}
     result = {"machine": machine(), "systems": systems, "ratios": ratios(systems)}
+    floor_path = OUT / "floor.json"
+    if floor_path.exists():
+        floor = json.loads(floor_path.read_text())
+        result.update({k: floor[k] for k in ("floor_fsync_p50_ms", "floor_fsync_p99_ms")})
+        for v in systems.values():
+            for q in ("p50", "p99"):
+                lat, base = v.get(f"latency_{q}_ms"), floor[f"floor_fsync_{q}_ms"]
+                v[f"latency_{q}_over_floor"] = round(lat / base, 2) if lat and base else None
     satcom_path = OUT / "satcom.json"
     if satcom_path.exists():
         result["satcom"] = json.loads(satcom_path.read_text())
@@ -95,12 +104,17 @@ def main():
     m = result["machine"]
     print(f"\n{m['nproc']} CPUs, {m['memory_gib']} GiB, Linux {m['kernel']}, {m['date']}; "
           "medians over the runs; lost/dup from the link-cut runs")
-    print(f"{'system':44} {'p50 ms':>8} {'p99 ms':>8} {'msg/s':>8} {'lost':>5} {'dup':>5} "
-          f"{'RSS MB':>7}")
+    if "floor_fsync_p50_ms" in result:
+        print(f"Disk floor (4 KiB append + fdatasync): p50 {result['floor_fsync_p50_ms']:.3f} ms, "
+              f"p99 {result['floor_fsync_p99_ms']:.3f} ms; xF = latency over the floor")
+    print(f"{'system':44} {'p50 ms':>8} {'xF':>5} {'p99 ms':>8} {'xF':>5} {'msg/s':>8} "
+          f"{'CPU us/msg':>10} {'lost':>5} {'dup':>5} {'RSS MB':>7}")
     for s, v in systems.items():
-        print(f"{TITLES[s]:44} {fmt(v['latency_p50_ms'], '8.3f')} {fmt(v['latency_p99_ms'], '8.3f')} "
-              f"{fmt(v['throughput_msgs_per_s'], '8.0f')} {fmt(v['lost'], '5d')} "
-              f"{fmt(v['duplicated'], '5d')} {fmt(v['peak_rss_mb'], '7.1f')}"
+        print(f"{TITLES[s]:44} {fmt(v['latency_p50_ms'], '8.3f')} "
+              f"{fmt(v.get('latency_p50_over_floor'), '5.1f')} {fmt(v['latency_p99_ms'], '8.3f')} "
+              f"{fmt(v.get('latency_p99_over_floor'), '5.1f')} "
+              f"{fmt(v['throughput_msgs_per_s'], '8.0f')} {fmt(v.get('cpu_us_per_msg'), '10.1f')} "
+              f"{fmt(v['lost'], '5d')} {fmt(v['duplicated'], '5d')} {fmt(v['peak_rss_mb'], '7.1f')}"
               + (f"   ({v['failed_runs']} runs failed)" if v["failed_runs"] else ""))
     for key, r in result["ratios"].items():
         print(f"Hotline / {r['best_peer']} on {key}: {r['hotline_over_peer']}")

@@ -210,16 +210,43 @@ result<station::post_request> parse_form_fields(const json& body, station::post_
   return req;
 }
 
-}  // namespace
-
-result<station::post_request> parse_post_request(std::string_view text) {
-  json body;
+// The JSON of a body, or the parser's complaint with its byte position.
+result<json> parse_json(std::string_view text) {
   try {
-    body = json::parse(text);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     return fail(errc::invalid_argument,
                 "malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
   }
+}
+
+}  // namespace
+
+result<station::post_request> parse_post_request(std::string_view text) {
+  auto body = parse_json(text);
+  if (!body) return std::unexpected(body.error());
+  return parse_post_object(*body);
+}
+
+result<post_body> parse_post_body(std::string_view text) {
+  auto body = parse_json(text);
+  if (!body) return std::unexpected(body.error());
+  post_body out;
+  if (!body->is_array()) {
+    out.items.push_back(parse_post_object(*body));
+    return out;
+  }
+  out.batch = true;
+  if (body->empty() || body->size() > post_batch_messages_max) {
+    return fail(errc::invalid_argument,
+                "a batch holds 1 to " + std::to_string(post_batch_messages_max) + " messages");
+  }
+  out.items.reserve(body->size());
+  for (const json& item : *body) out.items.push_back(parse_post_object(item));
+  return out;
+}
+
+result<station::post_request> parse_post_object(const json& body) {
   if (!body.is_object()) return fail(errc::invalid_argument, "the body must be a JSON object");
   for (const auto& [key, value] : body.items()) {
     bool known = false;

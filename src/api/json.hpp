@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "station/service.hpp"
@@ -53,6 +54,19 @@ json error_json(std::string_view code, std::string_view message, std::string_vie
 // the message; a missing, mistyped, unknown or invalid field yields the same code with `field`
 // set. Text over limits::message_body_bytes_max yields errc::limit with field "text".
 result<station::post_request> parse_post_request(std::string_view body);
+// The same for one message already parsed as JSON.
+result<station::post_request> parse_post_object(const json& body);
+
+// A POST /api/v1/messages body: one message (an object), or a batch (an array of 1 to
+// post_batch_messages_max objects). Malformed JSON, or a batch of the wrong size, fails as a
+// whole; each message of a batch is parsed on its own, and its result (the request, or the error
+// naming its field) stands at its index.
+inline constexpr std::size_t post_batch_messages_max = 1000;
+struct post_body {
+  bool batch = false;
+  std::vector<result<station::post_request>> items;
+};
+result<post_body> parse_post_body(std::string_view body);
 
 // Serialises without throwing; invalid UTF-8 in strings is replaced rather than refused.
 std::string dump(const json& j);

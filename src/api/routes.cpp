@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 
-#include "api/clearance.hpp"
 #include "api/form_routes.hpp"
 #include "api/gate.hpp"
 #include "api/journal_routes.hpp"
@@ -11,8 +10,8 @@
 #include "api/label_json.hpp"
 #include "api/metrics_text.hpp"
 #include "api/openapi.hpp"
+#include "api/post_routes.hpp"
 #include "api/router.hpp"
-#include "api/service_call.hpp"
 #include "api/session_routes.hpp"
 #include "api/target.hpp"
 #include "api/translation_routes.hpp"
@@ -23,9 +22,6 @@
 
 namespace hotline::api {
 namespace {
-
-// An Idempotency-Key is the client's own: a UUID or a hash fits many times over.
-constexpr std::size_t idempotency_key_bytes_max = 255;
 
 void add_common_headers(http_response& res) {
   res.set(http::field::server, "hotline");
@@ -117,68 +113,6 @@ http_response get_message(server_state& state, const http_request& req, const st
     add_rendering(state.service, **found, lang->second, out);
   }
   return json_response(req, http::status::ok, out);
-}
-
-// Adapts the service's callback-style post to a coroutine. The service may call back at once or
-// later; either way the coroutine resumes through its executor, never inside `service.post`.
-asio::awaitable<result<storage::stored_message>> post_message(station::service& service,
-                                                              station::post_request req) {
-  co_return co_await service_call<storage::stored_message>(
-      [&service, &req](station::service::post_callback done) {
-        service.post(std::move(req), std::move(done));
-      });
-}
-
-// The Idempotency-Key header: 1 to 255 visible ASCII characters, at most once.
-result<std::string> idempotency_key_of(const http_request& req) {
-  auto [first, last] = req.equal_range("Idempotency-Key");
-  if (first == last) return std::string{};
-  const std::string key{first->value()};
-  const bool visible = std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  if (std::next(first) != last || key.empty() || key.size() > idempotency_key_bytes_max || !visible) {
-    return fail(errc::invalid_argument,
-                "Idempotency-Key must be given once, as 1 to " +
-                    std::to_string(idempotency_key_bytes_max) + " visible ASCII characters",
-                "Idempotency-Key");
-  }
-  return key;
-}
-
-asio::awaitable<http_response> create_message(server_state& state, const http_request& req,
-                                              const principal& who) {
-  if (!is_json_content(req)) {
-    co_return error_response(req.version(), req.keep_alive(), http::status::unsupported_media_type,
-                             "unsupported_media_type",
-                             "the body must be JSON: Content-Type: application/json");
-  }
-  auto parsed = parse_post_request(req.body());
-  if (!parsed) co_return error_answer(req, parsed.error());
-  auto key = idempotency_key_of(req);
-  if (!key) co_return error_answer(req, key.error());
-  parsed->idempotency_key = std::move(*key);
-  parsed->principal = (who.kind == principal::via::token ? "token:" : "user:") + who.name;
-  // Nobody posts above their own clearance: the label asked for, or the form's default. A label
-  // the agreement does not allow is the station's to refuse (400, naming why).
-  const station::service& svc = state.service;
-  const labels::label effective =
-      parsed->label ? *parsed->label
-                    : svc.label_policy().default_for(svc.station_id(), parsed->form);
-  const bool allowed = labels::check(svc.label_policy(), svc.station_id(), effective).has_value();
-  if (auto ok = check_cleared(svc, who, effective); allowed && !ok) {
-    error e = ok.error();
-    e.field = "label.marking";
-    co_return error_answer(req, e);
-  }
-  auto posted = co_await post_message(state.service, std::move(*parsed));
-  if (!posted) {
-    error e = posted.error();
-    if (e.code == errc::io || e.code == errc::unavailable) {
-      e.message = "the station could not store the message: " + e.message;
-    }
-    co_return error_answer(req, e);
-  }
-  co_return json_response(req, http::status::created,
-                          to_json(*posted, state.service, who.clearance));
 }
 
 http_response upgrade_required(const http_request& req) {

@@ -228,6 +228,21 @@ TEST_F(clearance_test, nobody_posts_above_their_own_clearance) {
   EXPECT_EQ(count(), before + 1);
 }
 
+TEST_F(clearance_test, in_a_batch_only_the_message_above_the_clearance_is_refused) {
+  client c(port());
+  const api::json batch = api::json::array(
+      {{{"channel", "navy"}, {"precedence", "routine"}, {"text", "Down"}},
+       {{"channel", "navy"}, {"precedence", "routine"}, {"text", "Up"},
+        {"label", {{"marking", "rok-restricted"}, {"caveats", api::json::array()}}}}});
+  const response res = c.request(http::verb::post, "/api/v1/messages", api::dump(batch));
+  ASSERT_EQ(res.result(), http::status::ok) << res.body();
+  const api::json r = body_json(res)["results"];
+  EXPECT_EQ(r[0]["status"], 201);
+  EXPECT_EQ(r[1]["status"], 403);
+  EXPECT_EQ(r[1]["error"]["code"], "refused");
+  EXPECT_EQ(r[1]["error"]["field"], "label.marking");
+}
+
 TEST_F(clearance_test, events_carry_the_envelope_only_to_a_subscriber_below_the_marking) {
   ws_client low(port(), std::string(test_token));
   ws_client high(port(), std::string(cleared_token));

@@ -78,6 +78,7 @@ class fake_service final : public station::service {
   }
 
   void post(station::post_request req, post_callback done) override {
+    idempotency_keys.push_back(req.idempotency_key);
     boost::asio::post(ioc_, [this, req = std::move(req), done = std::move(done)] {
       if (next_post_error) {
         error e = *std::exchange(next_post_error, std::nullopt);
@@ -199,6 +200,8 @@ class fake_service final : public station::service {
   }
 
   std::size_t list_calls = 0;
+  // The Idempotency-Key of every post the API handed over, in order ("" for none).
+  std::vector<std::string> idempotency_keys;
   std::size_t last_limit = 0;
   // How often the API called acknowledge and evidence; read them on the io thread.
   std::size_t acknowledge_calls = 0;

@@ -146,6 +146,93 @@ TEST_F(routes_test, a_full_disk_is_503_with_the_reason) {
             "the station could not store the message: database or disk is full");
 }
 
+// A batch: one result per message at its index; a message that fails does not stop the others.
+TEST_F(routes_test, a_batch_posts_each_message_and_answers_each_at_its_index) {
+  client c(port());
+  const api::json batch = api::json::array(
+      {api::json::parse(post_body("navy", "flash", "one")),
+       api::json::parse(post_body("navy", "urgent", "two")),      // the shape is refused
+       api::json::parse(post_body("navy", "routine", "three")),
+       api::json::parse(post_body("army", "routine", "four")),    // the station refuses it
+       "five",                                                    // not an object
+       api::json::parse(post_body("air", "priority", "six"))});
+  const auto res = c.request(http::verb::post, "/api/v1/messages", api::dump(batch));
+  ASSERT_EQ(res.result(), http::status::ok) << res.body();
+  const auto j = body_json(res);
+  EXPECT_EQ(j["created"], 3);
+  EXPECT_EQ(j["failed"], 3);
+  const auto& r = j["results"];
+  ASSERT_EQ(r.size(), 6u);
+  EXPECT_EQ(r[0]["status"], 201);
+  EXPECT_EQ(r[0]["message"]["text"], "one");
+  EXPECT_EQ(r[1]["status"], 400);
+  EXPECT_EQ(r[1]["error"]["field"], "precedence");
+  EXPECT_EQ(r[2]["message"]["text"], "three");
+  EXPECT_EQ(r[3]["status"], 400);
+  EXPECT_EQ(r[3]["error"]["field"], "channel");
+  EXPECT_EQ(r[4]["status"], 400);
+  EXPECT_EQ(r[4]["error"]["code"], "invalid_argument");
+  EXPECT_EQ(r[5]["message"]["channel"], "air");
+  // What the answer says was stored is what the station holds, in the batch's order.
+  const auto listed = body_json(c.request(http::verb::get, "/api/v1/messages"))["messages"];
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_EQ(listed[0]["id"], r[0]["message"]["id"]);
+  EXPECT_EQ(listed[1]["id"], r[2]["message"]["id"]);
+  EXPECT_EQ(listed[2]["id"], r[5]["message"]["id"]);
+}
+
+TEST_F(routes_test, a_batch_is_refused_whole_only_for_its_json_or_its_size) {
+  client c(port());
+  const auto post = [&](const std::string& body) {
+    return c.request(http::verb::post, "/api/v1/messages", body);
+  };
+  expect_error(post("[]"), http::status::bad_request, "invalid_argument");
+  expect_error(post(R"([{"channel": "navy",)"), http::status::bad_request, "invalid_argument");
+  api::json many = api::json::array();
+  for (std::size_t i = 0; i <= api::post_batch_messages_max; ++i) {
+    many.push_back({{"channel", "navy"}, {"precedence", "routine"}, {"text", "x"}});
+  }
+  const auto over = post(api::dump(many));
+  expect_error(over, http::status::bad_request, "invalid_argument");
+  EXPECT_NE(body_json(over)["error"]["message"].get<std::string>().find("1 to 1000"),
+            std::string::npos);
+  EXPECT_EQ(body_json(c.request(http::verb::get, "/api/v1/messages"))["messages"].size(), 0u);
+}
+
+TEST_F(routes_test, a_full_disk_fails_the_messages_it_reaches_with_the_reason) {
+  service_.on_io([this] {
+    service_.next_post_error = error{errc::io, "database or disk is full", {}};
+    return 0;
+  });
+  client c(port());
+  const auto res = c.request(
+      http::verb::post, "/api/v1/messages",
+      "[" + post_body("navy", "flash", "a") + "," + post_body("navy", "flash", "b") + "]");
+  ASSERT_EQ(res.result(), http::status::ok) << res.body();
+  const auto r = body_json(res)["results"];
+  EXPECT_EQ(r[0]["status"], 503);
+  EXPECT_EQ(r[0]["error"]["message"], "the station could not store the message: database or disk is full");
+  EXPECT_EQ(r[1]["status"], 201);
+}
+
+TEST_F(routes_test, a_batch_with_an_idempotency_key_keys_each_message_by_its_index) {
+  client c(port());
+  auto req = client::make(http::verb::post, "/api/v1/messages",
+                          "[" + post_body("navy", "flash", "a") + "," +
+                              post_body("navy", "flash", "b") + "]",
+                          test_token, "application/json");
+  req.set("Idempotency-Key", "feed-42");
+  c.write(req);
+  ASSERT_EQ(c.read().result(), http::status::ok);
+  req.set("Idempotency-Key", "single-7");
+  req.body() = post_body("navy", "flash", "c");
+  req.prepare_payload();
+  c.write(req);
+  ASSERT_EQ(c.read().result(), http::status::created);
+  EXPECT_EQ(service_.on_io([this] { return service_.idempotency_keys; }),
+            (std::vector<std::string>{"feed-42#0", "feed-42#1", "single-7"}));
+}
+
 TEST_F(routes_test, list_pages_with_cursors_and_filters) {
   service_.on_io([this] {
     for (int i = 0; i < 5; ++i) service_.receive("navy", "in " + std::to_string(i));

@@ -6,7 +6,9 @@ other station receives it once. Station A is killed and restarted, and the retry
 the message the first post stored. The same key for another message is refused (409, naming the
 header); the same key from another principal (a second token) is that principal's own, and
 posts anew. Malformed keys are refused with 400. `hotline send --idempotency-key` gives the same
-guarantee from the command line.
+guarantee from the command line. A batch (an array of messages) with a key posts each message
+under its own derived key: retried after a restart, it answers the same messages, per index, and
+stores nothing new; a message of the batch that fails does not stop the others.
 """
 import subprocess
 
@@ -46,11 +48,28 @@ def test():
         assert code == 201 and again["id"] == first["id"], (code, again)
         wait_for("delivery", lambda: received(b, first["id"]))
 
-        log("the retry after a restart still finds the first post")
+        batch = [dict(BODY, text=f"batch track {i:04}") for i in range(50)]
+        batch[7] = dict(BODY, precedence="urgent")  # refused on its own, by field
+        code, posted = keyed_post(a, "batch-0001", batch)
+        assert code == 200 and posted["created"] == 49 and posted["failed"] == 1, (code, posted)
+        results = posted["results"]
+        assert results[7]["status"] == 400 and results[7]["error"]["field"] == "precedence", results[7]
+        batch_ids = [r["message"]["id"] if r["status"] == 201 else None for r in results]
+        assert [r["message"]["text"] for r in results if r["status"] == 201] == \
+            [m["text"] for i, m in enumerate(batch) if i != 7]
+
+        log("the retry after a restart still finds the first post, and the first batch")
         a.kill()
         a.start()
         code, after_restart = keyed_post(a, "feeder-0001")
         assert code == 201 and after_restart["id"] == first["id"], (code, after_restart)
+        code, again = keyed_post(a, "batch-0001", batch)
+        assert code == 200 and [r["message"]["id"] if r["status"] == 201 else None
+                                for r in again["results"]] == batch_ids, again
+        code, changed = keyed_post(a, "batch-0001", [dict(BODY, text="another track")])
+        assert code == 200 and changed["results"][0]["status"] == 409, changed
+        wait_for("the batch delivered once",
+                 lambda: all(received(b, i) for i in batch_ids if i is not None))
 
         code, other = keyed_post(a, "feeder-0001", dict(BODY, text="feeder track 0002"))
         assert code == 409 and other["error"]["field"] == "Idempotency-Key", (code, other)
@@ -84,6 +103,9 @@ def test():
         assert texts.count("feeder track 0001") == 2, "one per principal"
         assert texts.count("feeder track 0002") == 0
         assert texts.count("from the command line") == 1
+        for i in range(50):
+            assert texts.count(f"batch track {i:04}") == (0 if i == 7 else 1), i
+        assert texts.count("another track") == 0
         log("keyed posts: each stored once, across a restart")
 
 
