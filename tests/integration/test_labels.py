@@ -4,7 +4,8 @@ The demo agreement gives ROK the markings 일반 / 대외비 (비밀 above the c
 несекретно / для служебного пользования (секретно above the ceiling), paired. rok-fleet-command
 posts under each of its sendable markings, with caveats, from the CLI and the API; at
 ru-pacific-fleet every message shows the Russian equivalent, in Russian, through the API, the
-CLI's inbox and `hotline labels`. A marking above the ceiling and a caveat outside the agreement
+CLI's inbox and `hotline labels`; ru-pacific-fleet's restricted message reads as 대외비, with its
+caveats in Korean, at rok-fleet-command. A marking above the ceiling and a caveat outside the agreement
 are refused with the field named. An embargoed message's evidence is refused until the embargo
 lifts, through the API (409) and offline from the database. An auditor's bundle of a labelled
 message verifies offline and says how each side reads the label; the same bundle with its marking
@@ -98,6 +99,25 @@ def test():
         inbox = w.b.cli("inbox", "-c", "navy")
         assert inbox.returncode == 0 and "для служебного пользования" in inbox.stdout, inbox
         log("inbox at ru-pacific-fleet:\n" + inbox.stdout)
+
+        # The other way: B marks in its own terms, A reads the Korean equivalent.
+        sent = w.b.cli("send", "-c", "navy", "--marking", "ru-dsp", "--caveat", "no-forward",
+                       "--caveat", "embargo=2026-01-01T00:00:00Z", "--json",
+                       "Плановые стрельбы в районе 7, 0900-1100")
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        from_b = json.loads(sent.stdout)
+        assert from_b["label"]["name"] == "для служебного пользования", from_b["label"]
+        wait_for("B's restricted message at A",
+                 lambda: w.a.request("GET", f"/api/v1/messages/{from_b['id']}")[0] == 200)
+        code, at_a = w.a.request("GET", f"/api/v1/messages/{from_b['id']}")
+        label = at_a["label"]
+        assert label["marking"] == "ru-dsp" and label["local_marking"] == "rok-restricted", label
+        assert label["name"] == "대외비", label
+        names = {c["kind"]: c["name"] for c in label["caveats"]}
+        assert names == {"no-forward": "제3자 전달 금지", "embargo": "공개 금지 시한"}, names
+        inbox = w.a.cli("inbox", "-c", "navy")
+        assert inbox.returncode == 0 and "대외비 · 제3자 전달 금지" in inbox.stdout, inbox.stdout
+        log("inbox at rok-fleet-command:\n" + inbox.stdout)
 
         # Refusals name the field.
         for label, field, words in (
