@@ -11,7 +11,11 @@
 // with a burst posts; each message is still committed before it is answered); `cut` posts at a fixed rate while the link between the
 // stations runs through bench/relay.py (both directions, since each station dials the other),
 // and at --cut-at-ms it signals the relay to reset the link and refuse it for the relay's cut
-// time. Results go to stdout and, with --json, to a file.
+// time; `kill` is the cut run's setup (rate, relay on the link) with another fault: at
+// --kill-at-ms station B's process gets SIGKILL, and --down-ms later it is started again with
+// the same command, config and data directory, while the posts to A go on. The event stream
+// reader reconnects and catches up from B's inbox by cursor. Results go to stdout and, with
+// --json, to a file.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -67,11 +71,17 @@ struct options {
   int cut_at_ms = 3000;
   int cut_ms = 5000;
   int settle_s = 2;
+  int kill_at_ms = 3000;  // kill: when station B gets SIGKILL, after the first post
+  int down_ms = 2000;     // kill: how long B stays down before it is started again
   bool journal = true;  // --journal off: both stations sign, check and journal nothing
 };
 
 constexpr auto relay_ready_timeout = std::chrono::seconds(10);
 constexpr auto arrival_timeout = std::chrono::seconds(120);
+// How long the event stream reader keeps trying to reach B again (B restarting after a kill).
+constexpr auto reconnect_timeout = std::chrono::seconds(60);
+// How long a restarted station has to answer on its API port.
+constexpr auto restart_timeout = std::chrono::seconds(20);
 
 struct station {
   std::string id;
@@ -79,6 +89,7 @@ struct station {
   std::string port;
   std::string token;
   pid_t pid = -1;
+  std::vector<std::string> args;  // the command it was started with, to start it again
 };
 
 std::int64_t since(clock_type::time_point t0) {
@@ -178,9 +189,11 @@ class arrival_recorder {
   ~arrival_recorder() {
     stop_ = true;
     {
+      // shutdown, not close: closing the descriptor does not wake a read blocked in another
+      // thread, which then waited for B's idle timeout (about 30 s) before the run could end.
       std::lock_guard lock(mu_);
       beast::error_code ec;
-      ws_->next_layer().close(ec);
+      ws_->next_layer().shutdown(tcp::socket::shutdown_both, ec);
     }
     if (thread_.joinable()) thread_.join();
   }
@@ -194,36 +207,58 @@ class arrival_recorder {
     return {arrivals_, timed_};
   }
   std::size_t reconnects() const { return reconnects_; }
+  // Messages counted from B's inbox after a reconnect rather than from an event.
+  std::size_t caught_up() {
+    std::lock_guard lock(mu_);
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < arrivals_.size(); ++i) n += arrivals_[i] >= 0 && !timed_[i];
+    return n;
+  }
 
  private:
   void connect() {
-    auto stream = std::make_unique<ws::stream<tcp::socket>>(io_);
+    // Only this thread reads the stream; the destructor shuts it down under mu_ to end a read.
+    ws::stream<tcp::socket>* stream = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      ws_ = std::make_unique<ws::stream<tcp::socket>>(io_);
+      stream = ws_.get();
+    }
     tcp::resolver r(io_);
     auto ep = asio::connect(stream->next_layer(), r.resolve(b_.host, b_.port));
     stream->set_option(ws::stream_base::decorator([this](ws::request_type& req) {
       req.set(http::field::authorization, "Bearer " + b_.token);
     }));
     stream->handshake(b_.host + ":" + std::to_string(ep.port()), "/api/v1/events");
-    std::lock_guard lock(mu_);
-    ws_ = std::move(stream);
   }
 
+  // After the stream ends (B dropped a slow reader, or B's process was killed and is starting
+  // again), it reconnects, trying for up to reconnect_timeout, then catches up from B's inbox
+  // with the last cursor it saw: a message B stored while no stream was open is still counted.
   void run() {
     while (!stop_) {
       read_events();
       if (stop_) return;
       ++reconnects_;
-      try {
-        connect();  // B subscribes the new stream before answering, so nothing falls between.
-        std::int64_t after;
-        {
-          std::lock_guard lock(mu_);
-          after = last_cursor_;
+      const auto deadline = clock_type::now() + reconnect_timeout;
+      for (;;) {
+        try {
+          connect();  // B subscribes the new stream before answering, so nothing falls between.
+          std::int64_t after;
+          {
+            std::lock_guard lock(mu_);
+            after = last_cursor_;
+          }
+          list_inbox(b_, after, [this](const json& m) { record(m, since(t0_), false); });
+          break;
+        } catch (const std::exception& e) {
+          if (stop_) return;
+          if (clock_type::now() >= deadline) {
+            std::cerr << "event stream lost: " << e.what() << "\n";
+            return;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        list_inbox(b_, after, [this](const json& m) { record(m, since(t0_), false); });
-      } catch (const std::exception& e) {
-        std::cerr << "event stream lost: " << e.what() << "\n";
-        return;
       }
     }
   }
@@ -439,6 +474,114 @@ void stop(pid_t pid) {
   ::waitpid(pid, nullptr, 0);
 }
 
+// Whether the station accepts TCP connections on its API port now.
+bool accepts(const station& s) {
+  try {
+    asio::io_context io;
+    tcp::socket sock(io);
+    tcp::resolver r(io);
+    asio::connect(sock, r.resolve(s.host, s.port));
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// The kill scenario's fault. At `at` it reads station B's peak RSS and CPU time, sends B's
+// process SIGKILL and reaps it; `down` later it starts B again with the same command (same
+// config, so the same ports and data directory) and waits up to restart_timeout for B's API
+// port. It writes b.pid (-1 while B is down), so b.pid is read only after join(). The
+// destructor wakes and joins it; a run that ends early leaves B down rather than restart it.
+class station_killer {
+ public:
+  station_killer(station& b, std::filesystem::path log, clock_type::time_point t0,
+                 std::chrono::milliseconds at, std::chrono::milliseconds down)
+      : b_(b), log_(std::move(log)), t0_(t0), at_(at), down_(down) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~station_killer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    join();
+  }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  // After join(): what happened, in ms since the first post, and B's figures before the kill.
+  bool ok() const { return ok_; }
+  json report() const {
+    return {{"killed_at_ms", killed_at_ms_},
+            {"restarted_at_ms", restarted_at_ms_},
+            {"b_api_up_at_ms", up_at_ms_},
+            {"down_ms", down_.count()}};
+  }
+  long peak_rss_kb_before() const { return peak_rss_kb_; }
+  long long cpu_us_before() const { return cpu_us_; }
+
+ private:
+  // Sleeps until t; false if stopped first.
+  bool sleep_until(clock_type::time_point t) {
+    std::unique_lock lock(mu_);
+    return !cv_.wait_until(lock, t, [this] { return stop_; });
+  }
+  double ms_now() const { return static_cast<double>(since(t0_)) / 1e6; }
+
+  void run() {
+    if (!sleep_until(t0_ + at_)) return;
+    peak_rss_kb_ = peak_rss_kb(b_.pid);
+    cpu_us_ = cpu_us(b_.pid);
+    if (b_.pid <= 0 || ::kill(b_.pid, SIGKILL) != 0) {
+      std::cerr << "kill: cannot signal station B\n";
+      return;
+    }
+    ::waitpid(b_.pid, nullptr, 0);
+    b_.pid = -1;  // reaped: its number may be reused, so it must not be signalled again
+    killed_at_ms_ = ms_now();
+    std::cerr << "kill: station B SIGKILLed at " << killed_at_ms_ << " ms\n";
+    if (!sleep_until(clock_type::now() + down_)) return;
+    b_.pid = spawn(b_.args, log_);
+    if (b_.pid < 0) {
+      std::cerr << "kill: cannot start station B again\n";
+      return;
+    }
+    restarted_at_ms_ = ms_now();
+    const auto deadline = clock_type::now() + restart_timeout;
+    while (!accepts(b_)) {
+      int status = 0;
+      if (::waitpid(b_.pid, &status, WNOHANG) == b_.pid) {
+        b_.pid = -1;
+        std::cerr << "kill: restarted station B exited (status " << status << ")\n";
+        return;
+      }
+      if (clock_type::now() >= deadline ||
+          !sleep_until(clock_type::now() + std::chrono::milliseconds(50))) {
+        std::cerr << "kill: restarted station B is not answering\n";
+        return;
+      }
+    }
+    up_at_ms_ = ms_now();
+    std::cerr << "kill: station B started again at " << restarted_at_ms_ << " ms, API up at "
+              << up_at_ms_ << " ms\n";
+    ok_ = true;
+  }
+
+  station& b_;
+  std::filesystem::path log_;
+  clock_type::time_point t0_;
+  std::chrono::milliseconds at_, down_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool ok_ = false;
+  double killed_at_ms_ = -1, restarted_at_ms_ = -1, up_at_ms_ = -1;
+  long peak_rss_kb_ = -1;
+  long long cpu_us_ = -1;
+  std::thread thread_;
+};
+
 int run(const options& o) {
   std::filesystem::remove_all(o.dir);
   std::filesystem::create_directories(o.dir);
@@ -462,7 +605,9 @@ int run(const options& o) {
   station a = read_env(o.dir, "rok-fleet-command");
   station b = read_env(o.dir, "ru-pacific-fleet");
   pid_t relay = -1;
-  if (o.mode == "cut") {
+  // The kill run keeps the cut run's relay on the link (not signalled), so only the fault differs.
+  const bool kill_mode = o.mode == "kill";
+  if (o.mode == "cut" || kill_mode) {
     try {
       relay = insert_relay(o, a, b);
     } catch (const std::exception& e) {
@@ -471,8 +616,8 @@ int run(const options& o) {
     }
   }
   for (station* s : {&a, &b}) {
-    s->pid = spawn({o.hotline, "station", "--config", (o.dir / s->id / "station.toml").string()},
-                   o.dir / (s->id + ".log"));
+    s->args = {o.hotline, "station", "--config", (o.dir / s->id / "station.toml").string()};
+    s->pid = spawn(s->args, o.dir / (s->id + ".log"));
   }
   int rc = 1;
   try {
@@ -490,11 +635,16 @@ int run(const options& o) {
     auto interval = paced ? std::chrono::nanoseconds(1'000'000'000 / o.rate)
                           : std::chrono::nanoseconds(0);
     std::thread cutter;
-    if (relay > 0) {
+    if (relay > 0 && !kill_mode) {
       cutter = std::thread([&o, relay, t0] {
         std::this_thread::sleep_until(t0 + std::chrono::milliseconds(o.cut_at_ms));
         ::kill(relay, SIGUSR1);
       });
+    }
+    std::optional<station_killer> killer;
+    if (kill_mode) {
+      killer.emplace(b, o.dir / (b.id + ".log"), t0, std::chrono::milliseconds(o.kill_at_ms),
+                     std::chrono::milliseconds(o.down_ms));
     }
     for (std::size_t k = 0; k < conns; ++k) {
       workers.emplace_back([&, k] {
@@ -504,9 +654,11 @@ int run(const options& o) {
     }
     for (auto& t : workers) t.join();
     if (cutter.joinable()) cutter.join();
+    // B is killed even if the posts ended first; b.pid is read only after this.
+    if (killer) killer->join();
     bool complete = rec.wait_all(arrival_timeout);
     // Late duplicates (redeliveries after a reconnect) arrive after the last first delivery.
-    if (o.mode == "cut") std::this_thread::sleep_for(std::chrono::seconds(o.settle_s));
+    if (o.mode == "cut" || kill_mode) std::this_thread::sleep_for(std::chrono::seconds(o.settle_s));
     auto [arrivals, timed] = rec.arrivals();
     std::vector<double> lat_ms;
     std::int64_t first_send = INT64_MAX, last_arrival = 0;
@@ -521,8 +673,15 @@ int run(const options& o) {
     // Lost and duplicated are counted from what B stored, not from the event stream.
     auto [lost, duplicated] = stored_at_b(b, count);
     double secs = static_cast<double>(last_arrival - first_send) / 1e9;
-    // Both stations' CPU time over their whole run, per message delivered.
-    const long long cpu_a = cpu_us(a.pid), cpu_b = cpu_us(b.pid);
+    // Both stations' CPU time over their whole run, per message delivered (B's both lives in a
+    // kill run).
+    const long long cpu_a = cpu_us(a.pid);
+    long long cpu_b = cpu_us(b.pid);
+    if (killer && cpu_b >= 0) {
+      cpu_b = killer->cpu_us_before() < 0 ? -1 : cpu_b + killer->cpu_us_before();
+    }
+    const long rss_a = peak_rss_kb(a.pid);
+    const long rss_b = std::max(peak_rss_kb(b.pid), killer ? killer->peak_rss_kb_before() : -1L);
     const json cpu_per_msg = cpu_a < 0 || cpu_b < 0 || delivered == 0
                                  ? json(nullptr)
                                  : json(static_cast<double>(cpu_a + cpu_b) /
@@ -542,10 +701,21 @@ int run(const options& o) {
              {"duplicated", duplicated},
              {"post_failures", failures.load()},
              {"cpu_us_per_msg", cpu_per_msg},
-             {"peak_rss_mb_a", static_cast<double>(peak_rss_kb(a.pid)) / 1024.0},
-             {"peak_rss_mb_b", static_cast<double>(peak_rss_kb(b.pid)) / 1024.0},
-             {"peak_rss_mb", static_cast<double>(std::max(peak_rss_kb(a.pid), peak_rss_kb(b.pid))) / 1024.0},
+             {"peak_rss_mb_a", static_cast<double>(rss_a) / 1024.0},
+             {"peak_rss_mb_b", static_cast<double>(rss_b) / 1024.0},
+             {"peak_rss_mb", static_cast<double>(std::max(rss_a, rss_b)) / 1024.0},
              {"complete", complete}};
+    if (killer) {
+      // Counted, like lost and duplicated, from what B stored; caught_up_from_inbox says how
+      // many of the messages the reader saw it found by listing B's inbox after a reconnect.
+      out["kill_lost"] = lost;
+      out["kill_duplicated"] = duplicated;
+      out["kill"] = killer->report();
+      out["caught_up_from_inbox"] = rec.caught_up();
+      out["kill_ok"] = killer->ok();
+      complete = complete && killer->ok();
+      out["complete"] = complete;
+    }
     if (paced) out["rate_msgs_per_s"] = o.rate;
     out["connections"] = conns;
     std::cout << out.dump() << std::endl;
@@ -581,6 +751,8 @@ int main(int argc, char** argv) {
     else if (k == "--cut-at-ms") o.cut_at_ms = std::stoi(v);
     else if (k == "--cut-ms") o.cut_ms = std::stoi(v);
     else if (k == "--settle-s") o.settle_s = std::stoi(v);
+    else if (k == "--kill-at-ms") o.kill_at_ms = std::stoi(v);
+    else if (k == "--down-ms") o.down_ms = std::stoi(v);
     else if (k == "--journal") o.journal = v != "off";
     else {
       std::cerr << "unknown option " << k << "\n";

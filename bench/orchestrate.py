@@ -6,8 +6,16 @@ client (hotline-bench, mqtt-bench or nats-bench), records the servers' peak RSS 
 stops everything it started by PID. Every wait has a timeout. A run's result goes to
 build/bench/runs/<system>-<scenario>-<n>.json; bench/summarize.py turns them into the table.
 
-Environment: RUNS (latency and throughput runs per system, default 3), CUT_RUNS (default 1),
-SYSTEMS (default "hotline hotline-nojournal mosquitto nats"), LAT_COUNT, THR_COUNT, CUT_COUNT (message counts).
+Scenarios: latency, throughput, cut (the relay on the inter-site link resets it), kill (the cut
+run's setup, but the receiving side's server process gets SIGKILL mid-stream and is started
+again KILL_DOWN_MS later on the same config and data directory). hotline-bench kills and
+restarts its own station B; for the peers the client signals this process (SIGUSR1) at the
+moment, and this process kills server B by its PID and starts it again, recorded like any other.
+
+Environment: RUNS (latency and throughput runs per system, default 3), CUT_RUNS (cut and kill
+runs, default 1), SYSTEMS (default "hotline hotline-nojournal mosquitto nats"), SCENARIOS
+(default "latency throughput cut kill"), LAT_COUNT, THR_COUNT, CUT_COUNT (message counts; the
+kill runs send CUT_COUNT too).
 """
 import getpass
 import json
@@ -18,6 +26,7 @@ import socket
 import string
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,12 +42,19 @@ SYSTEMS = os.environ.get("SYSTEMS", "hotline hotline-nojournal mosquitto nats").
 LAT_COUNT = int(os.environ.get("LAT_COUNT", "4000"))
 THR_COUNT = int(os.environ.get("THR_COUNT", "40000"))
 CUT_COUNT = int(os.environ.get("CUT_COUNT", "10000"))
+SCENARIOS = os.environ.get("SCENARIOS", "latency throughput cut kill").split()
 
 LAT_RATE = 200
 CUT_RATE = 1000
 CUT_AT_MS = 3000
 CUT_MS = 5000
 SETTLE_S = 2
+# kill: site B's server gets SIGKILL 3 s after the first send (halfway through a shorter stream)
+# and is started again 2 s later; the peers' clients stop waiting for the last messages after
+# QUIET_S without a new one (a broker that lost messages would otherwise hold the run 120 s).
+KILL_AT_MS = min(CUT_AT_MS, CUT_COUNT * 1000 // CUT_RATE // 2)
+KILL_DOWN_MS = 2000
+QUIET_S = 30
 HOTLINE_CONNECTIONS = 64       # throughput: concurrent keep-alive HTTP connections
 FLOOR_SAMPLES = 2000           # disk floor: 4 KiB appends, each fdatasync-ed
 # throughput: messages per POST (an array), as the peers' clients keep a window of asynchronous
@@ -50,7 +66,7 @@ MQTT_WINDOW = 20               # = broker A's max_inflight_messages
 NATS_WINDOW = 1000
 START_TIMEOUT_S = 20
 STOP_GRACE_S = 8
-CLIENT_TIMEOUT_S = {"latency": 180, "throughput": 300, "cut": 240}
+CLIENT_TIMEOUT_S = {"latency": 180, "throughput": 300, "cut": 240, "kill": 240}
 
 DURABILITY = {
     "hotline": "fsync at both ends before acknowledging: A commits (fsync) before it answers the "
@@ -61,10 +77,12 @@ DURABILITY = {
                          "what they cost; not a configuration to run.",
     "mosquitto": "periodic snapshot, no per-message fsync: both brokers acknowledge QoS 2 from "
                  "memory and write a snapshot of their store every autosave_interval (1 s); a crash "
-                 "loses what arrived since the last snapshot.",
+                 "loses what arrived since the last snapshot, and a restart from that snapshot "
+                 "hands out again what was delivered since (the kill runs measure both).",
     "nats": "NATS 2.9 JetStream file store: no per-message fsync by default; the PubAck and the "
             "mirror follow a write to the page cache, so a process crash loses nothing acked but "
-            "an OS crash or power loss can.",
+            "an OS crash or power loss can. A restarted server resumes the mirror and the durable "
+            "consumer from their stored state; acks not yet written there are redelivered.",
 }
 
 
@@ -87,6 +105,11 @@ class Processes:
         with open(OUT / "pids", "a") as pids:
             pids.write(f"{p.pid} {' '.join(str(a) for a in args)}\n")
         return p
+
+    def forget(self, p):
+        """A process that has been reaped (killed and waited for) is no longer to be stopped."""
+        if p in self.procs:
+            self.procs.remove(p)
 
     def stop(self, p):
         """SIGTERM, then SIGKILL after a grace period. A client started in its own process group
@@ -170,18 +193,74 @@ def start_relay(procs, run_dir, target_port):
     return p, json.loads(ready.read_text())["ports"][0]
 
 
-def run_client(procs, args, run_dir, scenario):
-    """Runs one bench client in its own process group, bounded by the scenario's timeout."""
+# Set by SIGUSR1: a kill run's client asks for server B to be killed now.
+KILL_REQUESTED = threading.Event()
+
+
+class KillSiteB:
+    """The kill scenario's fault for a peer. The client sends this process SIGUSR1 at
+    --cut-at-ms after its first send; poll() then SIGKILLs server B by its PID, reaps it, waits
+    KILL_DOWN_MS, and starts it again with the same command (same config, ports and data
+    directory), tracked like every other process, and waits for its ports."""
+
+    def __init__(self, procs, proc, args, log_path, ports):
+        self.procs, self.proc, self.args = procs, proc, args
+        self.log_path, self.ports = log_path, ports
+        self.done = False
+        self.peak_rss_mb_before = None
+        self.cpu_us_before = None
+        self.report = {}
+        KILL_REQUESTED.clear()
+
+    def poll(self):
+        if self.done or not KILL_REQUESTED.is_set():
+            return
+        self.done = True
+        asked = time.monotonic()
+        self.peak_rss_mb_before = peak_rss_mb(self.proc.pid)
+        self.cpu_us_before = cpu_us(self.proc.pid)
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(STOP_GRACE_S)
+        self.procs.forget(self.proc)
+        killed = time.monotonic()
+        time.sleep(KILL_DOWN_MS / 1000)
+        self.proc = self.procs.start(self.args, self.log_path)
+        restarted = time.monotonic()
+        for port in self.ports:
+            wait_port(port, self.proc)
+        listening = time.monotonic()
+        self.report = {"killed_after_signal_ms": round((killed - asked) * 1000, 1),
+                       "down_ms": round((restarted - killed) * 1000, 1),
+                       "listening_after_restart_ms": round((listening - restarted) * 1000, 1)}
+        log(f"   site B SIGKILLed and started again (pid {self.proc.pid}): {self.report}")
+
+
+def run_client(procs, args, run_dir, scenario, fault=None):
+    """Runs one bench client in its own process group, bounded by the scenario's timeout; while
+    it runs, a kill run's fault is carried out when the client asks for it."""
     result_path = run_dir / "result.json"
     p = procs.start(args + ["--json", str(result_path)], run_dir / "client.log", new_group=True)
-    try:
-        p.wait(CLIENT_TIMEOUT_S[scenario])
-    except subprocess.TimeoutExpired:
-        log(f"   client timed out after {CLIENT_TIMEOUT_S[scenario]} s")
+    deadline = time.monotonic() + CLIENT_TIMEOUT_S[scenario]
+    while True:
+        try:
+            p.wait(0.05)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        if fault:
+            fault.poll()
+        if time.monotonic() >= deadline:
+            log(f"   client timed out after {CLIENT_TIMEOUT_S[scenario]} s")
+            break
     procs.stop(p)
     if not result_path.exists():
         raise RuntimeError(f"no result; see {run_dir / 'client.log'}")
-    return json.loads(result_path.read_text())
+    if fault and not fault.done:
+        raise RuntimeError("the client never asked for site B to be killed")
+    result = json.loads(result_path.read_text())
+    if fault:
+        result["kill"] = fault.report
+    return result
 
 
 def scenario_args(scenario):
@@ -189,7 +268,18 @@ def scenario_args(scenario):
         return ["--mode", "latency", "--count", str(LAT_COUNT), "--rate", str(LAT_RATE)]
     if scenario == "throughput":
         return ["--mode", "throughput", "--count", str(THR_COUNT)]
-    return ["--mode", "cut", "--count", str(CUT_COUNT), "--rate", str(CUT_RATE)]
+    return ["--mode", scenario, "--count", str(CUT_COUNT), "--rate", str(CUT_RATE)]
+
+
+def peer_fault_args(scenario, relay):
+    """A cut run's client signals the relay; a kill run's client signals this process."""
+    if scenario == "cut":
+        return ["--cut-pid", str(relay.pid), "--cut-at-ms", str(CUT_AT_MS),
+                "--settle-s", str(SETTLE_S)]
+    if scenario == "kill":
+        return ["--cut-pid", str(os.getpid()), "--cut-at-ms", str(KILL_AT_MS),
+                "--settle-s", str(SETTLE_S), "--quiet-s", str(QUIET_S)]
+    return []
 
 
 def run_hotline(procs, scenario, run_dir, journal="on"):
@@ -200,10 +290,13 @@ def run_hotline(procs, scenario, run_dir, journal="on"):
     if scenario == "throughput":
         conns = HOTLINE_BATCH_CONNECTIONS if HOTLINE_BATCH > 1 else HOTLINE_CONNECTIONS
         args += ["--concurrency", str(conns), "--batch", str(HOTLINE_BATCH)]
-    if scenario == "cut":
+    if scenario in ("cut", "kill"):
         args += ["--concurrency", str(HOTLINE_CUT_CONNECTIONS), "--relay",
                  str(ROOT / "bench" / "relay.py"), "--cut-at-ms", str(CUT_AT_MS), "--cut-ms",
                  str(CUT_MS), "--settle-s", str(SETTLE_S)]
+    if scenario == "kill":
+        # hotline-bench kills and restarts its own station B (it started it).
+        args += ["--kill-at-ms", str(KILL_AT_MS), "--down-ms", str(KILL_DOWN_MS)]
     # hotline-bench measures its stations' VmHWM itself, just before it stops them.
     return run_client(procs, args, run_dir, scenario)
 
@@ -211,7 +304,7 @@ def run_hotline(procs, scenario, run_dir, journal="on"):
 def run_mosquitto(procs, scenario, run_dir):
     a_local, b_local, b_link = free_ports(3)
     relay, link = None, b_link
-    if scenario == "cut":
+    if scenario in ("cut", "kill"):  # the kill run keeps the relay on the link, not signalled
         relay, link = start_relay(procs, run_dir, b_link)
     fields = dict(user=getpass.getuser(), certs=CERTS)
     for site in ("a", "b"):
@@ -220,24 +313,27 @@ def run_mosquitto(procs, scenario, run_dir):
                     port_local=b_local, port_link=b_link, **fields)
     conf_a = render("mosquitto-a.conf", run_dir / "a.conf", data=run_dir / "a",
                     port_local=a_local, port_link=link, **fields)
-    b = procs.start(["mosquitto", "-c", str(conf_b)], run_dir / "b.log")
+    b_args = ["mosquitto", "-c", str(conf_b)]
+    b = procs.start(b_args, run_dir / "b.log")
     wait_port(b_local, b)
     wait_port(b_link, b)
     a = procs.start(["mosquitto", "-c", str(conf_a)], run_dir / "a.log")
     wait_port(a_local, a)
     args = [str(PEERS / "mqtt-bench"), "--pub-port", str(a_local), "--sub-port", str(b_local),
             "--window", str(MQTT_WINDOW)] + scenario_args(scenario)
-    if relay:
-        args += ["--cut-pid", str(relay.pid), "--cut-at-ms", str(CUT_AT_MS),
-                 "--settle-s", str(SETTLE_S)]
-    result = run_client(procs, args, run_dir, scenario)
-    return with_rss(result, a, b)
+    args += peer_fault_args(scenario, relay)
+    # kill: broker B restarts on the same config, so the same ports and persistence directory.
+    fault = None
+    if scenario == "kill":
+        fault = KillSiteB(procs, b, b_args, run_dir / "b.log", (b_local, b_link))
+    result = run_client(procs, args, run_dir, scenario, fault)
+    return with_rss(result, a, fault.proc if fault else b, fault)
 
 
 def run_nats(procs, scenario, run_dir):
     a_client, a_leaf, b_client = free_ports(3)
     relay, link = None, a_leaf
-    if scenario == "cut":
+    if scenario in ("cut", "kill"):  # the kill run keeps the relay on the link, not signalled
         relay, link = start_relay(procs, run_dir, a_leaf)
     conf_a = render("nats-a.conf", run_dir / "a.conf", data=run_dir / "a", certs=CERTS,
                     port_client=a_client, port_leaf=a_leaf, port_link=link)
@@ -246,17 +342,19 @@ def run_nats(procs, scenario, run_dir):
     a = procs.start(["nats-server", "-c", str(conf_a)], run_dir / "a.log")
     wait_port(a_client, a)
     wait_port(a_leaf, a)
-    b = procs.start(["nats-server", "-c", str(conf_b)], run_dir / "b.log")
+    b_args = ["nats-server", "-c", str(conf_b)]
+    b = procs.start(b_args, run_dir / "b.log")
     wait_port(b_client, b)
     # Go's flag package takes --name as well as -name.
     args = [str(PEERS / "nats-bench"), "--a", f"nats://127.0.0.1:{a_client}",
             "--b", f"nats://127.0.0.1:{b_client}", "--window", str(NATS_WINDOW)]
-    args += scenario_args(scenario)
-    if relay:
-        args += ["--cut-pid", str(relay.pid), "--cut-at-ms", str(CUT_AT_MS),
-                 "--settle-s", str(SETTLE_S)]
-    result = run_client(procs, args, run_dir, scenario)
-    return with_rss(result, a, b)
+    args += scenario_args(scenario) + peer_fault_args(scenario, relay)
+    # kill: server B restarts on the same config, so the same port and store directory.
+    fault = None
+    if scenario == "kill":
+        fault = KillSiteB(procs, b, b_args, run_dir / "b.log", (b_client,))
+    result = run_client(procs, args, run_dir, scenario, fault)
+    return with_rss(result, a, fault.proc if fault else b, fault)
 
 
 def cpu_us(pid):
@@ -269,13 +367,16 @@ def cpu_us(pid):
     return ticks * 1_000_000 // os.sysconf("SC_CLK_TCK")
 
 
-def with_rss(result, a, b):
+def with_rss(result, a, b, fault=None):
     """Adds the servers' peak RSS and, over the messages delivered, their CPU time per message
-    (read before they stop; hotline-bench reports both for its own stations)."""
+    (read before they stop; hotline-bench reports both for its own stations). After a kill, B's
+    figures cover both of its processes: the killed one (read just before the kill) and the new."""
     result["peak_rss_mb_a"] = peak_rss_mb(a.pid)
     result["peak_rss_mb_b"] = peak_rss_mb(b.pid)
+    if fault and fault.peak_rss_mb_before:
+        result["peak_rss_mb_b"] = max(result["peak_rss_mb_b"] or 0, fault.peak_rss_mb_before)
     result["peak_rss_mb"] = max(x for x in (result["peak_rss_mb_a"], result["peak_rss_mb_b"], 0) if x)
-    cpu = [cpu_us(p.pid) for p in (a, b)]
+    cpu = [cpu_us(p.pid) for p in (a, b)] + ([fault.cpu_us_before] if fault else [])
     delivered = result.get("messages", 0) - result.get("lost", 0)
     if None not in cpu and delivered > 0:
         result["cpu_us_per_msg"] = round(sum(cpu) / delivered, 1)
@@ -328,6 +429,10 @@ def one_run(system, scenario, n):
         procs.stop_all()
     result["system"] = system  # hotline-bench calls both of its variants "hotline"
     result["wall_s"] = round(time.monotonic() - started, 1)
+    if scenario == "kill" and "error" not in result:
+        # Every client reports these in a kill run; the same figures as its lost and duplicated.
+        result.setdefault("kill_lost", result["lost"])
+        result.setdefault("kill_duplicated", result["duplicated"])
     (OUT / "runs" / f"{system}-{scenario}-{n}.json").write_text(json.dumps(result, indent=2) + "\n")
     if "error" not in result:
         log(f"   {system:9} {scenario:10} #{n}: p50 {result['latency_p50_ms']:9.3f} ms  "
@@ -344,18 +449,28 @@ def one_run(system, scenario, n):
 def main():
     # Earlier runs of the systems not chosen in SYSTEMS stay, so one system can be re-run alone.
     (OUT / "runs").mkdir(parents=True, exist_ok=True)
+    # So are its runs of the scenarios not chosen in SCENARIOS.
+    for scenario in SCENARIOS:
+        if scenario not in CLIENT_TIMEOUT_S:
+            sys.exit(f"orchestrate: unknown scenario {scenario}")
     for system in SYSTEMS:
-        for scenario in ("latency", "throughput", "cut"):
+        for scenario in SCENARIOS:
             for old in (OUT / "runs").glob(f"{system}-{scenario}-*.json"):
                 old.unlink()
     (OUT / "pids").write_text("")
     (OUT / "durability.json").write_text(json.dumps(DURABILITY, indent=2))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    floor = disk_floor()
-    (OUT / "floor.json").write_text(json.dumps(floor, indent=2) + "\n")
-    log(f"== disk floor (4 KiB append + fdatasync, {floor['samples']} times): "
-        f"p50 {floor['floor_fsync_p50_ms']} ms, p99 {floor['floor_fsync_p99_ms']} ms")
-    plan = [("latency", RUNS), ("throughput", RUNS), ("cut", CUT_RUNS)]
+    # A kill run's client asks for the kill with SIGUSR1 (KillSiteB); at any other time it is
+    # ignored rather than ending this process.
+    signal.signal(signal.SIGUSR1, lambda *_: KILL_REQUESTED.set())
+    # The floor is what the latency runs are set against: measured with them, else kept.
+    if "latency" in SCENARIOS or not (OUT / "floor.json").exists():
+        floor = disk_floor()
+        (OUT / "floor.json").write_text(json.dumps(floor, indent=2) + "\n")
+        log(f"== disk floor (4 KiB append + fdatasync, {floor['samples']} times): "
+            f"p50 {floor['floor_fsync_p50_ms']} ms, p99 {floor['floor_fsync_p99_ms']} ms")
+    plan = [(s, RUNS if s in ("latency", "throughput") else CUT_RUNS)
+            for s in ("latency", "throughput", "cut", "kill") if s in SCENARIOS]
     for scenario, runs in plan:
         log(f"== {scenario}: {runs} run(s) per system")
         # Systems take turns within each repetition, so a noisy minute hurts all of them alike.

@@ -2,7 +2,8 @@
 """Turns the runs in build/bench/runs/ into the comparison table and build/bench/results.json.
 
 Per system: latency p50 and p99 are medians over the latency runs, throughput the median over the
-throughput runs, lost and duplicated the sums over the link-cut runs, peak RSS the largest VmHWM
+throughput runs, lost and duplicated the sums over the link-cut runs, kill_lost and
+kill_duplicated the sums over the runs that SIGKILL the receiving side, peak RSS the largest VmHWM
 of either server (or station) process over all runs. Usage: summarize.py [OUT_DIR]
 """
 import datetime
@@ -36,8 +37,9 @@ def median(rows, key):
 
 def summarize(system, runs, durability):
     ok = [r for r in runs if "error" not in r]
-    by_mode = {m: [r for r in ok if r["mode"] == m] for m in ("latency", "throughput", "cut")}
-    cut, clean = by_mode["cut"], by_mode["latency"] + by_mode["throughput"]
+    modes = ("latency", "throughput", "cut", "kill")
+    by_mode = {m: [r for r in ok if r["mode"] == m] for m in modes}
+    cut, kill, clean = by_mode["cut"], by_mode["kill"], by_mode["latency"] + by_mode["throughput"]
     rss = [r for r in ok if r.get("peak_rss_mb")]
     return {
         "latency_p50_ms": median(by_mode["latency"], "latency_p50_ms"),
@@ -46,10 +48,15 @@ def summarize(system, runs, durability):
         "cpu_us_per_msg": median(by_mode["throughput"], "cpu_us_per_msg"),
         "lost": sum(r["lost"] for r in cut) if cut else None,
         "duplicated": sum(r["duplicated"] for r in cut) if cut else None,
+        "kill_lost": sum(r.get("kill_lost", r["lost"]) for r in kill) if kill else None,
+        "kill_duplicated": (sum(r.get("kill_duplicated", r["duplicated"]) for r in kill)
+                            if kill else None),
         "peak_rss_mb": max((r["peak_rss_mb"] for r in rss), default=None),
         "peak_rss_mb_a": max((r.get("peak_rss_mb_a") or 0 for r in rss), default=None),
         "peak_rss_mb_b": max((r.get("peak_rss_mb_b") or 0 for r in rss), default=None),
         "cut_latency_max_ms": max((r["latency_max_ms"] for r in cut), default=None),
+        "kill_runs": len(kill),
+        "kill_latency_max_ms": max((r["latency_max_ms"] for r in kill), default=None),
         "lost_without_fault": sum(r["lost"] for r in clean),
         "duplicated_without_fault": sum(r["duplicated"] for r in clean),
         "failed_runs": len(runs) - len(ok),
@@ -75,7 +82,8 @@ def ratios(systems):
 
 
 def fmt(v, spec):
-    return "-" if v is None else format(v, spec)
+    """v formatted by spec; a figure not measured is a dash in the same width."""
+    return format("-", ">" + spec.split(".")[0].rstrip("dfs")) if v is None else format(v, spec)
 
 
 def main():
@@ -103,18 +111,21 @@ def main():
 
     m = result["machine"]
     print(f"\n{m['nproc']} CPUs, {m['memory_gib']} GiB, Linux {m['kernel']}, {m['date']}; "
-          "medians over the runs; lost/dup from the link-cut runs")
+          "medians over the runs; lost/dup from the link-cut runs, k.lost/k.dup from the runs "
+          "that SIGKILL site B's server")
     if "floor_fsync_p50_ms" in result:
         print(f"Disk floor (4 KiB append + fdatasync): p50 {result['floor_fsync_p50_ms']:.3f} ms, "
               f"p99 {result['floor_fsync_p99_ms']:.3f} ms; xF = latency over the floor")
     print(f"{'system':44} {'p50 ms':>8} {'xF':>5} {'p99 ms':>8} {'xF':>5} {'msg/s':>8} "
-          f"{'CPU us/msg':>10} {'lost':>5} {'dup':>5} {'RSS MB':>7}")
+          f"{'CPU us/msg':>10} {'lost':>5} {'dup':>5} {'k.lost':>6} {'k.dup':>6} {'RSS MB':>7}")
     for s, v in systems.items():
         print(f"{TITLES[s]:44} {fmt(v['latency_p50_ms'], '8.3f')} "
               f"{fmt(v.get('latency_p50_over_floor'), '5.1f')} {fmt(v['latency_p99_ms'], '8.3f')} "
               f"{fmt(v.get('latency_p99_over_floor'), '5.1f')} "
               f"{fmt(v['throughput_msgs_per_s'], '8.0f')} {fmt(v.get('cpu_us_per_msg'), '10.1f')} "
-              f"{fmt(v['lost'], '5d')} {fmt(v['duplicated'], '5d')} {fmt(v['peak_rss_mb'], '7.1f')}"
+              f"{fmt(v['lost'], '5d')} {fmt(v['duplicated'], '5d')} "
+              f"{fmt(v['kill_lost'], '6d')} {fmt(v['kill_duplicated'], '6d')} "
+              f"{fmt(v['peak_rss_mb'], '7.1f')}"
               + (f"   ({v['failed_runs']} runs failed)" if v["failed_runs"] else ""))
     for key, r in result["ratios"].items():
         print(f"Hotline / {r['best_peer']} on {key}: {r['hotline_over_peer']}")

@@ -9,7 +9,12 @@
  * brokers. Each 256-byte payload starts with a magic number and the message's sequence number.
  *
  * Modes: latency (paced at --rate), throughput (as fast as the window allows), cut (paced, and
- * at --cut-at-ms after the first send it sends SIGUSR1 to --cut-pid, the link relay).
+ * at --cut-at-ms after the first send it sends SIGUSR1 to --cut-pid, the link relay), kill (the
+ * same, but --cut-pid is the orchestrator, which then SIGKILLs broker B and starts it again on
+ * the same config and persistence directory). Through a kill the subscriber reconnects by itself
+ * (libmosquitto's loop thread, every second) and resumes its persistent session, if broker B
+ * restored it from its last snapshot; --quiet-s ends the wait for the last messages once nothing
+ * new has arrived for that long, so a message the broker lost does not hold the run for --drain-s.
  * Before the run, probe messages are published until one reaches B, so the bridge is up.
  * Prints one JSON object with the same keys as hotline-bench. */
 #define _GNU_SOURCE
@@ -39,11 +44,11 @@ struct options {
   long count, rate, window;
   int cut_pid;
   long cut_at_ms;
-  long drain_s, settle_s;
+  long drain_s, settle_s, quiet_s;
   const char* json_out;
 };
 
-static struct options opt = {"latency", "127.0.0.1", 0, 0, 4000, 200, 20, 0, 3000, 120, 0, NULL};
+static struct options opt = {"latency", "127.0.0.1", 0, 0, 4000, 200, 20, 0, 3000, 120, 0, 0, NULL};
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -51,6 +56,10 @@ static long outstanding;  /* QoS 2 publishes awaiting PUBCOMP */
 static long received;     /* distinct data messages seen at B */
 static long duplicated;   /* data deliveries of a sequence number already seen */
 static bool probe_seen, sub_ready;
+static long sub_connects;          /* CONNACKs accepted at B: 1 + the subscriber's reconnects */
+static long sub_sessions_resumed;  /* reconnects on which B still had the subscriber's session */
+static int64_t last_new_arrival;   /* when a sequence number last reached B for the first time */
+static int64_t last_duplicate;     /* when the latest duplicate reached B (0: none) */
 static int64_t* sent_ns;
 static int64_t* arrival_ns;
 
@@ -83,6 +92,10 @@ static bool wait_until(bool (*pred)(void), int64_t deadline) {
 }
 
 static bool window_open(void) { return outstanding < opt.window; }
+static bool drained(void) {
+  return received == opt.count ||
+         (opt.quiet_s > 0 && now_ns() - last_new_arrival >= opt.quiet_s * 1000000000LL);
+}
 static bool all_acked(void) { return outstanding == 0; }
 static bool all_received(void) { return received == opt.count; }
 static bool probe_arrived(void) { return probe_seen; }
@@ -96,9 +109,15 @@ static void on_publish(struct mosquitto* m, void* ud, int mid) {
   pthread_mutex_unlock(&mu);
 }
 
-static void on_sub_connect(struct mosquitto* m, void* ud, int rc) {
+/* Also runs on each automatic reconnect: the subscription is made again (harmless when the
+ * broker kept the session, needed when it did not). */
+static void on_sub_connect(struct mosquitto* m, void* ud, int rc, int flags) {
   (void)ud;
-  if (rc == 0) mosquitto_subscribe(m, NULL, "hotline/#", 2);
+  if (rc != 0) return;
+  pthread_mutex_lock(&mu);
+  if (sub_connects++ > 0 && (flags & 1)) sub_sessions_resumed++;
+  pthread_mutex_unlock(&mu);
+  mosquitto_subscribe(m, NULL, "hotline/#", 2);
 }
 
 static void on_subscribe(struct mosquitto* m, void* ud, int mid, int n, const int* granted) {
@@ -122,8 +141,10 @@ static void on_message(struct mosquitto* m, void* ud, const struct mosquitto_mes
   } else if (magic == k_magic_data && seq < (uint32_t)opt.count) {
     if (arrival_ns[seq] >= 0) {
       duplicated++;
+      last_duplicate = t;
     } else {
       arrival_ns[seq] = t;
+      last_new_arrival = t;
       received++;
     }
   }
@@ -178,18 +199,29 @@ static void report(long failures, bool complete) {
     if (arrival_ns[i] > last_arrival) last_arrival = arrival_ns[i];
   }
   long dup = duplicated;
+  long reconnects = sub_connects > 0 ? sub_connects - 1 : 0, resumed = sub_sessions_resumed;
+  /* How late the latest duplicate came, after the first send: against the settle time. */
+  double last_dup_ms =
+      last_duplicate > 0 && sent_ns[0] >= 0 ? (double)(last_duplicate - sent_ns[0]) / 1e6 : -1;
   pthread_mutex_unlock(&mu);
   qsort(lat, (size_t)n, sizeof(double), cmp_double);
   double secs = n > 0 ? (double)(last_arrival - first_send) / 1e9 : 0;
+  char kill[160] = "";
+  if (!strcmp(opt.mode, "kill")) {
+    snprintf(kill, sizeof kill, ", \"kill_lost\": %ld, \"kill_duplicated\": %ld", opt.count - n,
+             dup);
+  }
   char buf[1024];
   snprintf(buf, sizeof buf,
            "{\"system\": \"mosquitto\", \"mode\": \"%s\", \"messages\": %ld, \"message_bytes\": %d, "
            "\"latency_p50_ms\": %.4f, \"latency_p99_ms\": %.4f, \"latency_max_ms\": %.4f, "
            "\"throughput_msgs_per_s\": %.1f, \"lost\": %ld, \"duplicated\": %ld, "
-           "\"post_failures\": %ld, \"complete\": %s, \"window\": %ld, \"rate_msgs_per_s\": %ld}",
+           "\"post_failures\": %ld, \"complete\": %s, \"window\": %ld, \"rate_msgs_per_s\": %ld, "
+           "\"sub_reconnects\": %ld, \"sub_sessions_resumed\": %ld, \"last_duplicate_ms\": %.1f%s}",
            opt.mode, opt.count, k_message_bytes, percentile(lat, n, 0.50), percentile(lat, n, 0.99),
            percentile(lat, n, 1.0), secs > 0 ? (double)n / secs : 0, opt.count - n, dup, failures,
-           complete ? "true" : "false", opt.window, strcmp(opt.mode, "throughput") ? opt.rate : 0);
+           complete ? "true" : "false", opt.window, strcmp(opt.mode, "throughput") ? opt.rate : 0,
+           reconnects, resumed, last_dup_ms, kill);
   puts(buf);
   if (opt.json_out) {
     FILE* f = fopen(opt.json_out, "w");
@@ -214,6 +246,7 @@ static bool parse_args(int argc, char** argv) {
     else if (!strcmp(k, "--cut-at-ms")) opt.cut_at_ms = atol(v);
     else if (!strcmp(k, "--drain-s")) opt.drain_s = atol(v);
     else if (!strcmp(k, "--settle-s")) opt.settle_s = atol(v);
+    else if (!strcmp(k, "--quiet-s")) opt.quiet_s = atol(v);
     else if (!strcmp(k, "--json")) opt.json_out = v;
     else {
       fprintf(stderr, "mqtt-bench: unknown option %s\n", k);
@@ -247,7 +280,8 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv)) {
     fprintf(stderr,
             "usage: mqtt-bench --pub-port P --sub-port P [--mode latency|throughput|cut] "
-            "[--count N] [--rate R] [--window W] [--cut-pid PID --cut-at-ms MS] [--json FILE]\n");
+            "[--count N] [--rate R] [--window W] [--cut-pid PID --cut-at-ms MS] [--settle-s S] "
+            "[--drain-s S] [--quiet-s S] [--json FILE]\n");
     return 2;
   }
   bool paced = strcmp(opt.mode, "throughput") != 0;
@@ -259,7 +293,7 @@ int main(int argc, char** argv) {
   struct mosquitto* sub = mosquitto_new("hotline-bench-sub", false, NULL);
   struct mosquitto* pub = NULL;
   if (sub) {
-    mosquitto_connect_callback_set(sub, on_sub_connect);
+    mosquitto_connect_with_flags_callback_set(sub, on_sub_connect);
     mosquitto_subscribe_callback_set(sub, on_subscribe);
     mosquitto_message_callback_set(sub, on_message);
     mosquitto_int_option(sub, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
@@ -293,13 +327,16 @@ int main(int argc, char** argv) {
     if (paced) sleep_until_ns(t0 + i * 1000000000LL / opt.rate);
     if (!cut_sent && now_ns() - t0 >= opt.cut_at_ms * 1000000LL) {
       cut_sent = true;
-      if (kill(opt.cut_pid, SIGUSR1) != 0) perror("mqtt-bench: signal relay");
+      if (kill(opt.cut_pid, SIGUSR1) != 0) perror("mqtt-bench: signal --cut-pid");
     }
     if (!publish(pub, k_magic_data, (uint32_t)i, "hotline/a2b")) failures++;
   }
   pthread_mutex_lock(&mu);
   bool acked = wait_until(all_acked, now_ns() + k_ack_timeout_s * 1000000000LL);
-  bool complete = wait_until(all_received, now_ns() + opt.drain_s * 1000000000LL);
+  /* The quiet period starts once A has acknowledged every publish, and again at each arrival. */
+  last_new_arrival = now_ns();
+  wait_until(drained, now_ns() + opt.drain_s * 1000000000LL);
+  bool complete = all_received();
   pthread_mutex_unlock(&mu);
   if (!acked) fprintf(stderr, "mqtt-bench: %ld publishes never acknowledged\n", outstanding);
   /* Late duplicates (redeliveries after a reconnect) arrive after the last first delivery. */

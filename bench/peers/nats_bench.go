@@ -9,8 +9,12 @@
 // The orchestrator (bench/orchestrate.py) starts the servers. Each 256-byte payload starts with
 // a magic number and the sequence number. Modes: latency (paced at -rate), throughput (as fast as
 // the window allows), cut (paced; at -cut-at-ms after the first send it sends SIGUSR1 to
-// -cut-pid, the link relay). Probes are published until one reaches B before the run starts.
-// Prints one JSON object with the same keys as hotline-bench.
+// -cut-pid, the link relay), kill (the same, but -cut-pid is the orchestrator, which SIGKILLs
+// server B and starts it again on the same store directory). Through a kill the client
+// reconnects to B by itself and its subscription is made again; the durable consumer, restored
+// from B's store, resumes from its stored ack state. -quiet-s ends the wait for the last messages
+// once nothing new has arrived for that long. Probes are published until one reaches B before
+// the run starts. Prints one JSON object with the same keys as hotline-bench.
 package main
 
 import (
@@ -37,9 +41,9 @@ const (
 
 type options struct {
 	mode, urlA, urlB, jsonOut string
-	count, rate, window      int
-	cutPid, cutAtMs          int
-	drainS, settleS          int
+	count, rate, window       int
+	cutPid, cutAtMs           int
+	drainS, settleS, quietS   int
 }
 
 // recorder keeps, per sequence number, when it was sent and when it first reached B.
@@ -51,13 +55,15 @@ type recorder struct {
 	received   int
 	duplicated int
 	probeSeen  bool
+	lastNew    time.Time // when a sequence number last reached B for the first time
+	lastDup    int64     // when the latest duplicate reached B (-1: none)
 	done       chan struct{}
 	probe      chan struct{}
 }
 
 func newRecorder(n int) *recorder {
 	r := &recorder{t0: time.Now(), sent: make([]int64, n), arrival: make([]int64, n),
-		done: make(chan struct{}), probe: make(chan struct{})}
+		done: make(chan struct{}), probe: make(chan struct{}), lastDup: -1}
 	for i := range r.sent {
 		r.sent[i], r.arrival[i] = -1, -1
 	}
@@ -79,8 +85,10 @@ func (r *recorder) onMessage(m *nats.Msg) {
 		case magic == magicData && seq < len(r.arrival):
 			if r.arrival[seq] >= 0 {
 				r.duplicated++
+				r.lastDup = t
 			} else {
 				r.arrival[seq] = t
+				r.lastNew = time.Now()
 				r.received++
 				if r.received == len(r.arrival) {
 					close(r.done)
@@ -102,9 +110,19 @@ func payload(magic uint32, seq int) []byte {
 	return b
 }
 
-func connect(url, name string) (*nats.Conn, nats.JetStreamContext) {
+// reconnects counts a connection's automatic reconnects (server B restarting after a kill).
+type reconnects struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *reconnects) add(*nats.Conn) { c.mu.Lock(); c.n++; c.mu.Unlock() }
+func (c *reconnects) get() int       { c.mu.Lock(); defer c.mu.Unlock(); return c.n }
+
+func connect(url, name string, rc *reconnects) (*nats.Conn, nats.JetStreamContext) {
 	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond), nats.RetryOnFailedConnect(true))
+		nats.ReconnectWait(250*time.Millisecond), nats.RetryOnFailedConnect(true),
+		nats.ReconnectHandler(rc.add))
 	check(err, "connect "+url)
 	// The client's own limit sits above the window, so PublishAsync never stalls on it.
 	js, err := nc.JetStream(nats.PublishAsyncMaxPending(1 << 20))
@@ -185,7 +203,7 @@ func publishAll(o options, jsA nats.JetStreamContext, rec *recorder) int {
 		if !cutSent && time.Since(start) >= time.Duration(o.cutAtMs)*time.Millisecond {
 			cutSent = true
 			if err := syscall.Kill(o.cutPid, syscall.SIGUSR1); err != nil {
-				fmt.Fprintln(os.Stderr, "nats-bench: signal relay:", err)
+				fmt.Fprintln(os.Stderr, "nats-bench: signal -cut-pid:", err)
 			}
 		}
 		data := payload(magicData, i)
@@ -201,6 +219,38 @@ func publishAll(o options, jsA nats.JetStreamContext, rec *recorder) int {
 	}
 	close(pending)
 	return failed + <-failures
+}
+
+// waitDrained waits until every message has reached B, for at most -drain-s, or, with -quiet-s,
+// until nothing new has arrived for that long (counted from now at the earliest: every publish
+// has its PubAck by now). Reports whether every message arrived.
+func waitDrained(o options, rec *recorder) bool {
+	deadline := time.After(time.Duration(o.drainS) * time.Second)
+	quiet := time.Duration(o.quietS) * time.Second
+	start := time.Now()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-rec.done:
+			return true
+		case <-deadline:
+			return false
+		case <-tick.C:
+			if quiet <= 0 {
+				continue
+			}
+			rec.mu.Lock()
+			last := rec.lastNew
+			rec.mu.Unlock()
+			if last.Before(start) {
+				last = start
+			}
+			if time.Since(last) >= quiet {
+				return false
+			}
+		}
+	}
 }
 
 func percentile(sorted []float64, p float64) float64 {
@@ -246,6 +296,14 @@ func report(o options, rec *recorder, failures int, complete bool) map[string]in
 	if o.mode != "throughput" {
 		out["rate_msgs_per_s"] = o.rate
 	}
+	// How late the latest duplicate came, after the first send: against the settle time.
+	out["last_duplicate_ms"] = -1.0
+	if rec.lastDup >= 0 && len(rec.sent) > 0 && rec.sent[0] >= 0 {
+		out["last_duplicate_ms"] = float64(rec.lastDup-rec.sent[0]) / 1e6
+	}
+	if o.mode == "kill" {
+		out["kill_lost"], out["kill_duplicated"] = o.count-len(lat), rec.duplicated
+	}
 	return out
 }
 
@@ -262,29 +320,28 @@ func main() {
 	flag.IntVar(&o.cutAtMs, "cut-at-ms", 3000, "when to cut, after the first send")
 	flag.IntVar(&o.drainS, "drain-s", 120, "how long to wait for every message at B")
 	flag.IntVar(&o.settleS, "settle-s", 0, "extra wait for late duplicates")
+	flag.IntVar(&o.quietS, "quiet-s", 0,
+		"stop waiting for the last messages after this long without a new one (0: only -drain-s)")
 	flag.Parse()
 	if o.urlA == "" || o.urlB == "" || o.count <= 0 || o.rate <= 0 || o.window <= 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
 	rec := newRecorder(o.count)
-	ncA, jsA := connect(o.urlA, "hotline-bench-pub")
-	ncB, jsB := connect(o.urlB, "hotline-bench-sub")
+	var rcA, rcB reconnects
+	ncA, jsA := connect(o.urlA, "hotline-bench-pub", &rcA)
+	ncB, jsB := connect(o.urlB, "hotline-bench-sub", &rcB)
 	sub := setup(jsA, jsB, rec)
 	if !awaitPath(jsA, rec) {
 		fmt.Fprintln(os.Stderr, "nats-bench: no probe reached B in time")
 		os.Exit(1)
 	}
 	failures := publishAll(o, jsA, rec)
-	complete := true
-	select {
-	case <-rec.done:
-	case <-time.After(time.Duration(o.drainS) * time.Second):
-		complete = false
-	}
+	complete := waitDrained(o, rec)
 	// Late duplicates (redeliveries after a reconnect) arrive after the last first delivery.
 	time.Sleep(time.Duration(o.settleS) * time.Second)
 	out := report(o, rec, failures, complete)
+	out["sub_reconnects"] = rcB.get()
 	text, _ := json.Marshal(out)
 	fmt.Println(string(text))
 	if o.jsonOut != "" {
