@@ -4,14 +4,16 @@
 // Two real engines, A and B, with real signing keys, are joined by one wire. The input is a
 // script: posts at either station, time passing, cuts and reconnects, and frames injected into
 // A's side of the wire as if B had sent them, built field by field from the input (channels,
-// seqs near the real ones or anywhere, ids fresh or reused, bodies of any bytes, signed with B's
-// real key, A's, or none, and labelled with B's markings, A's, one above the ceiling, one the
-// agreement lacks, or none, with caveats defined or not), and the recovery frames: fetches of any range, and messages "handed
+// seqs near the real ones or anywhere, ids fresh or reused, bodies of any bytes, and labelled
+// with B's markings, A's, one above the ceiling, one the agreement lacks, or none, with caveats
+// defined or not), seals over what was injected or over any chain, signed with B's real key,
+// A's, or none, and the recovery frames: fetches of any range, and messages and seals "handed
 // back" that are A's own as B really holds them (replays) or forgeries. After every step A's
 // invariants must hold:
 //
-//   - A's disk holds, per channel, received seqs 1..n with no gap, each verified with B's key
-//     and each with a label the agreement allows B;
+//   - A's disk holds, per channel, received seqs 1..n with no gap, each covered by a seal that
+//     B's key signed over the chain of exactly those messages, and each with a label the
+//     agreement allows B;
 //   - no message id is on A's disk twice;
 //   - A marks nothing delivered that B's disk does not hold, unless A raised the attestation
 //     alarm for that channel (a lying receipt is detected, never silently believed);
@@ -153,18 +155,25 @@ class world {
 
  private:
   void step(script& s) {
-    switch (s.u8() % 12) {
+    switch (s.u8() % 14) {
       case 0: post(a_, s); break;
       case 1: post(b_, s); break;
       case 2: advance(static_cast<std::int64_t>(s.u8()) * 50'000); break;
       case 3: cut(); break;
       case 4: connect(); break;
-      case 5: inject(wire::data{hostile_message(s)}); break;
+      case 5: {
+        const message m = hostile_message(s);
+        track(m);
+        inject(wire::data{m});
+        break;
+      }
       case 6: inject(hostile_receipt(s)); break;
       case 7: inject(hostile_hello(s)); break;
       case 8: inject(s.u8() % 2 ? wire::frame{wire::ping{s.u64()}} : wire::frame{wire::pong{s.u64()}}); break;
       case 9: inject(hostile_fetch(s)); break;
       case 10: inject(wire::returned{handed_back(s)}); break;
+      case 11: inject(hostile_seal(s)); break;
+      case 12: inject(wire::returned_seal{handed_back_seal(s)}); break;
       default: inject_raw(s); break;
     }
   }
@@ -185,8 +194,68 @@ class world {
     (void)sd.eng->post(now_us_, std::move(m));
   }
 
+  // A seal "from B": over the messages injected since A's last durable one (the chain an honest
+  // B would sign) or any chain, up to the last of them or any seq, signed by B's key, A's, or
+  // none.
+  wire::seal hostile_seal(script& s) {
+    wire::seal seal;
+    seal.channel = channel(s);
+    auto& run = injected_[seal.channel];
+    seal.up_to_seq = run.empty() || s.u8() % 4 == 0 ? s.u64() % (in_next(seal.channel) + 3)
+                                                    : run.back().first;
+    if (s.u8() % 4 != 0 && !run.empty()) {
+      seal.chain = run.back().second;
+    } else {
+      for (auto& byte : seal.chain) byte = s.u8();
+    }
+    seal.at_ms = 1'700'000'000'000;
+    const std::uint8_t signer = s.u8() % 4;
+    const wire::bytes signed_bytes = wire::canonical_seal_bytes(
+        {seal.channel, b_id, seal.up_to_seq, seal.chain, seal.at_ms, {}});
+    if (signer < 2) seal.signature = key_for(2).sign(signed_bytes);
+    if (signer == 2) seal.signature = key_for(1).sign(signed_bytes);
+    return seal;
+  }
+
+  // Remembers an injected message that continues the run A would seal next: at A's next
+  // expected seq, or right after the last one injected.
+  void track(const message& m) {
+    if (m.channel != channels[0] && m.channel != channels[1]) return;
+    auto& run = injected_[m.channel];
+    const std::uint64_t durable_next = in_next(m.channel);
+    if (!run.empty() && run.front().first < durable_next) run.clear();  // sealed or dropped since
+    const std::uint64_t next = run.empty() ? durable_next : run.back().first + 1;
+    if (m.seq != next) return;
+    signing::digest before = run.empty() ? durable_chain(m.channel) : run.back().second;
+    run.emplace_back(m.seq, signing::chain_next(before, signing::message_digest(m)));
+  }
+
+  signing::digest durable_chain(const std::string& channel) const {
+    signing::digest c{};
+    for (const auto& r : a_.disk) {
+      if (const auto* in = std::get_if<records::received>(&r); in && in->msg.channel == channel) {
+        c = in->chain;
+      }
+    }
+    return c;
+  }
+
+  // One of A's own seals as B holds it, or a forgery.
+  wire::seal handed_back_seal(script& s) {
+    std::vector<wire::seal_statement> genuine;
+    for (const auto& r : b_.disk) {
+      if (const auto* sl = std::get_if<records::sealed>(&r)) genuine.push_back(sl->seal);
+    }
+    if (!genuine.empty() && s.u8() % 2 == 0) {
+      const auto& g = genuine[s.u8() % genuine.size()];
+      return {g.channel, g.up_to_seq, g.chain, g.at_ms, g.signature};
+    }
+    wire::seal forged = hostile_seal(s);
+    return forged;
+  }
+
   // A message "from B": a seq near what A expects or anywhere, an id fresh, reused or of any
-  // bytes, any form and body, signed by B's key, A's, or none.
+  // bytes, any form and body, signed (as before seals) by B's key, A's, or none.
   message hostile_message(script& s) {
     message m;
     m.channel = channel(s);
@@ -213,9 +282,9 @@ class world {
     m.form = s.u8() % 2 ? "FREE-TEXT" : s.bytes(6);
     m.body = s.bytes(40);
     m.label = hostile_label(s);
-    const std::uint8_t signer = s.u8() % 4;
-    if (signer < 2) signing::seal(key_for(2), m);
-    if (signer == 2) signing::seal(key_for(1), m);
+    const std::uint8_t signer = s.u8() % 8;
+    if (signer == 0) signing::seal(key_for(2), m);
+    if (signer == 1) signing::seal(key_for(1), m);
     return m;
   }
 
@@ -371,15 +440,24 @@ class world {
     require(!a_.eng->failed(), "A's engine failed on what the peer sent");
     std::set<std::string> ids;
     std::map<std::string, std::uint64_t> last_in;
+    std::map<std::string, signing::digest> last_chain;
+    std::map<std::string, std::uint64_t> sealed_to;
     std::map<std::string, std::uint64_t> delivered;
     const auto b_key = key_for(2).public_half();
     for (const auto& r : a_.disk) {
       if (const auto* p = std::get_if<records::posted>(&r)) {
         require(ids.insert(p->msg.id).second, "an id is on A's disk twice");
+      } else if (const auto* sl = std::get_if<records::sealed>(&r)) {
+        const auto& st = sl->seal;
+        require(st.from == b_id && signing::verify(b_key, wire::canonical_seal_bytes(st), st.signature),
+                "A stored a seal B did not sign");
+        require(st.up_to_seq == last_in[st.channel] && st.chain == last_chain[st.channel],
+                "A stored a seal that does not end at the messages it covers");
+        sealed_to[st.channel] = st.up_to_seq;
       } else if (const auto* in = std::get_if<records::received>(&r)) {
         require(ids.insert(in->msg.id).second, "an id is on A's disk twice");
         require(in->msg.from == b_id, "A stored a message not from B");
-        require(signing::verify_message(b_key, in->msg), "A stored a message B did not sign");
+        last_chain[in->msg.channel] = in->chain;
         require(labels::check(fuzz_policy(), b_id, in->msg.label).has_value(),
                 "A stored a message whose label the agreement does not allow B");
         auto& last = last_in[in->msg.channel];
@@ -388,6 +466,9 @@ class world {
       } else if (const auto* d = std::get_if<records::delivered>(&r)) {
         delivered[d->channel] = std::max(delivered[d->channel], d->up_to_seq);
       }
+    }
+    for (const auto& [ch, seq] : last_in) {
+      require(sealed_to[ch] == seq, "A stored messages no seal of B covers");
     }
     std::map<std::string, std::uint64_t> b_holds;
     for (const auto& r : b_.disk) {
@@ -410,6 +491,8 @@ class world {
   core::conn_id b_conn_ = 0;
   bool open_ = false;
   std::uint64_t next_id_ = 1;
+  // Per channel: the messages injected in a run A would seal next (seq, chain up to it).
+  std::map<std::string, std::vector<std::pair<std::uint64_t, signing::digest>>> injected_;
 };
 
 }  // namespace

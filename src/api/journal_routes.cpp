@@ -86,6 +86,7 @@ asio::awaitable<http_response> verify_journal(station::service& service, const h
                         {"entries_checked", report->entries},
                         {"messages_checked", report->messages},
                         {"checkpoints_checked", report->checkpoints},
+                        {"seals_checked", report->seals},
                         {"signatures_checked", report->signatures},
                         {"head_seq", report->head_seq},
                         {"head_hash", report->head_hash},

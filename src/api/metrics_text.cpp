@@ -238,6 +238,10 @@ std::string render_metrics(const station::status_snapshot& status,
               "The durable part of each group commit: the WAL write and its fsync.",
               c.commit_sync_seconds);
   w.histogram("hotline_commit_batch_records", "Records per group commit.", c.batch_records);
+  w.histogram("hotline_commit_pages",
+              "Database pages each group commit wrote to the write-ahead log and fsynced "
+              "(page_size bytes and a 24-byte frame header each).",
+              c.commit_pages);
   w.single("hotline_commit_failures_total", "counter", "Group commits the store refused.",
            static_cast<double>(c.commit_failures));
   w.single("hotline_journal_entries", "gauge", "Entries in the station's journal.",

@@ -48,7 +48,8 @@ int print_report(const json& r, const std::string& station, bool as_json, stream
   } else if (r.value("ok", false)) {
     io.out << "Journal of " << station << " verified: " << r.value("entries_checked", 0)
            << " entries, " << r.value("messages_checked", 0) << " messages, "
-           << r.value("checkpoints_checked", 0) << " checkpoints from the peer, "
+           << r.value("checkpoints_checked", 0) << " checkpoints and "
+           << r.value("seals_checked", 0) << " seals from the peer, "
            << r.value("signatures_checked", 0) << " signatures. All sound.\nHead: entry #"
            << r.value("head_seq", 0) << ", sha256 " << r.value("head_hash", std::string{}) << "\n";
   } else {
@@ -67,6 +68,7 @@ json report_json(const storage::verify_report& r) {
           {"entries_checked", r.entries},
           {"messages_checked", r.messages},
           {"checkpoints_checked", r.checkpoints},
+          {"seals_checked", r.seals},
           {"signatures_checked", r.signatures},
           {"head_seq", r.head_seq},
           {"head_hash", r.head_hash},

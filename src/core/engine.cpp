@@ -21,14 +21,10 @@ std::string hex_prefix(const wire::hash256& h) { return signing::to_hex(std::spa
 
 engine::engine(engine_config cfg) : cfg_(std::move(cfg)), rng_state_(cfg_.seed ^ 0x9E3779B97F4A7C15ULL) {
   if (!cfg_.wall_ms) cfg_.wall_ms = [] { return std::int64_t{0}; };
-  auto seal = [this](message& m) {
-    return cfg_.signing_key.empty() ? signing::message_digest(m)
-                                    : signing::seal(cfg_.signing_key.at(m.created_at_ms), m);
-  };
   for (const auto& [channel, peer] : cfg_.channel_peer) {
     const queue_memory memory{cfg_.queue_memory_messages_max, cfg_.queue_memory_bytes_max};
     outboxes_.emplace(channel, outbox(channel, cfg_.window_messages_max, cfg_.window_bytes_max,
-                                      seal, memory));
+                                      memory));
     inboxes_.emplace(channel, inbox_state{});
   }
   for (const auto& p : cfg_.peers) {
@@ -206,6 +202,8 @@ void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
   if (auto* a = std::get_if<wire::ack>(&f)) return handle_ack(l, *a);
   if (auto* q = std::get_if<wire::fetch>(&f)) return handle_fetch(l, *q);
   if (auto* r = std::get_if<wire::returned>(&f)) return handle_returned(l, std::move(*r));
+  if (auto* s = std::get_if<wire::seal>(&f)) return handle_seal(l, *s);
+  if (auto* r = std::get_if<wire::returned_seal>(&f)) return handle_returned_seal(l, r->s);
   if (auto* p = std::get_if<wire::ping>(&f)) return send_frame(l.id, wire::pong{p->nonce});
   if (auto* p = std::get_if<wire::pong>(&f)) {
     auto ping = std::find(l.pings_unanswered.begin(), l.pings_unanswered.end(), p->nonce);
@@ -223,9 +221,10 @@ void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
 void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
   if (l.established) return close_link(now_us, l.id, "second hello on an established link");
   if (h.version != limits::protocol_version) {
-    return close_link(now_us, l.id, "protocol version " + std::to_string(h.version) +
-                                        ", this station speaks " +
-                                        std::to_string(limits::protocol_version));
+    // Both stations of a hotline upgrade together; until then nothing passes, and the journal
+    // says why.
+    return refuse(l, {}, "protocol version " + std::to_string(h.version) +
+                             ", this station speaks " + std::to_string(limits::protocol_version));
   }
   if (h.station != l.peer) {
     return close_link(now_us, l.id,
@@ -313,19 +312,11 @@ void engine::handle_data(link& l, wire::data&& d) {
   // the next hello.
   if (reclaims_.contains(m.channel)) return;
   auto& ib = inboxes_[m.channel];
-  if (m.seq == ib.accept_next) {
+  if (m.seq == ib.next_expected()) {
     if (ids_in_flight_.contains(m.id) || (cfg_.id_taken && cfg_.id_taken(m.id))) {
       return refuse(l, m.channel,
                     "message id " + m.id + " on " + m.channel + " seq " + std::to_string(m.seq) +
                         " from " + l.peer + " is already taken");
-    }
-    if (!cfg_.signing_key.empty()) {
-      const auto* key = cfg_.peer_keys.at(l.peer, m.created_at_ms);
-      if (key == nullptr || !signing::verify_message(*key, m)) {
-        return refuse(l, m.channel,
-                      "bad signature on " + m.channel + " seq " + std::to_string(m.seq) +
-                          " from " + l.peer + " (message " + m.id + ")");
-      }
     }
     if (auto ok = labels::check(cfg_.labels, l.peer, m.label); !ok) {
       return refuse(l, m.channel,
@@ -333,18 +324,32 @@ void engine::handle_data(link& l, wire::data&& d) {
                         std::to_string(m.seq) + " from " + l.peer + " (message " + m.id +
                         ") refused: " + ok.error().message);
     }
-    ib.accept_next++;
-    ib.accept_chain = signing::chain_next(ib.accept_chain, signing::message_digest(m));
-    inbound_batch_up_to_[m.channel] = m.seq;
-    inbound_batch_chain_[m.channel] = ib.accept_chain;
-    inbound_batch_conn_[m.channel] = l.id;
+    const signing::digest chain = signing::chain_next(ib.chain(), signing::message_digest(m));
     ids_in_flight_.insert(m.id);
-    inbound_batch_.push_back(records::received{std::move(d.msg), ib.accept_chain});
+    if (cfg_.signing_key.empty()) {  // nothing is sealed: accepted as it comes
+      ib.accept_next++;
+      ib.accept_chain = chain;
+      inbound_batch_up_to_[m.channel] = m.seq;
+      inbound_batch_chain_[m.channel] = chain;
+      inbound_batch_conn_[m.channel] = l.id;
+      inbound_batch_.push_back(records::received{std::move(d.msg), chain});
+      return;
+    }
+    // Held until the peer's seal covers it. A peer that never seals cannot make this grow
+    // beyond the seal interval.
+    if (ib.unsealed.size() >= limits::seal_interval_messages_max) {
+      return refuse(l, m.channel,
+                    l.peer + " sent more than " + std::to_string(ib.unsealed.size()) +
+                        " messages on " + m.channel + " without a seal");
+    }
+    ib.unsealed_conn = l.id;
+    ib.unsealed_chains.push_back(chain);
+    ib.unsealed.push_back(std::move(d.msg));
     return;
   }
   // A duplicate (already held) or a gap (an earlier frame was lost): either way the sender needs
   // to hear where we are. Acks for messages still being written go out when the write completes.
-  if (m.seq < ib.durable_next || m.seq > ib.accept_next) ack_due_[m.channel] = l.id;
+  if (m.seq < ib.durable_next || m.seq > ib.next_expected()) ack_due_[m.channel] = l.id;
 }
 
 void engine::flush_inbound() {
@@ -354,7 +359,7 @@ void engine::flush_inbound() {
     p.inbound_up_to = std::move(inbound_batch_up_to_);
     p.inbound_chain = std::move(inbound_batch_chain_);
     for (const auto& r : inbound_batch_) {
-      p.ids.push_back(std::get<records::received>(r).msg.id);
+      if (const auto* in = std::get_if<records::received>(&r)) p.ids.push_back(in->msg.id);
     }
     for (const auto& [channel, conn] : inbound_batch_conn_) inboxes_[channel].ack_conn = conn;
     persist(std::move(inbound_batch_), std::move(p));
@@ -546,6 +551,8 @@ void engine::transmit(outbox& ob) {
   while (const message* m = ob.peek_sendable()) {
     if (!ob.has_unacked_sent()) progress_us_[ob.channel()] = now_us_;
     send_frame(l->id, wire::data{*m});
+    // Invariant: a sendable message is in the window, whose chains the outbox keeps.
+    note_sent(l->id, ob.channel(), m->seq, *ob.chain_at(m->seq));
     ob.advance();
   }
 }
@@ -668,6 +675,7 @@ void engine::drop_link(std::int64_t now_us, conn_id conn, const std::string& rea
   if (auto a = active_.find(l->peer); a != active_.end() && a->second == conn) {
     active_.erase(a);
   }
+  drop_unsealed(conn);
   move_recovery(conn, l->peer);
   if (l->established) pump(l->peer);
 }
@@ -794,6 +802,7 @@ std::int64_t engine::next_wakeup_us() const {
 }
 
 effects engine::take() {
+  send_seals();
   effects e = std::move(out_);
   out_ = effects{};
   send_index_.clear();

@@ -17,6 +17,9 @@
 // the restored station holds its own lost messages again it asks to be rebuilt from the store,
 // as after a failed commit (`failed()` turns true).
 //
+// What the engine puts on a link it seals once per take() (engine_seals.cpp), and what it
+// receives it holds until the peer's seal covers it: one signature per batch each way.
+//
 // Not thread-safe: one driver thread (or strand) owns it.
 #pragma once
 
@@ -73,10 +76,10 @@ struct engine_config {
   std::size_t queue_memory_messages_max = limits::queue_memory_messages_max;
   std::size_t queue_memory_bytes_max = limits::queue_memory_bytes_max;
   // This station's signing keys, and its peers' public keys, each by era (core/key_schedule.hpp):
-  // a message is signed and checked with the key in effect at its created_at_ms, a receipt with
-  // the one at its at_ms. Every message and receipt is signed and every one received is checked.
-  // No key turns signing off on both counts: for measuring its cost only; such a station
-  // refuses nothing and proves nothing.
+  // a seal or receipt is signed and checked with the key in effect at its at_ms. Everything
+  // sent is sealed, every receipt signed, and every one received is checked. No key turns
+  // signing off on both counts: for measuring its cost only; such a station refuses nothing and
+  // proves nothing.
   signing::signer signing_key;
   signing::key_schedule peer_keys;
   // UTC wall clock in ms, stamped on receipts. The simulator gives its own.
@@ -125,7 +128,9 @@ struct load_action {
 // A read of sequenced messages by seq (docs/protocol.md, "Recovery after a restore"). The driver
 // answers with on_range_loaded(token, ...): from the store, ascending seq, the messages of
 // `channel` with seq in [from_seq, to_seq], this station's own (`outbound`: store::
-// outbound_range) or the peer's (store::inbound_range).
+// outbound_range) or the peer's (store::inbound_range), with the chain up to to_seq and, for
+// the peer's, the peer's seals the store holds within the range (records::range_rows;
+// storage::sequenced_range is that read).
 struct range_load_action {
   std::uint64_t token = 0;
   std::string channel;
@@ -223,7 +228,7 @@ class engine {
   // The answer to range load action `token`; a failed read, or one that is not what was asked
   // for, stops the engine. An unknown token changes nothing.
   void on_range_loaded(std::int64_t now_us, std::uint64_t token,
-                       result<std::vector<message>> loaded);
+                       result<records::range_rows> loaded);
 
   // Posts a message from this station. `m.id`, `m.channel`, `m.prec`, `m.created_at_ms`,
   // `m.form` and `m.body` must be set; `from` and `seq` are filled in. Returns the token of the
@@ -244,11 +249,27 @@ class engine {
   struct link;
   struct inbox_state {
     std::uint64_t durable_next = 1;
-    std::uint64_t accept_next = 1;
+    std::uint64_t accept_next = 1;  // the next seq to accept: what is sealed and being written
     conn_id ack_conn = 0;
     signing::digest durable_chain{};
     signing::digest accept_chain{};
     std::int64_t receipt_sent_us = -1;
+    // Messages from accept_next on, checked but not yet covered by a seal of the peer, and the
+    // chain up to each; they are stored once the seal arrives, dropped with the link otherwise.
+    std::vector<message> unsealed;
+    std::vector<signing::digest> unsealed_chains;
+    conn_id unsealed_conn = 0;
+    std::uint64_t next_expected() const { return accept_next + unsealed.size(); }
+    const signing::digest& chain() const {
+      return unsealed_chains.empty() ? accept_chain : unsealed_chains.back();
+    }
+  };
+  // Messages put on a link and not yet sealed there: the seal goes out at take(), or at once
+  // when the run reaches the seal interval.
+  struct seal_due {
+    std::uint64_t up_to_seq = 0;
+    signing::digest chain{};
+    std::size_t messages = 0;
   };
   struct attest_state {
     std::int64_t stored_us = -1;  // when a receipt was last kept
@@ -275,6 +296,14 @@ class engine {
   void handle_hello(std::int64_t now_us, link& l, wire::hello&& h);
   void handle_data(link& l, wire::data&& d);
   void handle_ack(link& l, const wire::ack& a);
+  void handle_seal(link& l, const wire::seal& s);
+  // Seals (protocol 5): the sender notes each data frame it puts on a link, and seals the run.
+  void note_sent(conn_id conn, const std::string& channel, std::uint64_t seq,
+                 const signing::digest& chain);
+  wire::seal make_seal(const std::string& channel, std::uint64_t up_to_seq,
+                       const signing::digest& chain);
+  void send_seals();
+  void drop_unsealed(conn_id conn);
   // Recovery after a restore (engine_recovery.cpp).
   struct reclaim_state {  // fetching back this station's own messages that the peer holds
     conn_id conn = 0;
@@ -283,6 +312,9 @@ class engine {
     std::uint64_t asked_to = 0;  // the last seq asked for so far
     std::uint64_t until = 0;     // the last seq the peer holds
     signing::digest chain{};     // the outbound chain up to next - 1
+    // Handed back from `next` on, not yet covered by one of this station's own seals.
+    std::vector<records::reclaimed> unsealed;
+    std::uint64_t expected() const { return next + unsealed.size(); }
   };
   struct refill_state {  // sending again what a restored peer had acknowledged and lost
     conn_id conn = 0;
@@ -304,11 +336,14 @@ class engine {
   void ask_fetch(const std::string& channel);
   void handle_fetch(link& l, const wire::fetch& f);
   void handle_returned(link& l, wire::returned&& r);
+  void handle_returned_seal(link& l, const wire::seal& s);
+  void accept_returned(reclaim_state& rc, std::size_t count);
+  void forget_unsealed(reclaim_state& rc);
   void start_refill(link& l, const std::string& channel, std::uint64_t peer_next);
   void continue_refill(const std::string& channel);
   void move_recovery(conn_id lost, const std::string& peer);
-  void answer_fetch(const range_request& r, std::vector<message> rows);
-  void send_refill(const range_request& r, std::vector<message> rows);
+  void answer_fetch(const range_request& r, records::range_rows rows);
+  void send_refill(const range_request& r, records::range_rows rows);
   void flush_reclaimed();
   void reclaim_durable(const std::map<std::string, std::uint64_t>& up_to);
   void request_range(range_request r, bool outbound);
@@ -363,6 +398,7 @@ class engine {
   std::map<std::string, signing::digest> inbound_batch_chain_;
   std::map<std::string, attest_state> attest_;  // by channel
   std::map<std::string, conn_id> inbound_batch_conn_;
+  std::map<std::pair<conn_id, std::string>, seal_due> seals_due_;  // (link, channel)
   effects out_;
   std::map<conn_id, std::size_t> send_index_;  // conn -> index in out_.sends
   conn_id next_conn_ = 1;

@@ -76,7 +76,8 @@ void engine::start_reclaim(link& l, const std::string& channel, std::uint64_t pe
   }
   rc.conn = l.id;
   rc.until = std::max(rc.until, peer_next - 1);
-  rc.asked_to = rc.next - 1;  // on a new link, ask again for whatever is not back yet
+  forget_unsealed(rc);
+  rc.asked_to = rc.next - 1;  // on a new link, ask again for whatever is not proven yet
   ask_fetch(channel);
 }
 
@@ -84,7 +85,7 @@ void engine::start_reclaim(link& l, const std::string& channel, std::uint64_t pe
 void engine::ask_fetch(const std::string& channel) {
   reclaim_state& rc = reclaims_.at(channel);
   link* l = find_link(rc.conn);
-  if (!l || !l->established || rc.next <= rc.asked_to || rc.asked_to >= rc.until) return;
+  if (!l || !l->established || rc.expected() <= rc.asked_to || rc.asked_to >= rc.until) return;
   const std::uint64_t count = std::min<std::uint64_t>(limits::fetch_messages_max, rc.until - rc.asked_to);
   send_frame(l->id, wire::fetch{channel, rc.asked_to + 1, static_cast<std::uint32_t>(count)});
   rc.asked_to += count;
@@ -102,27 +103,77 @@ void engine::handle_returned(link& l, wire::returned&& r) {
     return refuse(l, m.channel, "message " + m.id + " handed back by " + l.peer +
                                     " is not this station's own (from '" + m.from + "')");
   }
-  if (m.seq != rc.next || m.seq > rc.asked_to) {
+  if (m.seq != rc.expected() || m.seq > rc.asked_to) {
     return refuse(l, m.channel, "message handed back by " + l.peer + " on " + m.channel +
                                     " has seq " + std::to_string(m.seq) + ", expected " +
-                                    std::to_string(rc.next));
-  }
-  const signing::secret_key& own = cfg_.signing_key.at(m.created_at_ms);
-  if (own.empty() || !signing::verify_message(own.public_half(), m)) {
-    return refuse(l, m.channel, "message " + m.id + " handed back by " + l.peer + " on " +
-                                    m.channel + " seq " + std::to_string(m.seq) +
-                                    " does not carry this station's signature");
+                                    std::to_string(rc.expected()));
   }
   if (ids_in_flight_.contains(m.id)) {
     return refuse(l, m.channel, "message id " + m.id + " handed back by " + l.peer +
                                     " is already being written");
   }
-  rc.chain = signing::chain_next(rc.chain, signing::message_digest(m));
-  rc.next++;
+  if (rc.unsealed.size() >= limits::seal_interval_messages_max) {
+    return refuse(l, m.channel, l.peer + " handed back more than " +
+                                    std::to_string(rc.unsealed.size()) + " messages on " +
+                                    m.channel + " without this station's seal");
+  }
+  const signing::digest before = rc.unsealed.empty() ? rc.chain : rc.unsealed.back().chain;
+  const signing::digest chain = signing::chain_next(before, signing::message_digest(m));
   ids_in_flight_.insert(m.id);
-  reclaim_batch_up_to_[m.channel] = m.seq;
-  reclaim_batch_.push_back(records::reclaimed{std::move(r.msg), rc.chain});
+  rc.unsealed.push_back(records::reclaimed{std::move(r.msg), chain});
+  // A message from before seals (protocol 4) carries this station's own signature, and proves
+  // itself once everything before it is proven.
+  const message& back = rc.unsealed.back().msg;
+  if (rc.unsealed.size() == 1 && !back.signature.empty()) {
+    const signing::secret_key& own = cfg_.signing_key.at(back.created_at_ms);
+    if (own.empty() || !signing::verify_message(own.public_half(), back)) {
+      return refuse(l, back.channel, "message " + back.id + " handed back by " + l.peer + " on " +
+                                         back.channel + " seq " + std::to_string(back.seq) +
+                                         " does not carry this station's signature");
+    }
+    accept_returned(rc, 1);
+  }
   ask_fetch(it->first);
+}
+
+// One of this station's own seals, which the peer kept with the messages it covers: the
+// messages handed back up to its seq are proven this station's own.
+void engine::handle_returned_seal(link& l, const wire::seal& s) {
+  auto it = reclaims_.find(s.channel);
+  if (it == reclaims_.end() || it->second.conn != l.id) {
+    return refuse(l, s.channel, "seal on " + s.channel + " handed back unasked by " + l.peer);
+  }
+  reclaim_state& rc = it->second;
+  if (s.up_to_seq < rc.next || s.up_to_seq >= rc.expected()) return;  // covers nothing held
+  const std::size_t count = static_cast<std::size_t>(s.up_to_seq - rc.next) + 1;
+  const wire::seal_statement st{s.channel, cfg_.station, s.up_to_seq, s.chain, s.at_ms, s.signature};
+  const signing::secret_key& own = cfg_.signing_key.at(s.at_ms);
+  if (own.empty() || s.chain != rc.unsealed[count - 1].chain ||
+      !signing::verify(own.public_half(), wire::canonical_seal_bytes(st), s.signature)) {
+    return refuse(l, s.channel, "seal on " + s.channel + " up to seq " +
+                                    std::to_string(s.up_to_seq) + " handed back by " + l.peer +
+                                    " is not this station's seal over the messages handed back");
+  }
+  accept_returned(rc, count);
+}
+
+// The first `count` messages handed back are proven: they join the batch being written.
+void engine::accept_returned(reclaim_state& rc, std::size_t count) {
+  const std::string channel = rc.unsealed.front().msg.channel;
+  for (std::size_t i = 0; i < count; ++i) {
+    rc.chain = rc.unsealed[i].chain;
+    rc.next++;
+    reclaim_batch_up_to_[channel] = rc.unsealed[i].msg.seq;
+    reclaim_batch_.push_back(std::move(rc.unsealed[i]));
+  }
+  rc.unsealed.erase(rc.unsealed.begin(), rc.unsealed.begin() + static_cast<std::ptrdiff_t>(count));
+}
+
+// Messages handed back but not proven yet are forgotten when the link they came on is: they are
+// asked for again.
+void engine::forget_unsealed(reclaim_state& rc) {
+  for (const auto& u : rc.unsealed) ids_in_flight_.erase(u.msg.id);
+  rc.unsealed.clear();
 }
 
 // One persist for what came back in one read, like received messages (flush_inbound). The batch
@@ -189,11 +240,24 @@ void engine::handle_fetch(link& l, const wire::fetch& f) {
   request_range({false, f.channel, l.id, f.from_seq, to}, false);
 }
 
-void engine::answer_fetch(const range_request& r, std::vector<message> rows) {
+// Each message handed back is followed by the restored station's own seal that ends at it, if
+// this station kept one.
+void engine::answer_fetch(const range_request& r, records::range_rows rows) {
   fetches_answering_.erase({r.conn, r.channel});
   link* l = find_link(r.conn);
   if (!l) return;
-  for (message& m : rows) send_frame(l->id, wire::returned{std::move(m)});
+  auto seal = rows.seals.begin();
+  for (message& m : rows.messages) {
+    const std::uint64_t seq = m.seq;
+    send_frame(l->id, wire::returned{std::move(m)});
+    while (seal != rows.seals.end() && seal->up_to_seq <= seq) {
+      if (seal->up_to_seq == seq) {
+        send_frame(l->id, wire::returned_seal{
+                              {seal->channel, seal->up_to_seq, seal->chain, seal->at_ms, seal->signature}});
+      }
+      ++seal;
+    }
+  }
 }
 
 void engine::start_refill(link& l, const std::string& channel, std::uint64_t peer_next) {
@@ -234,6 +298,7 @@ void engine::move_recovery(conn_id lost, const std::string& peer) {
   for (auto& [channel, rc] : reclaims_) {
     if (rc.conn != lost) continue;
     rc.conn = other->id;
+    forget_unsealed(rc);
     rc.asked_to = rc.next - 1;
     ask_fetch(channel);
   }
@@ -261,7 +326,7 @@ void engine::continue_refill(const std::string& channel) {
   request_range({true, channel, rf.conn, rf.next, to}, true);
 }
 
-void engine::send_refill(const range_request& r, std::vector<message> rows) {
+void engine::send_refill(const range_request& r, records::range_rows rows) {
   auto it = refills_.find(r.channel);
   if (it == refills_.end() || it->second.conn != r.conn) return;  // superseded meanwhile
   refill_state& rf = it->second;
@@ -271,7 +336,8 @@ void engine::send_refill(const range_request& r, std::vector<message> rows) {
     refills_.erase(it);
     return;
   }
-  for (message& m : rows) send_frame(l->id, wire::data{std::move(m)});
+  for (message& m : rows.messages) send_frame(l->id, wire::data{std::move(m)});
+  if (!cfg_.signing_key.empty()) send_frame(l->id, make_seal(r.channel, r.to_seq, rows.chain));
   rf.sent_to = r.to_seq;
   rf.next = r.to_seq + 1;
 }
@@ -285,7 +351,7 @@ void engine::request_range(range_request r, bool outbound) {
 }
 
 void engine::on_range_loaded(std::int64_t now_us, std::uint64_t token,
-                             result<std::vector<message>> loaded) {
+                             result<records::range_rows> loaded) {
   now_us_ = now_us;
   auto it = range_requests_.find(token);
   if (it == range_requests_.end() || failed_) return;
@@ -294,9 +360,10 @@ void engine::on_range_loaded(std::int64_t now_us, std::uint64_t token,
   if (!loaded) return fail_storage(now_us, r.channel, "read failed: " + loaded.error().message);
   // What the store holds is contiguous up to what was acknowledged or received: anything else
   // is a store that disagrees with the engine.
-  bool whole = loaded->size() == r.to_seq - r.from_seq + 1;
-  for (std::size_t i = 0; whole && i < loaded->size(); ++i) {
-    whole = (*loaded)[i].seq == r.from_seq + i && (*loaded)[i].channel == r.channel;
+  const std::vector<message>& rows = loaded->messages;
+  bool whole = rows.size() == r.to_seq - r.from_seq + 1;
+  for (std::size_t i = 0; whole && i < rows.size(); ++i) {
+    whole = rows[i].seq == r.from_seq + i && rows[i].channel == r.channel;
   }
   if (!whole) {
     return fail_storage(now_us, r.channel, "the store does not hold " + r.channel + " seq " +

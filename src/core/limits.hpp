@@ -20,13 +20,19 @@ inline constexpr std::size_t message_body_bytes_max = 64 * 1024;
 inline constexpr std::size_t signature_bytes_max = 256;
 inline constexpr std::size_t close_reason_bytes_max = 512;
 inline constexpr std::size_t hello_channels_max = 256;
-inline constexpr std::uint16_t protocol_version = 4;
+inline constexpr std::uint16_t protocol_version = 5;
+// Seals (protocol 5, docs/protocol.md): a sender seals the messages it puts on a link at least
+// every this many messages, and a receiver holds at most that many unsealed messages of one
+// channel before it refuses the link. Received messages are stored only once a seal covers them.
+inline constexpr std::size_t seal_interval_messages_max = 256;
 // A message's handling label (core/label.hpp): its caveats, and the bytes of one caveat's value.
 inline constexpr std::size_t label_caveats_max = 8;
 inline constexpr std::size_t caveat_value_bytes_max = 1024;
 // A `fetch` asks for at most this many messages at once (docs/protocol.md, "Recovery after a
 // restore"), and a station refills a peer that fell behind in chunks of this size.
 inline constexpr std::uint32_t fetch_messages_max = 256;
+static_assert(fetch_messages_max <= seal_interval_messages_max,
+              "a refill chunk is sealed whole, so it must fit in the seal interval");
 // Sequence numbers and resume points on the wire. Far beyond any real traffic (a million
 // messages a second for 290 years), and small enough that seq + 1 and the store's signed 64-bit
 // columns can never overflow.

@@ -5,14 +5,11 @@
 namespace hotline::core {
 
 outbox::outbox(std::string channel, std::size_t window_messages_max, std::size_t window_bytes_max,
-               sealer seal, queue_memory memory)
+               queue_memory memory)
     : channel_(std::move(channel)),
       window_messages_max_(window_messages_max),
       window_bytes_max_(window_bytes_max),
-      seal_(std::move(seal)),
-      queue_(channel_, memory) {
-  if (!seal_) seal_ = [](message& m) { return signing::message_digest(m); };
-}
+      queue_(channel_, memory) {}
 
 void outbox::restore(const records::channel_recovery& r) {
   window_.clear();
@@ -38,17 +35,18 @@ bool outbox::window_full() const {
   return window_.size() >= window_messages_max_ || window_bytes_ >= window_bytes_max_;
 }
 
-void outbox::admit(message m) {
-  chain_ = signing::chain_next(chain_, seal_(m));
+signing::digest outbox::admit(message m) {
+  const signing::digest digest = signing::message_digest(m);
+  chain_ = signing::chain_next(chain_, digest);
   window_bytes_ += message_weight_bytes(m);
   window_.push_back({std::move(m), false, chain_});
+  return digest;
 }
 
 bool outbox::try_sequence_now(message& m) {
   if (queued() > 0 || window_full()) return false;
   m.seq = next_seq_++;
   admit(m);
-  m.signature = window_.back().msg.signature;
   return true;
 }
 
@@ -65,8 +63,8 @@ std::vector<records::sequenced> outbox::sequence_queued() {
     if (!m) break;  // nothing queued, or the next message is still on disk
     m->seq = next_seq_++;
     const std::string id = m->id;
-    admit(std::move(*m));
-    out.push_back({channel_, id, window_.back().msg.seq, window_.back().msg.signature, chain_});
+    const signing::digest digest = admit(std::move(*m));
+    out.push_back({channel_, id, window_.back().msg.seq, {}, chain_, digest});
   }
   return out;
 }

@@ -6,9 +6,10 @@
 // unacknowledged messages. A sequenced message may go on the wire only once its sequence number
 // is on disk ("durable"). Acknowledgements are cumulative.
 //
-// Each message is sealed (signed) by the `sealer` the moment it gets its sequence number, and the
-// outbox extends the channel's hash chain with it (core/signing.hpp), so that a receipt naming
-// (seq, chain) can be checked against what was really sent.
+// The moment a message gets its sequence number, the outbox extends the channel's hash chain with
+// its digest (core/signing.hpp), so that a receipt naming (seq, chain) can be checked against what
+// was really sent, and the engine can seal what it puts on the wire (a signature over the chain
+// at a seq, docs/protocol.md). Messages themselves are not signed.
 //
 // What the peer may claim is bounded by what this station did: an acknowledgement can cover only
 // messages that may have gone on the wire (`sent_max()`: transmitted since start, or restored
@@ -39,12 +40,8 @@ namespace hotline::core {
 
 class outbox {
  public:
-  // Signs `m` (which has its seq) in place and returns its digest.
-  using sealer = std::function<signing::digest(message& m)>;
-
-  // Without a sealer messages go unsigned (their digests still chain).
   outbox(std::string channel, std::size_t window_messages_max, std::size_t window_bytes_max,
-         sealer seal = {}, queue_memory memory = {});
+         queue_memory memory = {});
 
   void restore(const records::channel_recovery& r);
 
@@ -61,7 +58,7 @@ class outbox {
   bool window_full() const;
 
   // Fast path for a fresh post: if nothing waits ahead of it and the window has room, gives
-  // `m` its sequence number, seals it and puts it in the window (not yet durable). Returns false
+  // `m` its sequence number, chains it and puts it in the window (not yet durable). Returns false
   // otherwise. After success, last_chain() is the chain up to `m`.
   bool try_sequence_now(message& m);
   const signing::digest& last_chain() const { return chain_; }
@@ -99,7 +96,7 @@ class outbox {
     bool durable = false;
     signing::digest chain{};
   };
-  void admit(message m);
+  signing::digest admit(message m);  // returns its digest
   std::string channel_;
   std::size_t window_messages_max_;
   std::size_t window_bytes_max_;
@@ -108,7 +105,6 @@ class outbox {
   std::uint64_t send_next_ = 1;
   std::uint64_t sent_max_ = 0;
   std::size_t window_bytes_ = 0;
-  sealer seal_;
   signing::digest chain_{};        // up to next_seq_ - 1
   signing::digest acked_chain_{};  // up to acked_
   std::deque<entry> window_;

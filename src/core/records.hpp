@@ -23,17 +23,19 @@ struct posted {
   wire::hash256 chain{};
 };
 
-// A queued outbound message was given its sequence number, signed, and chained.
+// A queued outbound message was given its sequence number and chained. `digest` is its
+// message digest, journaled with it.
 struct sequenced {
   std::string channel;
   std::string id;
   std::uint64_t seq = 0;
   std::string signature{};
   wire::hash256 chain{};
+  wire::hash256 digest{};
 };
 
-// An inbound message arrived, its signature checked; the driver stamps the arrival time.
-// `chain` is the inbound chain up to it.
+// An inbound message arrived, covered by the peer's seal (or, from before protocol 5, its own
+// signature); the driver stamps the arrival time. `chain` is the inbound chain up to it.
 struct received {
   message msg;
   wire::hash256 chain{};
@@ -75,6 +77,12 @@ struct attested {
   std::string mismatch{};
 };
 
+// The peer's seal over its messages on a channel up to a seq (protocol 5), checked: committed
+// with the messages it covers, after them, as the proof that the peer sent them.
+struct sealed {
+  wire::seal_statement seal;
+};
+
 // Something that happened at the station and belongs in its journal only: a link up or down, a
 // refused frame, a sign-in, the configuration loaded. `detail` is a JSON object, or empty.
 struct noted {
@@ -95,7 +103,16 @@ struct reclaimed {
 };
 
 using record = std::variant<posted, sequenced, received, delivered, acknowledged, escalated,
-                            flagged, attested, noted, reclaimed>;
+                            flagged, attested, noted, reclaimed, sealed>;
+
+// The answer to a range load (core::range_load_action): the messages, ascending seq; the chain
+// up to the last seq asked for; and, for the peer's messages, the peer's seals the store holds
+// whose up_to_seq lies in the range, ascending.
+struct range_rows {
+  std::vector<message> messages;
+  wire::hash256 chain{};
+  std::vector<wire::seal_statement> seals;
+};
 
 // Everything the core needs to resume one channel exactly where it stopped.
 struct channel_recovery {

@@ -208,6 +208,19 @@ struct body_encoder {
   }
   void operator()(const ack& a) const {
     w.u8(static_cast<std::uint8_t>(frame_type::ack));
+    write_point(a);
+  }
+  void operator()(const seal& s) const {
+    w.u8(static_cast<std::uint8_t>(frame_type::seal));
+    write_point(s);
+  }
+  void operator()(const returned_seal& r) const {
+    w.u8(static_cast<std::uint8_t>(frame_type::returned_seal));
+    write_point(r.s);
+  }
+  // A signed point of a chain: an ack's and a seal's body.
+  template <class T>
+  void write_point(const T& a) const {
     w.str(a.channel);
     w.u64(a.up_to_seq);
     w.raw(a.chain);
@@ -237,6 +250,18 @@ struct body_encoder {
     write_message(w, r.msg, true);
   }
 };
+
+template <class T>
+T read_point(reader& r, const std::string& what) {
+  T a;
+  a.channel = r.agreement_id(limits::channel_id_bytes_max, "channel");
+  a.up_to_seq = r.u64();
+  if (r.ok() && a.up_to_seq > limits::sequence_max) r.fail(what + " seq out of range");
+  r.raw(a.chain);
+  a.at_ms = r.i64();
+  a.signature = r.str(limits::signature_bytes_max, (what + " signature").c_str());
+  return a;
+}
 
 frame read_hello(reader& r) {
   hello h;
@@ -312,6 +337,18 @@ bytes canonical_receipt_bytes(const receipt& rc) {
   return out;
 }
 
+bytes canonical_seal_bytes(const seal_statement& s) {
+  bytes out;
+  writer w(out);
+  w.str("hotline-seal-v1");
+  w.str(s.channel);
+  w.str(s.from);
+  w.u64(s.up_to_seq);
+  w.raw(s.chain);
+  w.i64(s.at_ms);
+  return out;
+}
+
 result<frame> decode_body(std::span<const std::uint8_t> type_and_body) {
   if (type_and_body.empty()) return fail(errc::protocol, "empty frame");
   reader r(type_and_body.subspan(1));
@@ -319,17 +356,9 @@ result<frame> decode_body(std::span<const std::uint8_t> type_and_body) {
   switch (static_cast<frame_type>(type_and_body[0])) {
     case frame_type::hello: f = read_hello(r); break;
     case frame_type::data: f = data{read_message(r)}; break;
-    case frame_type::ack: {
-      ack a;
-      a.channel = r.agreement_id(limits::channel_id_bytes_max, "channel");
-      a.up_to_seq = r.u64();
-      if (r.ok() && a.up_to_seq > limits::sequence_max) r.fail("receipt seq out of range");
-      r.raw(a.chain);
-      a.at_ms = r.i64();
-      a.signature = r.str(limits::signature_bytes_max, "receipt signature");
-      f = a;
-      break;
-    }
+    case frame_type::ack: f = read_point<ack>(r, "receipt"); break;
+    case frame_type::seal: f = read_point<seal>(r, "seal"); break;
+    case frame_type::returned_seal: f = returned_seal{read_point<seal>(r, "seal")}; break;
     case frame_type::ping: f = ping{r.u64()}; break;
     case frame_type::pong: f = pong{r.u64()}; break;
     case frame_type::close: f = close{r.text(limits::close_reason_bytes_max, "close reason")}; break;

@@ -34,6 +34,8 @@ enum class frame_type : std::uint8_t {
   close = 6,
   fetch = 7,
   returned = 8,
+  seal = 9,
+  returned_seal = 10,
 };
 
 // Per-channel resume point: the next sequence number this station expects from the peer on the
@@ -87,6 +89,31 @@ struct receipt {
   bool operator==(const receipt&) const = default;
 };
 
+// The sender's seal over the messages it has put on the link (protocol 5): its Ed25519 signature
+// over canonical_seal_bytes, stating that it sent the messages on `channel` from seq 1 to
+// `up_to_seq`, whose chain is `chain`, as of its UTC clock `at_ms`. Messages carry no signature
+// of their own; the chain proves each one a seal covers. The sender is the link's peer.
+struct seal {
+  std::string channel;
+  std::uint64_t up_to_seq = 0;
+  hash256 chain{};
+  std::int64_t at_ms = 0;
+  std::string signature{};
+  bool operator==(const seal&) const = default;
+};
+
+// A seal as a statement anyone can check: station `from` sent its messages on `channel` from
+// seq 1 to `up_to_seq`, whose chain is `chain`, as of `at_ms`.
+struct seal_statement {
+  std::string channel;
+  std::string from;
+  std::uint64_t up_to_seq = 0;
+  hash256 chain{};
+  std::int64_t at_ms = 0;
+  std::string signature{};
+  bool operator==(const seal_statement&) const = default;
+};
+
 struct ping {
   std::uint64_t nonce = 0;
   bool operator==(const ping&) const = default;
@@ -113,13 +140,21 @@ struct fetch {
 };
 
 // One of the receiving station's own messages, handed back as the sender of this frame stored
-// it, in answer to a fetch. Its signature is the receiving station's own.
+// it, in answer to a fetch. The receiving station's own seal (returned_seal), or for a message
+// from before protocol 5 its own signature, proves it.
 struct returned {
   message msg;
   bool operator==(const returned&) const = default;
 };
 
-using frame = std::variant<hello, data, ack, ping, pong, close, fetch, returned>;
+// One of the receiving station's own seals, which the sender of this frame stored when it
+// received the messages it covers, handed back with them in answer to a fetch.
+struct returned_seal {
+  seal s;
+  bool operator==(const returned_seal&) const = default;
+};
+
+using frame = std::variant<hello, data, ack, ping, pong, close, fetch, returned, seal, returned_seal>;
 
 // Appends the encoded frame to `out`.
 void encode(const frame& f, bytes& out);
@@ -129,6 +164,8 @@ bytes encode(const frame& f);
 bytes canonical_message_bytes(const message& m);
 // Canonical bytes of a receipt, the part its signature covers: everything but the signature.
 bytes canonical_receipt_bytes(const receipt& r);
+// Canonical bytes of a seal, the part its signature covers: everything but the signature.
+bytes canonical_seal_bytes(const seal_statement& s);
 
 class frame_decoder {
  public:

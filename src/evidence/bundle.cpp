@@ -42,6 +42,17 @@ json message_json(const message& m) {
   return j;
 }
 
+json seal_json(const std::optional<storage::seal_proof>& p) {
+  if (!p) return nullptr;
+  json links = json::array();
+  for (const auto& d : p->links) links.push_back(hex(d));
+  const auto& s = p->seal;
+  return {{"channel", s.channel},     {"from", s.from},
+          {"up_to_seq", s.up_to_seq}, {"chain", hex(s.chain)},
+          {"at_ms", s.at_ms},         {"signature", b64(s.signature)},
+          {"chain_before", hex(p->chain_before)}, {"chain_links", std::move(links)}};
+}
+
 json entry_json(const storage::journal_entry& e) {
   return {{"seq", e.seq},          {"at_ms", e.at_ms},
           {"kind", e.kind},        {"channel", e.channel},
@@ -188,7 +199,8 @@ class checker {
   std::string who(const std::string& id) { return id + " (" + station(id).name + ")"; }
 
   void check_header() {
-    if (text(b_, "format") != bundle_format) {
+    const std::string format = text(b_, "format");
+    if (format != bundle_format && format != bundle_format_v1) {
       throw bad_bundle("not a Hotline evidence bundle (format '" + text(b_, "format") + "')");
     }
     const std::string made_under = text(b_, "agreement_hash");
@@ -206,18 +218,67 @@ class checker {
 
   void check_message() {
     msg_ = read_message(field(b_, "message"));
-    const signing::public_key key = key_of(msg_.from, msg_.created_at_ms);
-    if (!signing::verify_message(key, msg_)) {
-      throw bad_bundle("the message's signature is not valid for " + msg_.from +
-                       "'s key: the message in the bundle is not what " + msg_.from + " signed");
-    }
     digest_ = signing::message_digest(msg_);
+    const std::string how = check_author(msg_, b_.contains("seal") ? b_.at("seal") : json(nullptr));
     v_.proven.push_back(who(msg_.from) + " sent message " + msg_.id + " on channel " + msg_.channel +
                         " (seq " + std::to_string(msg_.seq) + ", " + std::string(to_string(msg_.prec)) +
                         ", form " + msg_.form + "), written at " + when(msg_.created_at_ms) +
-                        ". Its signature is valid for " + msg_.from + "'s key " +
-                        signing::encode_public_key(key) + ".");
+                        ". " + how);
     check_label();
+  }
+
+  // What proves that `m` is its sender's, in words: its own signature (protocol 4), its sender's
+  // seal over a chain that includes it, or, for the exporter's own message, the exporter's
+  // signed journal (checked with the journal, in check_own_sent).
+  std::string check_author(const message& m, const json& seal) {
+    if (!m.signature.empty()) {
+      const signing::public_key key = key_of(m.from, m.created_at_ms);
+      if (!signing::verify_message(key, m)) {
+        throw bad_bundle("the signature of message " + m.id + " is not valid for " + m.from +
+                         "'s key: the message in the bundle is not what " + m.from + " signed");
+      }
+      return "Its signature is valid for " + m.from + "'s key " + signing::encode_public_key(key) + ".";
+    }
+    if (!seal.is_null()) return check_seal(m, seal);
+    if (m.from == exporter_) {
+      own_sent_.push_back({m.id, signing::message_digest(m)});
+      return "It is in " + m.from + "'s own signed journal as sent.";
+    }
+    throw bad_bundle("nothing in the bundle proves that " + m.from + " sent message " + m.id +
+                     ": it carries neither a signature nor a seal of " + m.from);
+  }
+
+  std::string check_seal(const message& m, const json& j) {
+    wire::seal_statement st{text(j, "channel"), text(j, "from"), number<std::uint64_t>(j, "up_to_seq"),
+                            unhex(j, "chain"), number<std::int64_t>(j, "at_ms"), unb64(j, "signature")};
+    if (st.from != m.from || st.channel != m.channel || st.up_to_seq < m.seq) {
+      throw bad_bundle("the seal of message " + m.id + " is not " + m.from + "'s over " + m.channel +
+                       " up to its seq");
+    }
+    const signing::public_key key = key_of(st.from, st.at_ms);
+    if (!signing::verify(key, wire::canonical_seal_bytes(st), st.signature)) {
+      throw bad_bundle("the seal of message " + m.id + " is not valid for " + st.from + "'s key");
+    }
+    const json& links = field(j, "chain_links");
+    if (!links.is_array() || links.size() != st.up_to_seq - m.seq) {
+      throw bad_bundle("the chain from message " + m.id + " to its seal is incomplete");
+    }
+    if (chain_through(unhex(j, "chain_before"), signing::message_digest(m), links) != st.chain) {
+      throw bad_bundle("the seal's hash chain does not include message " + m.id + " as it is in the bundle");
+    }
+    return m.from + " sealed its messages on " + st.channel + " up to seq " + std::to_string(st.up_to_seq) +
+           " at " + when(st.at_ms) + " with its key " + signing::encode_public_key(key) +
+           ", and the seal's hash chain includes this message, byte for byte.";
+  }
+
+  static signing::digest chain_through(signing::digest c, const signing::digest& first, const json& links) {
+    c = signing::chain_next(c, first);
+    for (const auto& l : links) {
+      auto d = l.is_string() ? signing::digest_from_hex(l.get<std::string>()) : std::nullopt;
+      if (!d) throw bad_bundle("a chain link is not a hex digest");
+      c = signing::chain_next(c, *d);
+    }
+    return c;
   }
 
   // The label is signed with the message; it must also be one the agreement allows its sender.
@@ -257,13 +318,7 @@ class checker {
     if (!links.is_array() || links.size() != rc.up_to_seq - msg_.seq) {
       throw bad_bundle("the chain from the message to the receipt is incomplete");
     }
-    signing::digest c = signing::chain_next(unhex(b_, "chain_before"), digest_);
-    for (const auto& l : links) {
-      auto d = l.is_string() ? signing::digest_from_hex(l.get<std::string>()) : std::nullopt;
-      if (!d) throw bad_bundle("a chain link is not a hex digest");
-      c = signing::chain_next(c, *d);
-    }
-    if (c != rc.chain) {
+    if (chain_through(unhex(b_, "chain_before"), digest_, links) != rc.chain) {
       throw bad_bundle("the receipt's hash chain does not include this message as it is in the bundle");
     }
     v_.proven.push_back("It reached " + who(rc.by) + "'s disk by " + when(rc.at_ms) + ": " + rc.by +
@@ -283,16 +338,14 @@ class checker {
     if (ack.from == msg_.from || ack.channel != msg_.channel) {
       throw bad_bundle("the acknowledgement does not come from the other side of this channel");
     }
-    if (!signing::verify_message(key_of(ack.from, ack.created_at_ms), ack)) {
-      throw bad_bundle("the acknowledgement's signature is not valid for " + ack.from + "'s key");
-    }
+    (void)check_author(ack, b_.contains("acknowledgement_seal") ? b_.at("acknowledgement_seal") : json(nullptr));
     auto body = json::parse(ack.body, nullptr, false);
     if (json_safe::text(body, "reference") != msg_.id) {
       throw bad_bundle("the acknowledgement answers another message");
     }
     std::string line = "It was acknowledged by " + json_safe::text(body, "answered_by").value_or("(unnamed)") +
                        " at " + who(ack.from) + " at " + when(ack.created_at_ms) +
-                       " (message " + ack.id + ", signed by " + ack.from + ")";
+                       " (message " + ack.id + ", from " + ack.from + ")";
     if (auto ans = json_safe::text(body, "answer").value_or(""); !ans.empty()) line += ", answering: \"" + ans + "\"";
     v_.proven.push_back(line + ".");
   }
@@ -300,6 +353,10 @@ class checker {
   void check_journal() {
     const json& j = field(b_, "journal");
     if (!j.is_array() || j.empty()) {
+      if (!own_sent_.empty()) {
+        throw bad_bundle("nothing in the bundle proves that " + exporter_ + " sent message " +
+                         own_sent_.front().id + ": the bundle holds no journal entries");
+      }
       v_.not_shown.push_back("No journal entries are in the bundle.");
       return;
     }
@@ -328,11 +385,31 @@ class checker {
       prev = std::move(e);
     }
     if (open_segment) throw bad_bundle("the last journal entries in the bundle are not signed");
+    for (const auto& own : own_sent_) {
+      if (!own.found) {
+        throw bad_bundle("nothing in the bundle proves that " + exporter_ + " sent message " + own.id +
+                         ": its journal entry for sending it is missing or names other bytes");
+      }
+      v_.proven.push_back(exporter_ + "'s journal entry #" + std::to_string(own.entry) +
+                          ", signed with its key " +
+                          signing::encode_public_key(key_of(exporter_, own.at_ms)) +
+                          ", records sending message " + own.id + " with exactly these bytes.");
+    }
     v_.proven.push_back("The " + std::to_string(j.size()) + " entries of " + exporter_ +
                         "'s journal in the bundle are intact, linked and signed by " + exporter_ + ".");
   }
 
   void note_entry(const storage::journal_entry& e) {
+    if (e.kind == "sent") {
+      auto d = json::parse(e.detail.empty() ? "{}" : e.detail, nullptr, false);
+      for (auto& own : own_sent_) {
+        if (own.id == e.message_id && d.is_object() && d.value("digest", "") == hex(own.digest)) {
+          own.found = true;
+          own.entry = e.seq;
+          own.at_ms = e.at_ms;
+        }
+      }
+    }
     if (e.message_id != msg_.id) return;
     auto d = json::parse(e.detail.empty() ? "{}" : e.detail, nullptr, false);
     if (d.is_object() && d.contains("digest") && d["digest"] != hex(digest_)) {
@@ -352,6 +429,14 @@ class checker {
   message msg_;
   signing::digest digest_{};
   std::string exporter_;
+  struct own_message {
+    std::string id;
+    signing::digest digest{};
+    bool found = false;
+    std::int64_t entry = 0;  // the journal entry that names it
+    std::int64_t at_ms = 0;
+  };
+  std::vector<own_message> own_sent_;  // the exporter's own messages, proven by its journal
 };
 
 }  // namespace
@@ -376,7 +461,9 @@ json make_bundle(const storage::evidence_material& m, std::int64_t exported_at_m
           {"chain_before", hex(m.chain_before)},
           {"receipt", receipt},
           {"chain_links", links},
+          {"seal", seal_json(m.sealed)},
           {"acknowledgement", m.acknowledgement ? message_json(*m.acknowledgement) : json(nullptr)},
+          {"acknowledgement_seal", seal_json(m.acknowledgement_sealed)},
           {"journal", journal}};
 }
 

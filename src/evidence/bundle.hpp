@@ -23,7 +23,10 @@
 
 namespace hotline::evidence {
 
-inline constexpr std::string_view bundle_format = "hotline-evidence/1";
+// Version 2 (protocol 5) adds the senders' seals; a version 1 bundle, whose messages are each
+// signed, still verifies.
+inline constexpr std::string_view bundle_format = "hotline-evidence/2";
+inline constexpr std::string_view bundle_format_v1 = "hotline-evidence/1";
 inline constexpr std::size_t bundle_bytes_max = 64 * 1024 * 1024;
 
 nlohmann::json make_bundle(const storage::evidence_material& m, std::int64_t exported_at_ms);

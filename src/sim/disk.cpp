@@ -20,7 +20,7 @@ void disk::submit(core::persist_action action, done_fn done) {
 }
 
 void disk::read(core::load_action action, read_fn done) {
-  delayed_read(
+  delayed_read<std::vector<message>>(
       [this, action] {
         return store_->queued_after(action.channel, action.prec, action.after_id,
                                     action.messages_max, action.bytes_max);
@@ -31,23 +31,23 @@ void disk::read(core::load_action action, read_fn done) {
 }
 
 void disk::read_range(core::range_load_action action, range_fn done) {
-  delayed_read(
+  delayed_read<records::range_rows>(
       [this, action] {
         return storage::sequenced_range(*store_, action.channel, action.outbound,
                                         action.from_seq, action.to_seq);
       },
-      [action, done = std::move(done)](result<std::vector<message>> rows) {
+      [action, done = std::move(done)](result<records::range_rows> rows) {
         done(action, std::move(rows));
       });
 }
 
-void disk::delayed_read(std::function<result<std::vector<message>>()> query,
-                        std::function<void(result<std::vector<message>>)> done) {
+template <class T>
+void disk::delayed_read(std::function<result<T>()> query, std::function<void(result<T>)> done) {
   const std::uint64_t gen = generation_;
   sched_.after(rng_.between(latency_us_min_, latency_us_max_),
                [this, gen, query = std::move(query), done = std::move(done)] {
                  if (gen != generation_) return;
-                 result<std::vector<message>> rows = fail(errc::io, "simulated read error");
+                 result<T> rows = fail(errc::io, "simulated read error");
                  if (!rng_.chance(failure_chance_)) {
                    rows = query();
                    // A real store refusing a read the engine asked for means the engine asked

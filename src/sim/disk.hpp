@@ -50,7 +50,7 @@ class disk {
   std::uint64_t reads() const { return reads_; }
   // Answers a range load (messages by seq: store::inbound_range / outbound_range) the same way.
   using range_fn = std::function<void(const core::range_load_action& action,
-                                      result<std::vector<message>> rows)>;
+                                      result<records::range_rows> rows)>;
   void read_range(core::range_load_action action, range_fn done);
 
   // Keeps a copy of everything committed so far, as a backup would.
@@ -75,8 +75,8 @@ class disk {
   void commit_batch();
   // Runs `query` after a random latency (or fails it with the failure chance) and hands the
   // rows to `done`; forgotten by a crash.
-  void delayed_read(std::function<result<std::vector<message>>()> query,
-                    std::function<void(result<std::vector<message>>)> done);
+  template <class T>
+  void delayed_read(std::function<result<T>()> query, std::function<void(result<T>)> done);
 
   scheduler& sched_;
   rng& rng_;

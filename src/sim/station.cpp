@@ -147,9 +147,9 @@ void station::drain() {
       trace_.mix(r.token);
       std::uint64_t inc = incarnation_;
       disk_.read_range(std::move(r), [this, inc](const core::range_load_action& a,
-                                                 result<std::vector<message>> rows) {
+                                                 result<records::range_rows> rows) {
         if (inc != incarnation_ || !up()) return;
-        trace_.mix(rows ? rows->size() : 0);
+        trace_.mix(rows ? rows->messages.size() : 0);
         engine_->on_range_loaded(sched_.now_us(), a.token, std::move(rows));
         drain();
         rebuild_if_failed();

@@ -32,6 +32,7 @@ struct station_counters {
   core::histogram commit_seconds{commit_seconds_bounds()};       // whole transactions
   core::histogram commit_sync_seconds{commit_seconds_bounds()};  // their WAL write and fsync
   core::histogram batch_records{batch_records_bounds()};
+  core::histogram commit_pages{batch_records_bounds()};  // pages each wrote to the log
   std::uint64_t commit_failures = 0;
   std::map<std::string, std::uint64_t> refused_by_peer;        // frames and links refused
   std::map<std::string, std::uint64_t> escalations_by_channel;  // messages and link tests

@@ -284,8 +284,23 @@ result<void> runtime::restore_watch() {
     auto last = store_.last_sent(channel, core::form_link_test);
     if (!last) return std::unexpected(last.error());
     if (*last) watch_.link_test_sent(channel, (*last)->msg.created_at_ms);
+    if (*last) note_link_test(**last);
+    auto answered = store_.last_acknowledged(channel, core::form_link_test);
+    if (!answered) return std::unexpected(answered.error());
+    if (*answered) note_link_test(**answered);
   }
   return {};
+}
+
+// Keeps status()'s view of the channel's link tests: the newest sent, and the newest answered.
+void runtime::note_link_test(const storage::stored_message& m) {
+  if (m.msg.form != core::form_link_test || m.direction != storage::box::out) return;
+  link_test_view& v = link_tests_[m.msg.channel];
+  if (!v.sent_at_ms || m.msg.created_at_ms >= *v.sent_at_ms) v.sent_at_ms = m.msg.created_at_ms;
+  if (m.acknowledged_at_ms && (!v.answered_at_ms || *m.acknowledged_at_ms >= *v.answered_at_ms)) {
+    v.answered_at_ms = m.acknowledged_at_ms;
+    v.answered_by = m.acknowledged_by;
+  }
 }
 
 result<void> runtime::rebuild_engine() {
@@ -666,6 +681,9 @@ void runtime::count_commit(bool ok, std::chrono::steady_clock::time_point starte
     counters_.commit_sync_seconds.observe(static_cast<double>(sync_us) / 1e6);
   }
   counters_.batch_records.observe(static_cast<double>(records));
+  if (const std::int64_t pages = store_.last_sync_pages(); pages >= 0) {
+    counters_.commit_pages.observe(static_cast<double>(pages));
+  }
 }
 
 result<metrics_snapshot> runtime::metrics() {
@@ -955,11 +973,15 @@ void runtime::after_commit(const std::vector<records::record>& recs) {
   for (const auto& r : recs) {
     if (const auto* p = std::get_if<records::posted>(&r)) {
       watch_.track(tracked_of(p->msg, true));
+      note_link_test(stored_from(p->msg, storage::box::out));
     } else if (const auto* in = std::get_if<records::received>(&r)) {
       watch_.track(tracked_of(in->msg, false));
     } else if (const auto* a = std::get_if<records::acknowledged>(&r)) {
       watch_.acknowledged(a->id);
-      if (auto m = store_.get(a->id); m && *m) publish({service_event::kind::message, **m});
+      if (auto m = store_.get(a->id); m && *m) {
+        note_link_test(**m);
+        publish({service_event::kind::message, **m});
+      }
     }
   }
 }
@@ -983,12 +1005,10 @@ status_snapshot runtime::status() {
   for (auto& c : engine_->status(now)) {
     channel_view v;
     v.last_heard_ms_ago = c.last_heard_us < 0 ? -1 : (now - c.last_heard_us) / 1000;
-    if (auto sent = store_.last_sent(c.channel, core::form_link_test); sent && *sent) {
-      v.link_test_sent_at_ms = (*sent)->msg.created_at_ms;
-    }
-    if (auto answered = store_.last_acknowledged(c.channel, core::form_link_test); answered && *answered) {
-      v.link_test_answered_at_ms = (*answered)->acknowledged_at_ms;
-      v.link_test_answered_by = (*answered)->acknowledged_by;
+    if (auto lt = link_tests_.find(c.channel); lt != link_tests_.end()) {
+      v.link_test_sent_at_ms = lt->second.sent_at_ms;
+      v.link_test_answered_at_ms = lt->second.answered_at_ms;
+      v.link_test_answered_by = lt->second.answered_by;
     }
     v.next_link_test_at_ms = watch_.next_link_test_ms(c.channel);
     v.core = std::move(c);

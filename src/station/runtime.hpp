@@ -146,6 +146,16 @@ class runtime final : public service,
   // On the store's connection; null when the store is not SQLite (no translations kept).
   std::unique_ptr<storage::translations> translations_;
   core::watch watch_;
+  // Per channel: this station's last link test and the last one answered, as status() shows
+  // them. Read from the store once at start and kept up to date by every commit, so that a
+  // status call or event asks the store nothing.
+  struct link_test_view {
+    std::optional<std::int64_t> sent_at_ms;
+    std::optional<std::int64_t> answered_at_ms;
+    std::string answered_by;
+  };
+  std::map<std::string, link_test_view> link_tests_;
+  void note_link_test(const storage::stored_message& m);
   boost::asio::steady_timer watch_timer_;
   std::map<std::uint64_t, event_callback> subscribers_;
   std::uint64_t next_subscriber_ = 1;

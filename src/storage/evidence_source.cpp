@@ -65,6 +65,58 @@ result<void> find_station(sqlite3* db, evidence_material& m) {
   return {};
 }
 
+result<signing::digest> chain_before(sqlite3* db, const message_row& r) {
+  if (r.msg.seq <= 1) return signing::digest{};
+  auto prev = rows(db, "WHERE channel = ?1 AND box = ?2 AND seq = ?3", [&](sqlite::query& q) {
+    q.bind_text(1, r.msg.channel)
+        .bind_text(2, std::string_view(r.outbound ? "out" : "in"))
+        .bind_int(3, static_cast<std::int64_t>(r.msg.seq - 1));
+  });
+  if (!prev) return std::unexpected(prev.error());
+  return prev->empty() ? signing::digest{} : prev->front().chain;
+}
+
+// The digests of the messages after `r` in its direction, up to seq `up_to`.
+result<std::vector<signing::digest>> links_to(sqlite3* db, const message_row& r,
+                                              std::uint64_t up_to) {
+  auto links = rows(db, "WHERE channel = ?1 AND box = ?2 AND seq > ?3 AND seq <= ?4 ORDER BY seq",
+                    [&](sqlite::query& q) {
+                      q.bind_text(1, r.msg.channel)
+                          .bind_text(2, std::string_view(r.outbound ? "out" : "in"))
+                          .bind_int(3, static_cast<std::int64_t>(r.msg.seq))
+                          .bind_int(4, static_cast<std::int64_t>(up_to));
+                    });
+  if (!links) return std::unexpected(links.error());
+  std::vector<signing::digest> out;
+  for (const auto& l : *links) out.push_back(signing::message_digest(l.msg));
+  return out;
+}
+
+// The sender's first seal that covers a message received here, with its journal entry as an
+// anchor; none for this station's own messages and for those signed one by one (protocol 4).
+result<std::optional<seal_proof>> find_seal(sqlite3* db, const message_row& r,
+                                            std::vector<std::int64_t>& anchors) {
+  if (r.outbound || !r.msg.signature.empty()) return std::optional<seal_proof>{};
+  auto found = entries_where(db,
+                             "WHERE kind = 'sealed' AND channel = ?1 AND"
+                             " msg_seq >= ?2 ORDER BY msg_seq, seq LIMIT 1",
+                             r.msg.channel, static_cast<std::int64_t>(r.msg.seq));
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return std::optional<seal_proof>{};
+  auto seal = seal_from_entry(found->front());
+  if (!seal) return std::optional<seal_proof>{};
+  anchors.push_back(found->front().seq);
+  seal_proof p;
+  auto before = chain_before(db, r);
+  if (!before) return std::unexpected(before.error());
+  p.chain_before = *before;
+  auto links = links_to(db, r, seal->up_to_seq);
+  if (!links) return std::unexpected(links.error());
+  p.links = std::move(*links);
+  p.seal = std::move(*seal);
+  return std::optional<seal_proof>{std::move(p)};
+}
+
 result<evidence_material> gather(sqlite3* db, const std::string& id) {
   evidence_material m;
   auto self = rows(db, "WHERE id = ?1", [&](sqlite::query& q) { q.bind_text(1, id); });
@@ -76,20 +128,16 @@ result<evidence_material> gather(sqlite3* db, const std::string& id) {
   m.msg = r.msg;
   m.outbound = r.outbound;
   if (auto s = find_station(db, m); !s) return std::unexpected(s.error());
-  const std::string box = r.outbound ? "out" : "in";
-  if (r.msg.seq > 1) {
-    auto prev = rows(db, "WHERE channel = ?1 AND box = ?2 AND seq = ?3", [&](sqlite::query& q) {
-      q.bind_text(1, r.msg.channel)
-          .bind_text(2, box)
-          .bind_int(3, static_cast<std::int64_t>(r.msg.seq - 1));
-    });
-    if (!prev) return std::unexpected(prev.error());
-    if (!prev->empty()) m.chain_before = prev->front().chain;
-  }
+  auto before = chain_before(db, r);
+  if (!before) return std::unexpected(before.error());
+  m.chain_before = *before;
   std::vector<std::int64_t> anchors;
   auto own = entries_where(db, "WHERE message_id = ?1 AND seq > ?2 ORDER BY seq", id, 0);
   if (!own) return std::unexpected(own.error());
   for (const auto& e : *own) anchors.push_back(e.seq);
+  auto sealed = find_seal(db, r, anchors);
+  if (!sealed) return std::unexpected(sealed.error());
+  m.sealed = std::move(*sealed);
   if (r.outbound) {
     auto receipts = entries_where(
         db,
@@ -101,15 +149,9 @@ result<evidence_material> gather(sqlite3* db, const std::string& id) {
       anchors.push_back(receipts->front().seq);
     }
     if (m.receipt) {
-      auto links =
-          rows(db, "WHERE channel = ?1 AND box = 'out' AND seq > ?2 AND seq <= ?3 ORDER BY seq",
-               [&](sqlite::query& q) {
-                 q.bind_text(1, r.msg.channel)
-                     .bind_int(2, static_cast<std::int64_t>(r.msg.seq))
-                     .bind_int(3, static_cast<std::int64_t>(m.receipt->up_to_seq));
-               });
+      auto links = links_to(db, r, m.receipt->up_to_seq);
       if (!links) return std::unexpected(links.error());
-      for (const auto& l : *links) m.chain_links.push_back(signing::message_digest(l.msg));
+      m.chain_links = std::move(*links);
     }
   }
   auto acks = rows(db,
@@ -124,6 +166,9 @@ result<evidence_material> gather(sqlite3* db, const std::string& id) {
                                      acks->front().msg.id, 0);
     if (!ack_entries) return std::unexpected(ack_entries.error());
     for (const auto& e : *ack_entries) anchors.push_back(e.seq);
+    auto ack_sealed = find_seal(db, acks->front(), anchors);
+    if (!ack_sealed) return std::unexpected(ack_sealed.error());
+    m.acknowledgement_sealed = std::move(*ack_sealed);
   }
   std::map<std::int64_t, journal_entry> segments;
   for (std::int64_t a : anchors) {

@@ -1,11 +1,12 @@
 // Evidence source: gathers from a station's store everything that proves what happened to one
 // message (the material of an evidence bundle; see src/evidence/bundle.hpp, docs/journal.md).
 //
-// For a message this station sent: the message and its signature, the first receipt the peer
-// signed that covers it with the digests linking it to that receipt's chain, and the peer's
-// acknowledgement message. For one it received: the message, and this station's own signed
-// journal entries for its arrival and acknowledgement. In both cases, the journal entries that
-// anchor each of these, from each anchor to the next signed entry.
+// For a message this station sent: the message, the first receipt the peer signed that covers it
+// with the digests linking it to that receipt's chain, and the peer's acknowledgement message
+// with the peer's seal over it. For one it received: the message with the sender's first seal
+// that covers it, and this station's own signed journal entries for its arrival and
+// acknowledgement. In both cases, the journal entries that anchor each of these (this station's
+// own messages are proven by its journal), from each anchor to the next signed entry.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,15 @@ namespace hotline::storage {
 
 class store;
 
+// The proof that a message this station received was sent by its sender (protocol 5): the
+// sender's seal over its chain at a seq at or after the message, the chain up to the message's
+// seq - 1, and the digests of the messages after it up to the seal's seq.
+struct seal_proof {
+  wire::seal_statement seal;
+  signing::digest chain_before{};
+  std::vector<signing::digest> links;
+};
+
 struct evidence_material {
   std::string station;         // whose store this is (from its config_loaded entry)
   std::string agreement_hash;  // the agreement version in effect at export, "sha256:..."
@@ -31,7 +41,9 @@ struct evidence_material {
   signing::digest chain_before{};  // the chain up to msg.seq - 1
   std::optional<wire::receipt> receipt;
   std::vector<signing::digest> chain_links;  // digests of seq + 1 .. receipt up_to_seq
+  std::optional<seal_proof> sealed;  // a received message without a signature of its own
   std::optional<message> acknowledgement;
+  std::optional<seal_proof> acknowledgement_sealed;  // likewise, for an acknowledgement received
   std::vector<journal_entry> journal;  // ascending seq; segments, each ending signed
 };
 

@@ -21,6 +21,10 @@ void put_str(wire::bytes& out, std::string_view s) {
 }
 
 std::string hex(const signing::digest& d) { return signing::to_hex(d); }
+std::string b64(std::string_view bytes) {
+  return signing::to_base64(
+      std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+}
 
 journal_entry entry(std::string kind, std::string channel, std::string id, std::uint64_t seq,
                     nlohmann::json detail, std::int64_t at_ms) {
@@ -98,7 +102,8 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
           return {entry("queued", r.msg.channel, r.msg.id, 0, std::move(d), now_ms)};
         } else if constexpr (std::is_same_v<T, records::sequenced>) {
           // The row holds the rest of the message; the digest is checked against it on verify.
-          return {entry("sent", r.channel, r.id, r.seq, {{"chain", hex(r.chain)}}, now_ms)};
+          return {entry("sent", r.channel, r.id, r.seq,
+                        {{"chain", hex(r.chain)}, {"digest", hex(r.digest)}}, now_ms)};
         } else if constexpr (std::is_same_v<T, records::received>) {
           return {message_entry("received", r.msg, r.chain, now_ms)};
         } else if constexpr (std::is_same_v<T, records::reclaimed>) {
@@ -116,6 +121,14 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
                         {{"deadline_ms", r.deadline_ms}}, now_ms)};
         } else if constexpr (std::is_same_v<T, records::flagged>) {
           return {entry("flagged", {}, r.id, 0, {{"reason", r.reason}}, now_ms)};
+        } else if constexpr (std::is_same_v<T, records::sealed>) {
+          const wire::seal_statement& st = r.seal;
+          nlohmann::json d{{"from", st.from},
+                           {"up_to_seq", st.up_to_seq},
+                           {"chain", hex(st.chain)},
+                           {"at_ms", st.at_ms},
+                           {"signature", b64(st.signature)}};
+          return {entry("sealed", st.channel, {}, st.up_to_seq, std::move(d), now_ms)};
         } else if constexpr (std::is_same_v<T, records::attested>) {
           const wire::receipt& rc = r.receipt;
           nlohmann::json d{
@@ -124,9 +137,7 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
               {"up_to_seq", rc.up_to_seq},
               {"chain", hex(rc.chain)},
               {"at_ms", rc.at_ms},
-              {"signature", signing::to_base64(std::span(
-                                reinterpret_cast<const std::uint8_t*>(rc.signature.data()),
-                                rc.signature.size()))}};
+              {"signature", b64(rc.signature)}};
           if (!r.mismatch.empty()) d["mismatch"] = r.mismatch;
           return {entry(r.mismatch.empty() ? "receipt" : "attestation_mismatch", rc.channel, {},
                         rc.up_to_seq, std::move(d), now_ms)};
@@ -138,6 +149,13 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
         }
       },
       rec);
+}
+
+std::optional<wire::seal_statement> seal_from_entry(const journal_entry& e) {
+  auto rc = receipt_from_entry(e);
+  if (!rc) return std::nullopt;
+  return wire::seal_statement{rc->channel, rc->from, rc->up_to_seq, rc->chain, rc->at_ms,
+                              std::move(rc->signature)};
 }
 
 std::optional<wire::receipt> receipt_from_entry(const journal_entry& e) {

@@ -46,6 +46,9 @@ std::vector<journal_entry> journal_entries_for(const records::record& rec, std::
 // The peer's receipt a `receipt` or `attestation_mismatch` entry holds; nullopt when its detail
 // is malformed. Its signature is not checked here.
 std::optional<wire::receipt> receipt_from_entry(const journal_entry& e);
+// The peer's seal a `sealed` entry holds; nullopt when its detail is malformed. Its signature is
+// not checked here.
+std::optional<wire::seal_statement> seal_from_entry(const journal_entry& e);
 
 // A search of the journal for display: newest first, before `before_seq` (0: from the head), of `kind`
 // (empty: any) whose kind, channel, message id or detail contain `text` (empty: any).

@@ -21,6 +21,7 @@ struct channel_state {
   std::vector<signing::digest> out_chains;  // index seq - 1
   std::uint64_t in_seq = 0;
   signing::digest in_chain{};
+  std::uint64_t in_unsealed_from = 0;  // the first received seq no seal covers yet; 0: none
 };
 
 class verifier {
@@ -84,6 +85,7 @@ class verifier {
     if (e.kind == "sent") return check_message(e, true);
     if (e.kind == "received") return check_message(e, false);
     if (e.kind == "receipt" || e.kind == "attestation_mismatch") return check_receipt(e);
+    if (e.kind == "sealed") return check_seal(e);
     return true;
   }
 
@@ -109,13 +111,19 @@ class verifier {
       return bad(e.seq, what + " in the store is not the one journaled: its channel, direction "
                                "or seq differ");
     }
-    const signing::public_key* key = nullptr;
-    if (outbound == (m->from == keys_.station)) key = keys_.keys.at(m->from, m->created_at_ms);
-    if (key == nullptr) return bad(e.seq, what + " names sender '" + m->from + "', whose key the agreement does not pin");
-    if (!signing::verify_message(*key, *m)) {
-      return bad(e.seq, what + " (" + e.channel + " seq " + std::to_string(m->seq) +
-                            "): its signature is not valid for " + m->from +
-                            "'s key: the stored message was changed");
+    if (outbound != (m->from == keys_.station) || !keys_.keys.knows(m->from)) {
+      return bad(e.seq, what + " names sender '" + m->from + "', whose key the agreement does not pin");
+    }
+    // A message from before seals (protocol 4) carries its sender's signature. Since then the
+    // sender's seal covers a received message (check_seal), and this station's own are proven
+    // by its signed journal.
+    if (!m->signature.empty()) {
+      const signing::public_key* key = keys_.keys.at(m->from, m->created_at_ms);
+      if (key == nullptr || !signing::verify_message(*key, *m)) {
+        return bad(e.seq, what + " (" + e.channel + " seq " + std::to_string(m->seq) +
+                              "): its signature is not valid for " + m->from +
+                              "'s key: the stored message was changed");
+      }
     }
     const signing::digest digest = signing::message_digest(*m);
     const auto detail = nlohmann::json::parse(e.detail.empty() ? "{}" : e.detail, nullptr, false);
@@ -146,8 +154,32 @@ class verifier {
       ch.out_chains.push_back(chain);
     } else {
       ch.in_chain = chain;
+      if (m->signature.empty() && ch.in_unsealed_from == 0) ch.in_unsealed_from = m->seq;
     }
     report_.messages++;
+    return true;
+  }
+
+  // The peer's seal is written right after the messages it covers: it must be the peer's, over
+  // the chain of what this station received up to there.
+  bool check_seal(const journal_entry& e) {
+    const std::optional<wire::seal_statement> parsed = seal_from_entry(e);
+    if (!parsed) return bad(e.seq, "the seal's detail, chain or signature is malformed");
+    const wire::seal_statement& st = *parsed;
+    const auto* key = keys_.keys.at(st.from, st.at_ms);
+    if (st.from == keys_.station || key == nullptr ||
+        !signing::verify(*key, wire::canonical_seal_bytes(st), st.signature)) {
+      return bad(e.seq, "the seal of " + st.channel + " up to seq " + std::to_string(st.up_to_seq) +
+                            " is not valid for '" + st.from + "''s key");
+    }
+    auto& ch = channels_[st.channel];
+    if (st.up_to_seq != ch.in_seq || st.chain != ch.in_chain) {
+      return bad(e.seq, st.from + "'s seal of " + st.channel + " up to seq " +
+                            std::to_string(st.up_to_seq) + " does not match the messages received " +
+                            "before it: the stored history was changed");
+    }
+    ch.in_unsealed_from = 0;
+    report_.seals++;
     return true;
   }
 
@@ -184,6 +216,13 @@ class verifier {
 
   void check_tail() {
     report_.head_hash = signing::to_hex(head_);
+    for (const auto& [channel, ch] : channels_) {
+      if (ch.in_unsealed_from == 0) continue;
+      bad(report_.head_seq, "messages received on " + channel + " from seq " +
+                                std::to_string(ch.in_unsealed_from) +
+                                " carry no seal of their sender: nothing proves who sent them");
+      return;
+    }
     if (report_.head_seq > 0 && last_signed_ != report_.head_seq) {
       bad(last_signed_ + 1, "entries from #" + std::to_string(last_signed_ + 1) + " to #" +
                                 std::to_string(report_.head_seq) + " are not signed by " +

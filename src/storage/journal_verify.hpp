@@ -37,6 +37,7 @@ struct verify_report {
   std::int64_t entries = 0;
   std::int64_t messages = 0;
   std::int64_t checkpoints = 0;
+  std::int64_t seals = 0;  // the peer's seals over the messages it sent
   std::int64_t signatures = 0;
   std::int64_t head_seq = 0;
   std::string head_hash;  // hex

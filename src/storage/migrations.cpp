@@ -235,7 +235,14 @@ CREATE TRIGGER api_tokens_revoke_only BEFORE UPDATE ON api_tokens
   BEGIN SELECT RAISE(ABORT, 'an API token can only be revoked, once'); END;
 )sql";
 
-constexpr std::array<migration, 10> all_migrations{{
+// Migration 11: seals (protocol 5). The peer's seals live in the journal (`sealed` entries);
+// this index finds the one that covers a seq, for evidence and for handing a restored peer its
+// own messages back.
+constexpr std::string_view migration_11_sql = R"sql(
+CREATE INDEX journal_seals ON journal (channel, msg_seq) WHERE kind = 'sealed';
+)sql";
+
+constexpr std::array<migration, 11> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
@@ -246,6 +253,7 @@ constexpr std::array<migration, 10> all_migrations{{
     {8, "agreement versions kept", migration_8_sql},
     {9, "handling labels", migration_9_sql},
     {10, "clearances", migration_10_sql},
+    {11, "seals", migration_11_sql},
 }};
 
 constexpr std::string_view create_history_sql =

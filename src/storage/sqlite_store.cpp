@@ -158,6 +158,9 @@ std::string describe(const records::record& rec) {
                  std::to_string(r.receipt.up_to_seq);
         }
         if constexpr (std::is_same_v<T, records::noted>) return "noted '" + r.kind + "'";
+        if constexpr (std::is_same_v<T, records::sealed>) {
+          return "seal for '" + r.seal.channel + "' up to " + std::to_string(r.seal.up_to_seq);
+        }
         if constexpr (std::is_same_v<T, records::reclaimed>) return "reclaimed '" + r.msg.id + "'";
       },
       rec);
@@ -253,6 +256,10 @@ result<void> sqlite_store::commit(std::span<const records::record> recs, std::in
   }
   // Invariant: no transaction is open between calls; every path below closes the one it opens.
   assert(sqlite3_get_autocommit(db_.get()) != 0);
+  int pages = 0;
+  int unused = 0;
+  // Counts from here: what this commit writes (SQLite counts per connection).
+  (void)sqlite3_db_status(db_.get(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &unused, 1);
   if (auto r = sqlite::query{st_.begin}.run(); !r) return r;
   if (auto r = journal_.begin(); !r) {
     rollback_if_open();
@@ -278,6 +285,10 @@ result<void> sqlite_store::commit(std::span<const records::record> recs, std::in
   last_sync_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - sync_started)
                       .count();
+  last_sync_pages_ = sqlite3_db_status(db_.get(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &unused, 0) ==
+                             SQLITE_OK
+                         ? pages
+                         : -1;
   return {};
 }
 
@@ -310,8 +321,9 @@ result<void> sqlite_store::apply_row(const records::record& rec, std::int64_t no
   if (const auto* s = std::get_if<records::sequenced>(&rec)) return sequence(*s);
   if (const auto* c = std::get_if<records::reclaimed>(&rec)) return reclaim(*c, now_ms);
   if (const auto* d = std::get_if<records::delivered>(&rec)) return deliver(*d, now_ms);
-  // Receipts and notes live in the journal alone.
-  if (std::holds_alternative<records::attested>(rec) || std::holds_alternative<records::noted>(rec)) {
+  // Receipts, seals and notes live in the journal alone.
+  if (std::holds_alternative<records::attested>(rec) || std::holds_alternative<records::noted>(rec) ||
+      std::holds_alternative<records::sealed>(rec)) {
     return {};
   }
   return annotate(rec, now_ms);

@@ -62,6 +62,8 @@ class sqlite_store final : public store {
   result<std::optional<stored_message>> last_acknowledged(const std::string& channel,
                                                           std::string_view form) override;
 
+  result<records::range_rows> range_proofs(const std::string& channel, box direction,
+                                           std::uint64_t from_seq, std::uint64_t to_seq) override;
   result<std::vector<journal_entry>> journal(const journal_query& q) override;
   result<void> keep_agreement(std::string_view kind, const std::string& hash,
                               const std::string& text, const std::string& detail,
@@ -70,6 +72,7 @@ class sqlite_store final : public store {
   // The connection, for the accounts and the test hooks below. Owned by the store.
   sqlite3* handle() const { return db_.get(); }
   std::int64_t last_sync_us() const override { return last_sync_us_; }
+  std::int64_t last_sync_pages() const override { return last_sync_pages_; }
   // The database file's absolute path; empty for an in-memory store.
   std::string file() const;
   // The journal writer, for the accounts that share this connection.
@@ -77,6 +80,7 @@ class sqlite_store final : public store {
 
  private:
   std::int64_t last_sync_us_ = -1;
+  std::int64_t last_sync_pages_ = -1;
   // One variant of the list statement per combination of filters: bit 0 channel, bit 1 box,
   // bit 2 after_cursor. Each is a separate statement so SQLite can pick the right index.
   static constexpr std::size_t list_variants = 8;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/limits.hpp"
+#include "storage/sqlite_journal.hpp"
 #include "storage/sqlite_store.hpp"
 
 namespace hotline::storage {
@@ -192,6 +193,32 @@ result<std::vector<stored_message>> sqlite_store::inbound_range(const std::strin
                                                                 std::uint64_t from_seq,
                                                                 std::uint64_t to_seq) {
   return seq_range(st_.inbound_range, channel, from_seq, to_seq);
+}
+
+result<records::range_rows> sqlite_store::range_proofs(const std::string& channel, box direction,
+                                                       std::uint64_t from_seq,
+                                                       std::uint64_t to_seq) {
+  records::range_rows out;
+  auto chain = chain_at(channel, direction, to_seq);
+  if (!chain) return std::unexpected(std::move(chain.error()));
+  out.chain = *chain;
+  if (direction == box::out) return out;
+  auto entries = read_journal_where(
+      db_.get(),
+      "INDEXED BY journal_seals WHERE kind = 'sealed' AND channel = ?1 AND msg_seq >= ?2"
+      " AND msg_seq <= ?3 ORDER BY msg_seq",
+      [&](sqlite::query& q) {
+        q.bind_text(1, channel)
+            .bind_int(2, static_cast<std::int64_t>(from_seq))
+            .bind_int(3, static_cast<std::int64_t>(to_seq));
+      });
+  if (!entries) return std::unexpected(std::move(entries.error()));
+  for (const auto& e : *entries) {
+    auto seal = seal_from_entry(e);
+    if (!seal) return std::unexpected(corrupt(channel, "a malformed seal in journal entry #" + std::to_string(e.seq)));
+    out.seals.push_back(std::move(*seal));
+  }
+  return out;
 }
 
 result<std::vector<stored_message>> sqlite_store::outbound_range(const std::string& channel,

@@ -28,14 +28,15 @@ std::string_view to_string(delivery_status s) {
   return "queued";
 }
 
-result<std::vector<message>> sequenced_range(store& s, const std::string& channel, bool outbound,
-                                             std::uint64_t from_seq, std::uint64_t to_seq) {
+result<records::range_rows> sequenced_range(store& s, const std::string& channel, bool outbound,
+                                            std::uint64_t from_seq, std::uint64_t to_seq) {
   auto rows = outbound ? s.outbound_range(channel, from_seq, to_seq)
                        : s.inbound_range(channel, from_seq, to_seq);
   if (!rows) return std::unexpected(rows.error());
-  std::vector<message> out;
-  out.reserve(rows->size());
-  for (auto& r : *rows) out.push_back(std::move(r.msg));
+  auto out = s.range_proofs(channel, outbound ? box::out : box::in, from_seq, to_seq);
+  if (!out) return std::unexpected(out.error());
+  out->messages.reserve(rows->size());
+  for (auto& r : *rows) out->messages.push_back(std::move(r.msg));
   return out;
 }
 

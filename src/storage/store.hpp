@@ -61,6 +61,10 @@ class store {
   // How long the last successful commit spent making itself durable (for SQLite, the COMMIT
   // statement: the WAL write and its fsync), in microseconds; -1 when the store cannot tell.
   virtual std::int64_t last_sync_us() const { return -1; }
+  // How many database pages the last successful commit wrote to its log (for SQLite, WAL frames:
+  // a page of page_size bytes and a 24-byte header each), all of which its fsync made durable;
+  // -1 when the store cannot tell.
+  virtual std::int64_t last_sync_pages() const { return -1; }
 
   // What the core needs to resume `channel` exactly where it stopped. Of the queue it returns a
   // bounded prefix (records.hpp, channel_recovery::queued) and counts the rest; the core reads
@@ -100,6 +104,13 @@ class store {
                                                              std::uint64_t from_seq,
                                                              std::uint64_t to_seq) = 0;
 
+  // What a range load needs besides the messages (records::range_rows, without them): the chain
+  // of `direction` on `channel` up to `to_seq`, and for box::in the peer's seals kept in the
+  // journal whose up_to_seq lies in [from_seq, to_seq], ascending.
+  virtual result<records::range_rows> range_proofs(const std::string& channel, box direction,
+                                                   std::uint64_t from_seq,
+                                                   std::uint64_t to_seq) = 0;
+
   // The journal, newest first (journal.hpp). Every commit appends to it in the same transaction.
   virtual result<std::vector<journal_entry>> journal(const journal_query& q) = 0;
   // Keeps the text of a version of the agreement the station runs under or will switch to, and
@@ -110,10 +121,10 @@ class store {
                                       std::int64_t now_ms) = 0;
 };
 
-// The messages a range load asks for (core::range_load_action): this station's own
-// (`outbound`) or the peer's on `channel`, seq from_seq..to_seq, ascending.
-result<std::vector<message>> sequenced_range(store& s, const std::string& channel, bool outbound,
-                                             std::uint64_t from_seq, std::uint64_t to_seq);
+// The answer to a range load (core::range_load_action): this station's own messages
+// (`outbound`) or the peer's on `channel`, seq from_seq..to_seq, ascending, with their proofs.
+result<records::range_rows> sequenced_range(store& s, const std::string& channel, bool outbound,
+                                            std::uint64_t from_seq, std::uint64_t to_seq);
 
 // How the store keeps its journal. `key` signs the last entry of every transaction, with the key
 // in effect at that entry's at_ms (without one the chain is kept, unsigned). `enabled` false

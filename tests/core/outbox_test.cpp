@@ -250,7 +250,7 @@ TEST(outbox, restore_with_everything_delivered) {
 // The queue keeps two messages in memory; the third waits on disk, and nothing is numbered past
 // it until it is read back.
 TEST(outbox, numbering_stops_at_a_message_on_disk) {
-  outbox ob("navy", 16, 1 << 20, {}, {2, 1 << 20});
+  outbox ob("navy", 16, 1 << 20, {2, 1 << 20});
   for (const char* id : {"r1", "r2", "r3"}) ob.enqueue(make(id));
   EXPECT_EQ(ob.queued(), 3u);
   auto seqs = ob.sequence_queued();
@@ -275,7 +275,7 @@ TEST(outbox, restore_leaves_what_is_over_the_memory_bound_on_disk) {
   r.queued = {make("f1", precedence::flash), make("r1"), make("r2")};
   r.queued_total[static_cast<std::size_t>(precedence::flash)] = 1;
   r.queued_total[static_cast<std::size_t>(precedence::routine)] = limits::queue_messages_max - 1;
-  outbox ob("navy", 16, 1 << 20, {}, {2, 1 << 20});
+  outbox ob("navy", 16, 1 << 20, {2, 1 << 20});
   ob.restore(r);
   EXPECT_EQ(ob.queued(), limits::queue_messages_max);
   EXPECT_EQ(ob.queue().held(), 2u);

@@ -34,7 +34,11 @@ inline std::vector<wire::frame> sample_frames() {
           wire::ack{"navy", 41},
           wire::ping{123456789},
           wire::pong{987654321},
-          wire::close{"agreement mismatch"}};
+          wire::close{"agreement mismatch"},
+          wire::fetch{"navy", 3, 17},
+          wire::returned{sample_message(3)},
+          wire::seal{"navy", 7, h.agreement_hash, 1'700'000'000'500, std::string(64, '\x5a')},
+          wire::returned_seal{{"air", 2, {}, -1, ""}}};
 }
 
 }  // namespace hotline::test

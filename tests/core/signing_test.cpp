@@ -1,5 +1,6 @@
-// Signing: keys, digests and chains, and the engine signing every message and receipt it sends
-// and refusing any it receives that its peer's pinned key does not verify.
+// Signing: keys, digests and chains, and the engine sealing what it sends and signing every
+// receipt, and refusing any seal or receipt it receives that its peer's pinned key does not
+// verify.
 #include <gtest/gtest.h>
 
 #include "core/engine_pair.hpp"
@@ -83,9 +84,26 @@ TEST(signing, messages_and_receipts_are_signed_and_checked_end_to_end) {
   ASSERT_EQ(inbox.size(), 3U);
   signing::digest chain{};
   for (const auto& m : inbox) {
-    EXPECT_TRUE(signing::verify_message(key_of(station_a).public_half(), m)) << m.id;
+    EXPECT_TRUE(m.signature.empty()) << "messages are sealed, not signed one by one";
     chain = signing::chain_next(chain, signing::message_digest(m));
   }
+  // One seal, kept by B after the messages it covers, proves all three.
+  const auto seals = records_of<records::sealed>(p.b());
+  ASSERT_EQ(seals.size(), 1U);
+  EXPECT_EQ(seals[0].seal.from, station_a);
+  EXPECT_EQ(seals[0].seal.up_to_seq, 3U);
+  EXPECT_EQ(seals[0].seal.chain, chain);
+  EXPECT_TRUE(signing::verify(key_of(station_a).public_half(),
+                              wire::canonical_seal_bytes(seals[0].seal), seals[0].seal.signature));
+  // Written after the messages it covers, in the same batch.
+  const auto& disk = p.b().disk;
+  const auto at = std::find_if(disk.begin(), disk.end(), [](const records::record& r) {
+    return std::holds_alternative<records::sealed>(r);
+  });
+  ASSERT_NE(at, disk.begin());
+  const auto* before_seal = std::get_if<records::received>(&*(at - 1));
+  ASSERT_NE(before_seal, nullptr);
+  EXPECT_EQ(before_seal->msg.seq, 3U);
   const auto kept = records_of<records::attested>(p.a());
   ASSERT_FALSE(kept.empty());
   const wire::receipt& last = kept.back().receipt;
@@ -98,7 +116,7 @@ TEST(signing, messages_and_receipts_are_signed_and_checked_end_to_end) {
   EXPECT_EQ(p.a().count_events(core::event_kind::attestation_mismatch), 0U);
 }
 
-TEST(signing, a_message_the_pinned_key_does_not_verify_is_refused_and_journaled) {
+TEST(signing, a_seal_the_pinned_key_does_not_verify_is_refused_and_journaled) {
   // B pins the wrong key for A: to B, A's messages are forgeries.
   engine_pair p(signed_config(station_a, station_b, 1),
                 signed_config(station_b, station_a, 2, "impostor"));
@@ -110,12 +128,12 @@ TEST(signing, a_message_the_pinned_key_does_not_verify_is_refused_and_journaled)
   bool refused = false;
   for (const auto& e : p.b().events) {
     refused = refused || (e.kind == core::event_kind::refused &&
-                          e.detail.find("bad signature on navy seq 1") != std::string::npos);
+                          e.detail.find("bad seal on navy up to seq 1") != std::string::npos);
   }
   EXPECT_TRUE(refused);
   const auto notes = records_of<records::noted>(p.b());
   EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const auto& n) {
-    return n.kind == "refused" && n.detail.find("bad signature") != std::string::npos;
+    return n.kind == "refused" && n.detail.find("bad seal") != std::string::npos;
   }));
 }
 
@@ -176,39 +194,41 @@ core::engine_config rotating_config(const std::string& self, const std::string& 
   return c;
 }
 
-TEST(signing, a_rotated_key_signs_from_its_instant_and_messages_from_before_still_verify) {
+TEST(signing, a_rotated_key_seals_from_its_instant_and_seals_from_before_still_verify) {
   std::int64_t wall = switch_ms - 1'000;
   engine_pair p(rotating_config(station_a, station_b, 1, &wall),
                 rotating_config(station_b, station_a, 2, &wall));
   p.connect(0);
-  message before = draft("before");
-  before.created_at_ms = switch_ms - 500;
-  message after = draft("after");
-  after.created_at_ms = switch_ms + 500;
-  // Both are sealed after the switch: the key follows the message's own time, not the clock.
-  wall = switch_ms + 1'000;
-  ASSERT_TRUE(p.a().eng->post(p.now_us(), before));
-  ASSERT_TRUE(p.a().eng->post(p.now_us(), after));
+  // Sealed before the switch with the old key, after it with the new one: the key follows the
+  // seal's own time.
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("before")));
   p.settle();
-  const auto inbox = p.b().inbox();
-  ASSERT_EQ(inbox.size(), 2U) << "neither message may be refused across the switch";
-  EXPECT_TRUE(signing::verify_message(key_of(station_a).public_half(), inbox[0]));
-  EXPECT_FALSE(signing::verify_message(key_of(std::string(station_a) + "-2027").public_half(), inbox[0]));
-  EXPECT_TRUE(signing::verify_message(key_of(std::string(station_a) + "-2027").public_half(), inbox[1]));
-  EXPECT_FALSE(signing::verify_message(key_of(station_a).public_half(), inbox[1]));
+  wall = switch_ms + 1'000;
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("after")));
+  p.settle();
+  ASSERT_EQ(p.b().inbox().size(), 2U) << "neither message may be refused across the switch";
+  const auto seals = records_of<records::sealed>(p.b());
+  ASSERT_EQ(seals.size(), 2U);
+  const auto old_key = key_of(station_a).public_half();
+  const auto new_key = key_of(std::string(station_a) + "-2027").public_half();
+  auto sealed_by = [](const signing::public_key& k, const wire::seal_statement& st) {
+    return signing::verify(k, wire::canonical_seal_bytes(st), st.signature);
+  };
+  EXPECT_TRUE(sealed_by(old_key, seals[0].seal));
+  EXPECT_FALSE(sealed_by(new_key, seals[0].seal));
+  EXPECT_TRUE(sealed_by(new_key, seals[1].seal));
+  EXPECT_FALSE(sealed_by(old_key, seals[1].seal));
   EXPECT_EQ(p.b().count_events(core::event_kind::refused), 0U);
 }
 
-TEST(signing, a_message_signed_with_the_new_key_but_dated_before_the_switch_is_refused) {
-  // A signs with its new key everywhere (its old key is not in its schedule), B checks by date.
-  std::int64_t wall = switch_ms + 1'000;
+TEST(signing, a_seal_made_with_the_new_key_before_the_switch_is_refused) {
+  // A seals with its new key everywhere (its old key is not in its schedule), B checks by date.
+  std::int64_t wall = switch_ms - 1'000;
   auto a = rotating_config(station_a, station_b, 1, &wall);
   a.signing_key = key_of(std::string(station_a) + "-2027");
   engine_pair p(std::move(a), rotating_config(station_b, station_a, 2, &wall));
   p.connect(0);
-  message early = draft("early");
-  early.created_at_ms = switch_ms - 1;
-  ASSERT_TRUE(p.a().eng->post(p.now_us(), early));
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("early")));
   p.settle();
   EXPECT_TRUE(p.b().inbox().empty());
   EXPECT_GE(p.b().count_events(core::event_kind::refused), 1U);

@@ -177,7 +177,7 @@ def test():
             bundle["message"]["label"]["marking"] = "rok-unclassified"
             (elsewhere / "bundle.json").write_text(json.dumps(bundle))
             out = subprocess.run(verify, capture_output=True, text=True, timeout=60)
-            assert out.returncode == 1 and "signature is not valid" in out.stdout, out.stdout
+            assert out.returncode == 1 and "seal's hash chain does not include" in out.stdout, out.stdout
             log("with the marking changed: " + out.stdout.strip().splitlines()[0])
         finally:
             shutil.rmtree(elsewhere, ignore_errors=True)

@@ -26,6 +26,7 @@ TEST(journal_tamper, untouched_journals_verify_on_both_sides) {
     EXPECT_TRUE(r.ok()) << finding(r);
     EXPECT_EQ(r.messages, 10);  // 6 sent by A and 4 by B, on each side
     EXPECT_GT(r.checkpoints, 0);
+    EXPECT_GT(r.seals, 0);  // the peer's seals over what it sent
     EXPECT_GT(r.signatures, 0);
     EXPECT_EQ(r.entries, r.head_seq);
   }
@@ -38,7 +39,16 @@ TEST(journal_tamper, a_changed_payload_byte_is_found) {
   const auto r = w.verify(A);
   ASSERT_FALSE(r.ok());
   EXPECT_GT(r.first_bad->seq, 0);
-  EXPECT_NE(r.first_bad->what.find("signature is not valid"), std::string::npos) << finding(r);
+  EXPECT_NE(r.first_bad->what.find("differ from the digest journaled"), std::string::npos) << finding(r);
+}
+
+TEST(journal_tamper, a_changed_byte_of_a_received_message_is_found) {
+  journal_world w;
+  w.tamper(B, "UPDATE messages SET body = CAST('x' || substr(CAST(body AS TEXT), 2) AS BLOB)"
+              " WHERE box = 'in' AND seq = 2");
+  const auto r = w.verify(B);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.first_bad->what.find("differ from the digest journaled"), std::string::npos) << finding(r);
 }
 
 TEST(journal_tamper, a_changed_signature_is_found) {
@@ -106,23 +116,22 @@ TEST(journal_tamper, an_unsigned_tail_is_found) {
   EXPECT_NE(r.first_bad->what.find("not signed"), std::string::npos) << finding(r);
 }
 
-// Someone with A's disk and A's signing key rewrites one of A's sent messages and then makes
-// A's whole history consistent again: the message re-signed, every chain and journal hash
-// recomputed, every signature redone. A's own signatures all check; the checkpoints B signed,
+// Someone with A's disk and A's signing key rewrites one of A's messages (of `box`) and then
+// makes A's whole history consistent again: every digest, chain and journal hash recomputed,
+// every journal signature redone. A's own signatures all check; the checkpoints B signed,
 // which A cannot forge, still name the old chain.
-void rewrite_consistently(journal_world& w, int victim, std::uint64_t seq) {
+void rewrite_consistently(journal_world& w, int victim, std::uint64_t seq,
+                          const std::string& box = "out") {
   sqlite3* db = w.db(victim);
   const auto& key = w.sim().at(victim).setup().key;
   auto entries = storage::read_journal_range(db, 1, 100'000);
   ASSERT_TRUE(entries.has_value());
   // Rewrite the message and re-sign it.
   sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "SELECT id, channel, sender, seq, precedence, form, body,"
-                               " created_at_ms FROM messages WHERE box = 'out' AND seq > 0"
-                               " ORDER BY seq",
-                               -1, &st, nullptr),
-            SQLITE_OK);
+  const std::string select = "SELECT id, channel, sender, seq, precedence, form, body,"
+                             " created_at_ms FROM messages WHERE box = '" + box +
+                             "' AND seq > 0 ORDER BY seq";
+  ASSERT_EQ(sqlite3_prepare_v2(db, select.c_str(), -1, &st, nullptr), SQLITE_OK);
   std::map<std::string, message> out;  // by id
   std::map<std::string, signing::digest> chain_of;
   signing::digest chain{};
@@ -138,7 +147,7 @@ void rewrite_consistently(journal_world& w, int victim, std::uint64_t seq) {
                   static_cast<std::size_t>(sqlite3_column_bytes(st, 6)));
     m.created_at_ms = sqlite3_column_int64(st, 7);
     if (m.seq == seq) m.body = "nothing happened";
-    chain = signing::chain_next(chain, signing::seal(key, m));
+    chain = signing::chain_next(chain, signing::message_digest(m));
     chain_of[m.id] = chain;
     out[m.id] = m;
   }
@@ -152,7 +161,7 @@ void rewrite_consistently(journal_world& w, int victim, std::uint64_t seq) {
   signing::digest prev{};
   w.tamper(victim, "DELETE FROM journal");
   for (auto e : *entries) {
-    if ((e.kind == "sent") && out.count(e.message_id)) {
+    if (e.kind == (box == "out" ? "sent" : "received") && out.count(e.message_id)) {
       auto d = nlohmann::json::parse(e.detail);
       if (d.contains("digest")) d["digest"] = signing::to_hex(signing::message_digest(out[e.message_id]));
       d["chain"] = signing::to_hex(chain_of[e.message_id]);
@@ -191,6 +200,19 @@ TEST(journal_tamper, a_consistent_rewrite_re_signed_is_caught_by_the_peers_check
   EXPECT_GT(r.first_bad->seq, 0);
   EXPECT_NE(r.first_bad->what.find("ru-pacific's signed checkpoint contradicts this station's history"),
             std::string::npos)
+      << finding(r);
+}
+
+// The receiver cannot rewrite what the peer sent it, even with its own key: the peer's seal,
+// kept in its journal, still covers the chain of what was really sent.
+TEST(journal_tamper, a_received_message_rewritten_and_re_signed_is_caught_by_the_senders_seal) {
+  journal_world w;
+  rewrite_consistently(w, B, 2, "in");
+  const auto r = w.verify(B);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.first_bad->what.find("rok-fleet's seal of navy up to seq"), std::string::npos)
+      << finding(r);
+  EXPECT_NE(r.first_bad->what.find("does not match the messages received"), std::string::npos)
       << finding(r);
 }
 

@@ -14,7 +14,9 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <chrono>
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,10 +67,11 @@ class hostile_peer {
     return h;
   }
 
-  // A message from `ru`, signed with its real key unless `sign` is false.
+  // A message from `ru`. Since protocol 5 messages are not signed one by one, a seal covers them
+  // (send()); `sign` also signs it as protocol 4 did.
   message make_message(const std::string& channel, std::uint64_t seq, const std::string& id,
                        std::string form = "FREE-TEXT", std::string body = "text",
-                       bool sign = true) const {
+                       bool sign = false) const {
     message m;
     m.id = id;
     m.channel = channel;
@@ -91,7 +94,33 @@ class hostile_peer {
     return a;
   }
 
-  bool send(const wire::frame& f) { return send_raw(wire::encode(f)); }
+  // `ru`'s seal over its messages on `channel` up to `up_to_seq`, whose chain is `chain`.
+  wire::seal make_seal(const std::string& channel, std::uint64_t up_to_seq,
+                       const wire::hash256& chain) const {
+    wire::seal s{channel, up_to_seq, chain, 1'765'000'000'000, {}};
+    s.signature = world_.ru_key().sign(
+        wire::canonical_seal_bytes({channel, station_ru, up_to_seq, chain, s.at_ms, {}}));
+    return s;
+  }
+
+  // Sends `f`. A data frame that continues the channel's sequence is followed by the seal over
+  // it, as an honest peer seals what it sends, unless `auto_seal` is turned off.
+  bool send(const wire::frame& f) {
+    wire::bytes b = wire::encode(f);
+    if (const auto* d = std::get_if<wire::data>(&f); d && auto_seal) {
+      const message& m = d->msg;
+      auto [it, fresh] = sent_.try_emplace(m.channel);
+      if (fresh) it->second = held(m.channel);
+      auto& [next, chain] = it->second;
+      if (m.seq == next + 1) {
+        chain = signing::chain_next(chain, signing::message_digest(m));
+        next = m.seq;
+        wire::encode(make_seal(m.channel, m.seq, chain), b);
+      }
+    }
+    return send_raw(b);
+  }
+  bool auto_seal = true;
 
   bool send_raw(const wire::bytes& b) {
     boost::system::error_code ec;
@@ -138,6 +167,17 @@ class hostile_peer {
     return got;
   }
 
+  // What the station holds from `ru` on `channel` (a peer connected before this one sent it):
+  // the last seq and the chain up to it.
+  std::pair<std::uint64_t, wire::hash256> held(const std::string& channel) const {
+    std::vector<message> in;
+    for (auto& s : world_.inbox()) {
+      if (s.msg.channel == channel) in.push_back(s.msg);
+    }
+    std::sort(in.begin(), in.end(), [](const message& a, const message& b) { return a.seq < b.seq; });
+    return {in.size(), chain_of(in)};
+  }
+
   // The chain over `msgs` (seq 1 onwards), as both sides compute it.
   static wire::hash256 chain_of(const std::vector<message>& msgs) {
     signing::digest c{};
@@ -152,6 +192,7 @@ class hostile_peer {
   std::unique_ptr<stream_type> stream_;
   wire::frame_decoder decoder_;
   std::vector<wire::frame> seen_;
+  std::map<std::string, std::pair<std::uint64_t, wire::hash256>> sent_;  // channel -> seq, chain
 };
 
 }  // namespace hotline::test

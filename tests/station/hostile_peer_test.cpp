@@ -4,6 +4,7 @@
 // receipt, a local post still commits, and no handler threw.
 #include <gtest/gtest.h>
 
+#include "core/limits.hpp"
 #include "hostile_peer.hpp"
 #include "station/ids.hpp"
 #include "station_world.hpp"
@@ -124,15 +125,65 @@ INSTANTIATE_TEST_SUITE_P(
                       false}),
     [](const ::testing::TestParamInfo<bad_text_case>& p) { return std::string(p.param.name); });
 
-TEST_F(hostile_peer_test, a_message_with_a_bad_signature_is_refused_and_journaled) {
+// Since protocol 5 one seal proves a run of messages; a seal that proves nothing refuses the
+// link, and the messages it would have covered are never stored.
+TEST_F(hostile_peer_test, a_seal_with_a_bad_signature_is_refused_and_journaled) {
   auto p = peer();
-  auto m = p->make_message("navy", 1, "m1");
-  m.body = "altered after signing";
+  p->auto_seal = false;
+  const auto m = p->make_message("navy", 1, "m1");
   ASSERT_TRUE(p->send(wire::data{m}));
-  EXPECT_NE(p->closed_reason().find("bad signature"), std::string::npos);
-  EXPECT_TRUE(world_.journaled_eventually("refused", "bad signature"));
+  wire::seal s = p->make_seal("navy", 1, hostile_peer::chain_of({m}));
+  s.signature[3] = static_cast<char>(s.signature[3] ^ 0x40);
+  ASSERT_TRUE(p->send(s));
+  const std::string reason = p->closed_reason();
+  EXPECT_NE(reason.find("bad seal on navy up to seq 1"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("signature is not valid"), std::string::npos) << reason;
+  EXPECT_TRUE(world_.journaled_eventually("refused", "bad seal"));
   EXPECT_FALSE(world_.get("m1"));
   expect_serving(1);
+}
+
+TEST_F(hostile_peer_test, a_message_changed_after_its_seal_is_refused) {
+  auto p = peer();
+  p->auto_seal = false;
+  auto m = p->make_message("navy", 1, "m1");
+  const wire::seal s = p->make_seal("navy", 1, hostile_peer::chain_of({m}));
+  m.body = "altered after sealing";
+  ASSERT_TRUE(p->send(wire::data{m}));
+  ASSERT_TRUE(p->send(s));
+  const std::string reason = p->closed_reason();
+  EXPECT_NE(reason.find("its chain is not the chain of the messages received"), std::string::npos)
+      << reason;
+  EXPECT_FALSE(world_.get("m1"));
+  expect_serving(1);
+}
+
+TEST_F(hostile_peer_test, messages_never_sealed_are_not_stored_and_cannot_pile_up) {
+  auto p = peer();
+  p->auto_seal = false;
+  wire::bytes burst;
+  for (std::uint64_t seq = 1; seq <= limits::seal_interval_messages_max + 1; ++seq) {
+    wire::encode(wire::data{p->make_message("navy", seq, "unsealed-" + std::to_string(seq))}, burst);
+  }
+  ASSERT_TRUE(p->send_raw(burst));
+  const std::string reason = p->closed_reason();
+  EXPECT_NE(reason.find("without a seal"), std::string::npos) << reason;
+  EXPECT_FALSE(world_.get("unsealed-1"));
+  EXPECT_TRUE(world_.inbox().empty());
+  expect_serving(1);
+}
+
+// A seal that covers messages the station never got (a gap) or already holds proves nothing
+// new and changes nothing.
+TEST_F(hostile_peer_test, a_seal_beyond_what_was_received_is_ignored) {
+  auto p = peer();
+  p->auto_seal = false;
+  ASSERT_TRUE(p->send(p->make_seal("navy", 7, {})));
+  const auto m = p->make_message("navy", 1, "m1");
+  ASSERT_TRUE(p->send(wire::data{m}));
+  ASSERT_TRUE(p->send(p->make_seal("navy", 1, hostile_peer::chain_of({m}))));
+  EXPECT_TRUE(p->receipt_for("navy", 1));
+  EXPECT_EQ(world_.stored("m1").msg.body, m.body);
 }
 
 TEST_F(hostile_peer_test, a_sequence_number_out_of_range_is_refused) {
@@ -188,7 +239,9 @@ TEST_F(hostile_peer_test, a_peer_message_that_takes_a_keyed_id_is_never_answered
 
 TEST_F(hostile_peer_test, an_id_reused_within_one_batch_is_refused) {
   auto p = peer();
-  wire::bytes both = wire::encode(wire::data{p->make_message("navy", 1, "twice")});
+  const auto first = p->make_message("navy", 1, "twice");
+  wire::bytes both = wire::encode(wire::data{first});
+  wire::encode(p->make_seal("navy", 1, hostile_peer::chain_of({first})), both);
   wire::encode(wire::data{p->make_message("navy", 2, "twice", "FREE-TEXT", "again")}, both);
   ASSERT_TRUE(p->send_raw(both));
   EXPECT_NE(p->closed_reason().find("already taken"), std::string::npos);
@@ -245,6 +298,37 @@ TEST_F(hostile_peer_test, a_hello_resuming_ahead_is_answered_with_a_fetch_and_nu
   EXPECT_EQ(world_.handler_failures(), 0U);
 }
 
+// Since protocol 5 what is handed back is proven by the restored station's own seal, which the
+// peer kept: a seal in the peer's name proves nothing.
+TEST_F(hostile_peer_test, messages_handed_back_under_a_seal_not_the_stations_own_are_refused) {
+  auto p = peer(false);
+  ASSERT_TRUE(p->send(p->honest_hello(3)));
+  EXPECT_FALSE(p->read_until([&](const wire::frame& f) { return std::holds_alternative<wire::fetch>(f); }));
+  message forged = p->make_message("navy", 1, "forged-1");
+  forged.from = station_rok;
+  ASSERT_TRUE(p->send(wire::returned{forged}));
+  wire::seal s = p->make_seal("navy", 1, hostile_peer::chain_of({forged}));
+  ASSERT_TRUE(p->send(wire::returned_seal{s}));
+  const std::string reason = p->closed_reason();
+  EXPECT_NE(reason.find("is not this station's seal"), std::string::npos) << reason;
+  EXPECT_TRUE(world_.journaled_eventually("refused", "is not this station's seal"));
+  EXPECT_FALSE(world_.get("forged-1"));
+  EXPECT_EQ(world_.handler_failures(), 0U);
+}
+
+// A station of the protocol before seals cannot talk to one after: the link is refused, the
+// refusal journaled, and nothing passes until both run the same version.
+TEST_F(hostile_peer_test, a_hello_of_another_protocol_version_is_refused_and_journaled) {
+  auto p = peer(false);
+  auto h = p->honest_hello();
+  h.version = 4;
+  ASSERT_TRUE(p->send(h));
+  const std::string reason = p->closed_reason();
+  EXPECT_NE(reason.find("protocol version 4, this station speaks 5"), std::string::npos) << reason;
+  EXPECT_TRUE(world_.journaled_eventually("refused", "protocol version 4"));
+  expect_serving(1);
+}
+
 TEST_F(hostile_peer_test, a_message_handed_back_unasked_is_refused) {
   auto p = peer();
   message m = p->make_message("navy", 1, "unasked-1");
@@ -272,13 +356,19 @@ TEST_F(hostile_peer_test, a_fetch_of_what_is_held_is_answered_with_the_messages_
   ASSERT_TRUE(p->receipt_for("navy", 3));
   ASSERT_TRUE(p->send(wire::fetch{"navy", 2, 2}));
   std::vector<message> back;
+  std::vector<wire::seal> seals;
   EXPECT_FALSE(p->read_until([&](const wire::frame& f) {
     if (const auto* r = std::get_if<wire::returned>(&f)) back.push_back(r->msg);
-    return back.size() == 2;
+    if (const auto* r = std::get_if<wire::returned_seal>(&f)) seals.push_back(r->s);
+    return seals.size() == 2;
   }));
   ASSERT_EQ(back.size(), 2U);
   EXPECT_EQ(back[0], sent[1]);
   EXPECT_EQ(back[1], sent[2]);
+  // Each followed by the peer's own seal that the station kept with it (one per message here,
+  // as the peer sealed each), unchanged.
+  ASSERT_EQ(seals.size(), 2U);
+  EXPECT_EQ(seals[1], p->make_seal("navy", 3, hostile_peer::chain_of(sent)));
   EXPECT_TRUE(world_.journaled_eventually("returning", "\"to_seq\":3"));
 }
 

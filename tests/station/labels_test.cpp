@@ -27,12 +27,11 @@ class labels_test : public ::testing::Test {
     return p;
   }
 
-  // A message from `ru`, labelled and signed with its real key.
+  // A message from `ru`, labelled; the peer's send() seals it with `ru`'s real key.
   message labelled(const hostile_peer& p, std::uint64_t seq, const std::string& id,
                    labels::label l) {
     message m = p.make_message("navy", seq, id, "FREE-TEXT", "text", false);
     m.label = std::move(l);
-    signing::seal(world_.ru_key(), m);
     return m;
   }
 

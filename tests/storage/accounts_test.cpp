@@ -95,6 +95,10 @@ TEST(accounts_open, refuses_a_store_that_is_not_sqlite) {
                                                             std::string_view) override {
       return {};
     }
+    result<records::range_rows> range_proofs(const std::string&, box, std::uint64_t,
+                                             std::uint64_t) override {
+      return {};
+    }
     result<std::vector<journal_entry>> journal(const journal_query&) override { return {}; }
     result<void> keep_agreement(std::string_view, const std::string&, const std::string&,
                                 const std::string&, std::int64_t) override {

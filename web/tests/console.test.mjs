@@ -452,13 +452,15 @@ describe('watch console against two stations', { skip }, () => {
       await verdict.waitFor({ timeout: wait_ms });
       assert.equal(await verdict.getAttribute('data-ok'), 'true', await verdict.textContent());
       const said = await verdict.textContent();
-      const counts = said.match(/Journal verified: (\d+) entries, (\d+) messages, (\d+) checkpoints, (\d+) signatures/);
+      const counts = said.match(
+        /Journal verified: (\d+) entries, (\d+) messages, (\d+) checkpoints, (\d+) seals of the peer, (\d+) signatures/);
       assert.ok(counts, said);
-      const [entries, messages, checkpoints, signatures] = counts.slice(1).map(Number);
-      console.log(`journal at A verified in the console: ${entries} entries, ${messages} messages, ${checkpoints} checkpoints, ${signatures} signatures`);
+      const [entries, messages, checkpoints, seals, signatures] = counts.slice(1).map(Number);
+      console.log(`journal at A verified in the console: ${entries} entries, ${messages} messages, ${checkpoints} checkpoints, ${seals} seals, ${signatures} signatures`);
       assert.ok(entries >= first_page[0], `${entries} entries checked, the page showed ${first_page[0]}`);
       assert.ok(messages >= filler_messages_min + 2, `${messages} messages checked`);
-      assert.ok(checkpoints >= 1 && signatures >= 1, said);
+      // B's messages to A (its acknowledgements) arrived under B's seals, which A keeps.
+      assert.ok(checkpoints >= 1 && seals >= 1 && signatures >= 1, said);
       assert.match(await x.page.getByTestId('verdict-head').textContent(), /Newest entry no\. \d+, hash [0-9a-f]{16}…/);
       assert.deepEqual(await unnamed_controls(x.page), []);
       await shot(x.page, '10-journal');
@@ -475,9 +477,11 @@ describe('watch console against two stations', { skip }, () => {
       const file = path.join(artifacts, download.suggestedFilename());
       await download.saveAs(file);
       const bundle = JSON.parse(readFileSync(file, 'utf8'));
-      assert.equal(bundle.format, 'hotline-evidence/1');
+      assert.equal(bundle.format, 'hotline-evidence/2');
       assert.equal(bundle.message.id, story.id);
       assert.ok(bundle.receipt && bundle.acknowledgement, 'the bundle holds the receipt and the acknowledgement');
+      // The acknowledgement came from the other station: its seal, kept here, proves who sent it.
+      assert.equal(bundle.acknowledgement_seal?.from, bundle.acknowledgement.from);
       await x.page.locator('[data-testid="evidence"] .note', { hasText: `Saved as evidence-${story.id}.json` }).waitFor();
       assert.deepEqual(await unnamed_controls(x.page), []);
       await shot(x.page, '14-detail-evidence');

@@ -145,7 +145,7 @@ test('a journal entry\'s detail is summarised on one line, as text, and bounded'
 });
 
 test('every kind the station journals has a word, and alarming ones are marked', () => {
-  for (const kind of ['config_loaded', 'queued', 'sent', 'received', 'delivered', 'receipt', 'attestation_mismatch',
+  for (const kind of ['config_loaded', 'queued', 'sent', 'received', 'sealed', 'delivered', 'receipt', 'attestation_mismatch',
                       'acknowledged', 'escalated', 'test_missed', 'flagged', 'link_up', 'link_down', 'refused', 'login',
                       'login_failed', 'logout', 'user_added', 'translation_attached', 'translation_certified',
                       'translation_rejected']) {

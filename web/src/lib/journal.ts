@@ -21,6 +21,7 @@ export interface verify_result {
   entries_checked: number;
   messages_checked: number;
   checkpoints_checked: number;
+  seals_checked?: number;
   signatures_checked?: number;
   head_seq?: number;
   head_hash?: string;
@@ -31,7 +32,7 @@ export interface verify_result {
 // The kinds the station writes (docs/journal.md, "Kinds"), in the order the filter offers them;
 // any other kind is shown by its code.
 export const journal_kinds = [
-  'sent', 'received', 'queued', 'delivered', 'receipt', 'acknowledged', 'attestation_mismatch',
+  'sent', 'received', 'sealed', 'queued', 'delivered', 'receipt', 'acknowledged', 'attestation_mismatch',
   'escalated', 'test_missed', 'flagged', 'refused', 'link_up', 'link_down',
   'translation_attached', 'translation_certified', 'translation_rejected',
   'login', 'login_failed', 'locked_out', 'login_rate_limited', 'logout', 'language_changed',

@@ -74,6 +74,7 @@ function Verdict({ r, show }: { r: verify_result; show: (seq: number) => void })
   const t = use_t();
   const counts = fill(t('verify_counts'),
     { entries: r.entries_checked, messages: r.messages_checked, checkpoints: r.checkpoints_checked }) +
+    (r.seals_checked !== undefined ? fill(t('verify_seals'), { n: r.seals_checked }) : '') +
     (r.signatures_checked !== undefined ? fill(t('verify_signatures'), { n: r.signatures_checked }) : '');
   const head = r.head_seq !== undefined && r.head_hash
     ? fill(t('verify_head'), { seq: r.head_seq, hash: r.head_hash.slice(0, 16) }) : '';
