@@ -71,8 +71,8 @@ CLIENT_TIMEOUT_S = {"latency": 180, "throughput": 300, "cut": 240, "kill": 240}
 DURABILITY = {
     "hotline": "fsync at both ends before acknowledging: A commits (fsync) before it answers the "
                "POST, B commits (fsync) before it acknowledges to A and announces the message. "
-               "Every message and receipt is signed (Ed25519) and checked, and journaled in the "
-               "same transaction.",
+               "Every batch put on the link is sealed (one Ed25519 signature over its hash chain) "
+               "and every receipt signed, each checked, and journaled in the same transaction.",
     "hotline-nojournal": "as Hotline, with signing and the journal off: shown only to measure "
                          "what they cost; not a configuration to run.",
     "mosquitto": "periodic snapshot, no per-message fsync: both brokers acknowledge QoS 2 from "

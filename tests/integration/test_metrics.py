@@ -90,6 +90,12 @@ def test():
         assert value(a, "hotline_commit_seconds_count") > 0
         assert value(a, "hotline_commit_seconds_count") == value(a, "hotline_commit_seconds_bucket", '{le="+Inf"}')
         assert value(a, "hotline_commit_sync_seconds_count") > 0
+        # Every commit counts the WAL pages it wrote and fsynced: at least one each.
+        for x in (a, b):
+            commits = value(x, "hotline_commit_pages_count")
+            assert commits == value(x, "hotline_commit_seconds_count") and commits > 0, commits
+            assert value(x, "hotline_commit_pages_sum") >= commits
+            assert value(x, "hotline_commit_pages_bucket", '{le="+Inf"}') == commits
         assert value(a, "hotline_journal_entries") > 12
         assert value(a, "hotline_database_bytes") > 0
         assert value(a, "hotline_handler_failures_total") == 0
@@ -98,7 +104,9 @@ def test():
         assert any(k[0] == "hotline_build_info" for k in a), "no build info"
         assert value(a, "hotline_path_up", '{channel="navy",path="primary"}') in (0, 1)
         log(f"metrics: {len(a)} samples at A, promtool passes; A sent {sent:.0f}, B received "
-            f"{received:.0f}; {value(a, 'hotline_commit_seconds_count'):.0f} commits timed")
+            f"{received:.0f}; {value(a, 'hotline_commit_seconds_count'):.0f} commits timed; WAL pages "
+            f"per commit: A {value(a, 'hotline_commit_pages_sum') / value(a, 'hotline_commit_pages_count'):.1f}, "
+            f"B {value(b, 'hotline_commit_pages_sum') / value(b, 'hotline_commit_pages_count'):.1f}")
 
         # The API description the station serves is the document in the source.
         import yaml
