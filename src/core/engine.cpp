@@ -343,8 +343,7 @@ void engine::handle_data(link& l, wire::data&& d) {
                         " messages on " + m.channel + " without a seal");
     }
     ib.unsealed_conn = l.id;
-    ib.unsealed_chains.push_back(chain);
-    ib.unsealed.push_back(std::move(d.msg));
+    ib.unsealed.push_back(records::received{std::move(d.msg), chain});
     return;
   }
   // A duplicate (already held) or a gap (an earlier frame was lost): either way the sender needs

@@ -256,12 +256,11 @@ class engine {
     std::int64_t receipt_sent_us = -1;
     // Messages from accept_next on, checked but not yet covered by a seal of the peer, and the
     // chain up to each; they are stored once the seal arrives, dropped with the link otherwise.
-    std::vector<message> unsealed;
-    std::vector<signing::digest> unsealed_chains;
+    std::vector<records::received> unsealed;
     conn_id unsealed_conn = 0;
     std::uint64_t next_expected() const { return accept_next + unsealed.size(); }
     const signing::digest& chain() const {
-      return unsealed_chains.empty() ? accept_chain : unsealed_chains.back();
+      return unsealed.empty() ? accept_chain : unsealed.back().chain;
     }
   };
   // Messages put on a link and not yet sealed there: the seal goes out at take(), or at once

@@ -10,6 +10,9 @@
 #include "core/engine.hpp"
 #include "core/engine_link.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace hotline::core {
 
 // The peer's seal over the messages held unsealed up to its seq: one signature proves them all,
@@ -30,23 +33,21 @@ void engine::handle_seal(link& l, const wire::seal& s) {
   const std::size_t count = static_cast<std::size_t>(s.up_to_seq - ib.accept_next) + 1;
   const wire::seal_statement st{s.channel, l.peer, s.up_to_seq, s.chain, s.at_ms, s.signature};
   const auto* key = cfg_.peer_keys.at(l.peer, s.at_ms);
-  if (key == nullptr || s.chain != ib.unsealed_chains[count - 1] ||
-      !signing::verify(*key, wire::canonical_seal_bytes(st), s.signature)) {
-    return refuse(l, s.channel,
-                  "bad seal on " + s.channel + " up to seq " + std::to_string(s.up_to_seq) +
-                      " from " + l.peer + ": " +
-                      (key != nullptr && s.chain != ib.unsealed_chains[count - 1]
-                           ? "its chain is not the chain of the messages received"
-                           : "its signature is not valid for " + l.peer + "'s key"));
+  std::string why;
+  if (key == nullptr || !signing::verify(*key, wire::canonical_seal_bytes(st), s.signature)) {
+    why = "its signature is not valid for " + l.peer + "'s key";
+  } else if (s.chain != ib.unsealed[count - 1].chain) {
+    why = "its chain is not the chain of the messages received";
   }
-  for (std::size_t i = 0; i < count; ++i) {
-    inbound_batch_.push_back(records::received{std::move(ib.unsealed[i]), ib.unsealed_chains[i]});
+  if (!why.empty()) {
+    return refuse(l, s.channel, "bad seal on " + s.channel + " up to seq " +
+                                    std::to_string(s.up_to_seq) + " from " + l.peer + ": " + why);
   }
+  const auto covered = ib.unsealed.begin() + static_cast<std::ptrdiff_t>(count);
+  std::move(ib.unsealed.begin(), covered, std::back_inserter(inbound_batch_));
+  ib.unsealed.erase(ib.unsealed.begin(), covered);
   ib.accept_next += count;
   ib.accept_chain = s.chain;
-  ib.unsealed.erase(ib.unsealed.begin(), ib.unsealed.begin() + static_cast<std::ptrdiff_t>(count));
-  ib.unsealed_chains.erase(ib.unsealed_chains.begin(),
-                           ib.unsealed_chains.begin() + static_cast<std::ptrdiff_t>(count));
   inbound_batch_.push_back(records::sealed{st});
   inbound_batch_up_to_[s.channel] = s.up_to_seq;
   inbound_batch_chain_[s.channel] = s.chain;
@@ -58,9 +59,8 @@ void engine::handle_seal(link& l, const wire::seal& s) {
 void engine::drop_unsealed(conn_id conn) {
   for (auto& [channel, ib] : inboxes_) {
     if (ib.unsealed.empty() || ib.unsealed_conn != conn) continue;
-    for (const auto& m : ib.unsealed) ids_in_flight_.erase(m.id);
+    for (const auto& r : ib.unsealed) ids_in_flight_.erase(r.msg.id);
     ib.unsealed.clear();
-    ib.unsealed_chains.clear();
   }
   for (auto it = seals_due_.begin(); it != seals_due_.end();) {
     it = it->first.first == conn ? seals_due_.erase(it) : std::next(it);
