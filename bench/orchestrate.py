@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Runs every benchmark scenario for Hotline, Mosquitto and NATS JetStream, one run at a time.
+"""Runs every benchmark scenario for Hotline, Mosquitto, NATS JetStream and RabbitMQ, one run at a
+time.
 
 Each run starts its own servers on free loopback ports with fresh data directories, runs one
-client (hotline-bench, mqtt-bench or nats-bench), records the servers' peak RSS (VmHWM), and
-stops everything it started by PID. Every wait has a timeout. A run's result goes to
+client (hotline-bench, mqtt-bench, nats-bench or amqp-bench), records the servers' peak RSS
+(VmHWM), and stops everything it started by PID. Every wait has a timeout. A run's result goes to
 build/bench/runs/<system>-<scenario>-<n>.json; bench/summarize.py turns them into the table.
 
 Scenarios: latency, throughput, cut (the relay on the inter-site link resets it), kill (the cut
@@ -13,13 +14,14 @@ restarts its own station B; for the peers the client signals this process (SIGUS
 moment, and this process kills server B by its PID and starts it again, recorded like any other.
 
 Environment: RUNS (latency and throughput runs per system, default 3), CUT_RUNS (cut and kill
-runs, default 1), SYSTEMS (default "hotline hotline-nojournal mosquitto nats"), SCENARIOS
+runs, default 1), SYSTEMS (default "hotline hotline-nojournal mosquitto nats rabbitmq"), SCENARIOS
 (default "latency throughput cut kill"), LAT_COUNT, THR_COUNT, CUT_COUNT (message counts; the
 kill runs send CUT_COUNT too).
 """
 import getpass
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -38,7 +40,7 @@ CONF = ROOT / "bench" / "peers" / "conf"
 
 RUNS = int(os.environ.get("RUNS", "3"))
 CUT_RUNS = int(os.environ.get("CUT_RUNS", "1"))
-SYSTEMS = os.environ.get("SYSTEMS", "hotline hotline-nojournal mosquitto nats").split()
+SYSTEMS = os.environ.get("SYSTEMS", "hotline hotline-nojournal mosquitto nats rabbitmq").split()
 LAT_COUNT = int(os.environ.get("LAT_COUNT", "4000"))
 THR_COUNT = int(os.environ.get("THR_COUNT", "40000"))
 CUT_COUNT = int(os.environ.get("CUT_COUNT", "10000"))
@@ -64,6 +66,15 @@ HOTLINE_BATCH_CONNECTIONS = 16  # throughput with batches: 16 x 50 messages in f
 HOTLINE_CUT_CONNECTIONS = 16   # cut: connections sharing the 1,000 msg/s
 MQTT_WINDOW = 20               # = broker A's max_inflight_messages
 NATS_WINDOW = 1000
+# RabbitMQ: the publisher keeps as many publishes awaiting their confirm as NATS's; the consumer's
+# prefetch is AMQP's largest (a 16-bit field), as near as it gets to NATS's max_ack_pending 65536;
+# the shovel moves at most 1,000 unconfirmed messages at a time (its default prefetch_count).
+RABBIT_WINDOW = 1000
+RABBIT_PREFETCH = 65535
+RABBIT_SHOVEL_PREFETCH = 1000
+RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")  # not /usr/sbin's wrapper: as root it su's to rabbitmq
+RABBIT_START_TIMEOUT_S = 60    # a RabbitMQ node boots in seconds, more on a busy machine
+RABBIT_USER = "hlbench"
 START_TIMEOUT_S = 20
 STOP_GRACE_S = 8
 CLIENT_TIMEOUT_S = {"latency": 180, "throughput": 300, "cut": 240, "kill": 240}
@@ -83,6 +94,14 @@ DURABILITY = {
             "mirror follow a write to the page cache, so a process crash loses nothing acked but "
             "an OS crash or power loss can. A restarted server resumes the mirror and the durable "
             "consumer from their stored state; acks not yet written there are redelivered.",
+    "rabbitmq": "RabbitMQ 3.10 quorum queues, fsync before every confirm: A's queue confirms a "
+                "persistent publish only once it is in A's Raft log on disk (fsync); the shovel "
+                "(ack mode on-confirm) acknowledges it at A, which removes it there, only after "
+                "B's quorum queue has confirmed it, again after an fsync of B's log; the consumer "
+                "acknowledges each delivery at B. Nothing confirmed is lost by a crash, of the "
+                "process or of the machine. A message whose confirm from B was lost (link cut, B "
+                "killed) is sent again by the shovel, and deliveries B had not recorded as acked "
+                "are redelivered: both come out as duplicates.",
 }
 
 
@@ -96,10 +115,10 @@ class Processes:
     def __init__(self):
         self.procs = []
 
-    def start(self, args, log_path, new_group=False):
+    def start(self, args, log_path, new_group=False, env=None):
         f = open(log_path, "ab")
         p = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                             start_new_session=new_group)
+                             start_new_session=new_group, env=env)
         f.close()
         self.procs.append(p)
         with open(OUT / "pids", "a") as pids:
@@ -201,11 +220,14 @@ class KillSiteB:
     """The kill scenario's fault for a peer. The client sends this process SIGUSR1 at
     --cut-at-ms after its first send; poll() then SIGKILLs server B by its PID, reaps it, waits
     KILL_DOWN_MS, and starts it again with the same command (same config, ports and data
-    directory), tracked like every other process, and waits for its ports."""
+    directory), tracked like every other process, and waits for its ports (within
+    start_timeout_s; ready(proc), when given, then checks the new process further)."""
 
-    def __init__(self, procs, proc, args, log_path, ports):
+    def __init__(self, procs, proc, args, log_path, ports, env=None,
+                 start_timeout_s=START_TIMEOUT_S, ready=None):
         self.procs, self.proc, self.args = procs, proc, args
         self.log_path, self.ports = log_path, ports
+        self.env, self.start_timeout_s, self.ready = env, start_timeout_s, ready
         self.done = False
         self.peak_rss_mb_before = None
         self.cpu_us_before = None
@@ -224,10 +246,12 @@ class KillSiteB:
         self.procs.forget(self.proc)
         killed = time.monotonic()
         time.sleep(KILL_DOWN_MS / 1000)
-        self.proc = self.procs.start(self.args, self.log_path)
+        self.proc = self.procs.start(self.args, self.log_path, env=self.env)
         restarted = time.monotonic()
         for port in self.ports:
-            wait_port(port, self.proc)
+            wait_port(port, self.proc, self.start_timeout_s)
+        if self.ready:
+            self.ready(self.proc)
         listening = time.monotonic()
         self.report = {"killed_after_signal_ms": round((killed - asked) * 1000, 1),
                        "down_ms": round((restarted - killed) * 1000, 1),
@@ -357,6 +381,144 @@ def run_nats(procs, scenario, run_dir):
     return with_rss(result, a, fault.proc if fault else b, fault)
 
 
+def rabbit_site(run_dir, site, port_amqp, port_dist, port_epmd, port_ctl, conf_fields,
+                advanced=None):
+    """One RabbitMQ node's files and environment: its own node name, data and log directories,
+    config, enabled plugins (the shovel where the shovel runs, none at B), HOME with its own
+    .erlang.cookie, and the run's own epmd port, so it never meets a system node or epmd."""
+    home, logs = run_dir / f"home-{site}", run_dir / f"log-{site}"
+    for d in (home, logs, run_dir / site):
+        d.mkdir()
+    cookie = home / ".erlang.cookie"
+    cookie.write_text(secrets.token_hex(16))
+    cookie.chmod(0o400)
+    conf = render(f"rabbitmq-{site}.conf", run_dir / f"{site}.conf",
+                  log_file=logs / "node.log", **conf_fields)
+    advanced_path = run_dir / f"{site}-advanced.config"
+    if advanced:
+        render(advanced, advanced_path, **conf_fields)
+    else:
+        advanced_path.write_text("[].\n")
+    plugins = run_dir / f"{site}-enabled-plugins"
+    plugins.write_text("[rabbitmq_shovel].\n" if advanced else "[].\n")
+    # Erlang distribution (node to node and to rabbitmqctl) only on loopback, on ports chosen
+    # here; -noinput with RABBITMQ_ALLOW_INPUT makes rabbitmq-server exec the VM instead of
+    # keeping a shell in front of it, so the process started is beam.smp itself; -start_epmd
+    # false: the run's own epmd is already up, and no node starts a daemon of its own.
+    dist = "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("RABBITMQ_", "ERL_", "NOTIFY_SOCKET"))}
+    env.update({
+        "HOME": str(home),
+        "RABBITMQ_NODENAME": f"hlbench-{site}-{port_amqp}@localhost",
+        "RABBITMQ_USE_LONGNAME": "false",
+        "RABBITMQ_DIST_PORT": str(port_dist),
+        "RABBITMQ_MNESIA_BASE": str(run_dir / site),
+        "RABBITMQ_LOG_BASE": str(logs),
+        "RABBITMQ_CONFIG_FILE": str(conf),
+        "RABBITMQ_ADVANCED_CONFIG_FILE": str(advanced_path),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(plugins),
+        "RABBITMQ_CONF_ENV_FILE": str(run_dir / f"{site}-rabbitmq-env.conf"),  # none: no defaults
+        "RABBITMQ_ALLOW_INPUT": "true",
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-noinput " + dist,
+        "RABBITMQ_CTL_ERL_ARGS": dist,
+        "RABBITMQ_CTL_DIST_PORT_MIN": str(port_ctl),
+        "RABBITMQ_CTL_DIST_PORT_MAX": str(port_ctl),
+        "ERL_EPMD_PORT": str(port_epmd),
+    })
+    return env
+
+
+def rabbit_start(procs, run_dir, site, env, ports):
+    """Starts a node, checks that the process started is the VM (so a SIGKILL reaches the
+    broker itself), and waits until it is up: its ports listen (RabbitMQ opens its listeners
+    only after its plugins have started) and `rabbitmqctl await_startup` agrees."""
+    args = [str(RABBIT_BIN / "rabbitmq-server")]
+    p = procs.start(args, run_dir / f"{site}.log", env=env)
+    rabbit_ready(p, env, ports)
+    return p, args
+
+
+def rabbit_ready(p, env, ports):
+    for port in ports:
+        wait_port(port, p, RABBIT_START_TIMEOUT_S)
+    comm = Path(f"/proc/{p.pid}/comm").read_text().strip()
+    if comm != "beam.smp":
+        raise RuntimeError(f"rabbitmq-server left {comm} (pid {p.pid}) in front of the VM")
+    try:
+        subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-n", env["RABBITMQ_NODENAME"], "-q",
+                        "await_startup", "--timeout", str(RABBIT_START_TIMEOUT_S)],
+                       env=env, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, timeout=RABBIT_START_TIMEOUT_S + 10)
+    except subprocess.CalledProcessError as e:
+        raise RuntimeError(f"rabbitmqctl await_startup: {e.stderr.decode(errors='replace')[-400:]}")
+
+
+def rabbit_link_tls(env, timeout_s=20):
+    """How the shovel's connection reached B, as B reports it: user, TLS, protocol version and
+    the client certificate's subject (waits for the shovel to connect; recorded with each run)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        r = subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-n", env["RABBITMQ_NODENAME"], "-q",
+                            "list_connections", "--no-table-headers", "user", "ssl",
+                            "ssl_protocol", "peer_cert_subject"],
+                           env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=RABBIT_START_TIMEOUT_S)
+        links = [" ".join(line.split()) for line in r.stdout.decode(errors="replace").splitlines()
+                 if "\ttrue\t" in line]
+        if links:
+            return "; ".join(links)
+        time.sleep(0.5)
+    return "no TLS connection seen at B"
+
+
+def run_rabbitmq(procs, scenario, run_dir):
+    (port_epmd, a_amqp, a_dist, a_ctl, b_amqp, b_link, b_dist, b_ctl) = free_ports(8)
+    relay, link = None, b_link
+    if scenario in ("cut", "kill"):  # the kill run keeps the relay on the link, not signalled
+        relay, link = start_relay(procs, run_dir, b_link)
+    # The run's own epmd, in the foreground so that it is stopped by its PID like the nodes.
+    epmd = procs.start(["epmd", "-port", str(port_epmd), "-address", "127.0.0.1"],
+                       run_dir / "epmd.log")
+    wait_port(port_epmd, epmd)
+    password = secrets.token_hex(8)
+    fields = dict(certs=CERTS, user=RABBIT_USER, password=password, port_link=link,
+                  prefetch=RABBIT_SHOVEL_PREFETCH, server_name="site-b")
+    b_env = rabbit_site(run_dir, "b", b_amqp, b_dist, port_epmd, b_ctl,
+                        dict(fields, port_amqp=b_amqp, port_link=b_link))
+    a_env = rabbit_site(run_dir, "a", a_amqp, a_dist, port_epmd, a_ctl,
+                        dict(fields, port_amqp=a_amqp), advanced="rabbitmq-a-advanced.config")
+    # B first: A's shovel dials B's link listener as soon as A is up.
+    b, b_args = rabbit_start(procs, run_dir, "b", b_env, (b_amqp, b_link))
+    a, _ = rabbit_start(procs, run_dir, "a", a_env, (a_amqp,))
+    link_tls = rabbit_link_tls(b_env)
+    log(f"   shovel's link at B (user, TLS, version, client certificate): {link_tls}")
+    # Both VMs' CPU time by the time they are up (booting takes seconds of CPU each) is part of
+    # cpu_us_per_msg, as for every system; recorded so that it can be told apart.
+    startup_cpu_us = [cpu_us(a.pid), cpu_us(b.pid)]
+    url = f"amqp://{RABBIT_USER}:{password}@127.0.0.1:{{}}/"
+    args = [str(PEERS / "amqp-bench"), "--a", url.format(a_amqp), "--b", url.format(b_amqp),
+            "--window", str(RABBIT_WINDOW), "--prefetch", str(RABBIT_PREFETCH)]
+    args += scenario_args(scenario) + peer_fault_args(scenario, relay)
+    # kill: node B restarts on the same environment, so the same ports and data directory.
+    fault = None
+    if scenario == "kill":
+        fault = KillSiteB(procs, b, b_args, run_dir / "b.log", (b_amqp, b_link), env=b_env,
+                          start_timeout_s=RABBIT_START_TIMEOUT_S,
+                          ready=lambda p: rabbit_ready(p, b_env, ()))
+    result = run_client(procs, args, run_dir, scenario, fault)
+    result["link_tls"] = link_tls
+    # Peak RSS and CPU time: both nodes' VM (beam.smp); the run's epmd (about 3 MB) is left out.
+    result = with_rss(result, a, fault.proc if fault else b, fault)
+    if None not in startup_cpu_us:
+        result["startup_cpu_us"] = sum(startup_cpu_us)
+        delivered = result.get("messages", 0) - result.get("lost", 0)
+        if "cpu_us_per_msg" in result and delivered > 0:
+            result["cpu_us_per_msg_after_start"] = round(
+                result["cpu_us_per_msg"] - result["startup_cpu_us"] / delivered, 1)
+    return result
+
+
 def cpu_us(pid):
     """User plus system CPU time of a live process so far, in microseconds."""
     try:
@@ -411,7 +573,7 @@ def run_hotline_no_journal(procs, scenario, run_dir):
 
 
 RUNNERS = {"hotline": run_hotline, "hotline-nojournal": run_hotline_no_journal,
-           "mosquitto": run_mosquitto, "nats": run_nats}
+           "mosquitto": run_mosquitto, "nats": run_nats, "rabbitmq": run_rabbitmq}
 
 
 def one_run(system, scenario, n):

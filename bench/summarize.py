@@ -15,9 +15,13 @@ import sys
 from pathlib import Path
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "build" / "bench"
-ORDER = ["hotline", "hotline-nojournal", "mosquitto", "nats"]
+ORDER = ["hotline", "hotline-nojournal", "mosquitto", "nats", "rabbitmq"]
 TITLES = {"hotline": "Hotline", "hotline-nojournal": "Hotline, journal off (cost only)", "mosquitto": "Mosquitto 2.0 (QoS 2 bridge)",
-          "nats": "NATS 2.9 JetStream (mirror over leafnode)"}
+          "nats": "NATS 2.9 JetStream (mirror over leafnode)",
+          "rabbitmq": "RabbitMQ 3.10 (quorum queues, shovel)"}
+# The project's target against RabbitMQ, the durable broker: a lower p50 and p99 at 200 msg/s and
+# at least this multiple of its throughput.
+RABBITMQ_THROUGHPUT_TARGET = 3.0
 
 
 def machine():
@@ -81,6 +85,36 @@ def ratios(systems):
     return out
 
 
+def ratios_by_peer(systems):
+    """Hotline over each peer on each figure (> 1 means Hotline is higher)."""
+    hot = systems.get("hotline")
+    out = {}
+    for peer, v in systems.items():
+        if peer.startswith("hotline") or not hot:
+            continue
+        out[peer] = {key: round(hot[key] / v[key], 3) if hot.get(key) and v.get(key) else None
+                     for key in ("latency_p50_ms", "latency_p99_ms", "throughput_msgs_per_s",
+                                 "peak_rss_mb", "cpu_us_per_msg")}
+    return out
+
+
+def rabbitmq_target(systems):
+    """Hotline against RabbitMQ on the project's target: lower p50 and p99, and at least
+    RABBITMQ_THROUGHPUT_TARGET times its throughput. None where a figure is missing."""
+    hot, rmq = systems.get("hotline"), systems.get("rabbitmq")
+    if not hot or not rmq:
+        return None
+    out = {}
+    for key, need in (("latency_p50_ms", "lower"), ("latency_p99_ms", "lower"),
+                      ("throughput_msgs_per_s", RABBITMQ_THROUGHPUT_TARGET)):
+        h, r = hot.get(key), rmq.get(key)
+        ratio = round(h / r, 3) if h and r else None
+        met = None if ratio is None else (ratio < 1 if need == "lower" else ratio >= need)
+        out[key] = {"hotline": h, "rabbitmq": r, "hotline_over_rabbitmq": ratio,
+                    "target": "lower" if need == "lower" else f">= {need}x", "met": met}
+    return out
+
+
 def fmt(v, spec):
     """v formatted by spec; a figure not measured is a dash in the same width."""
     return format("-", ">" + spec.split(".")[0].rstrip("dfs")) if v is None else format(v, spec)
@@ -95,7 +129,9 @@ def main():
     durability_path = OUT / "durability.json"
     durability = json.loads(durability_path.read_text()) if durability_path.exists() else {}
     systems = {s: summarize(s, runs[s], durability) for s in ORDER if s in runs}
-    result = {"machine": machine(), "systems": systems, "ratios": ratios(systems)}
+    result = {"machine": machine(), "systems": systems, "ratios": ratios(systems),
+              "ratios_by_peer": ratios_by_peer(systems),
+              "target_rabbitmq": rabbitmq_target(systems)}
     floor_path = OUT / "floor.json"
     if floor_path.exists():
         floor = json.loads(floor_path.read_text())
@@ -129,6 +165,15 @@ def main():
               + (f"   ({v['failed_runs']} runs failed)" if v["failed_runs"] else ""))
     for key, r in result["ratios"].items():
         print(f"Hotline / {r['best_peer']} on {key}: {r['hotline_over_peer']}")
+    for peer, r in result["ratios_by_peer"].items():
+        print(f"Hotline / {peer}: " + ", ".join(f"{k} {fmt(v, '.3f')}" for k, v in r.items()))
+    target = result["target_rabbitmq"]
+    if target:
+        print("Target against RabbitMQ (lower p50 and p99, at least "
+              f"{RABBITMQ_THROUGHPUT_TARGET:g}x its throughput): " + "; ".join(
+                  f"{k} {fmt(v['hotline_over_rabbitmq'], '.3f')}x "
+                  f"({'met' if v['met'] else 'not met' if v['met'] is False else 'not measured'})"
+                  for k, v in target.items()))
     sat = result.get("satcom")
     if sat and "ceiling_messages_per_s" in sat:
         print(f"Hotline over satcom ({sat['rate_bps'] // 1000} kbit/s, {sat['delay_ms_each_way']} ms "
