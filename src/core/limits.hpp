@@ -84,6 +84,9 @@ inline constexpr std::size_t alarms_per_minute_max = 6;
 
 // Storage and API.
 inline constexpr std::size_t group_commit_records_max = 8192;
+// How long delivered marks and the peer's receipts may wait to ride on the next commit before
+// they are committed on their own (storage/group_commit.hpp, may_wait).
+inline constexpr std::int64_t commit_wait_us_max = 20'000;
 inline constexpr std::size_t http_body_bytes_max = 256 * 1024;
 inline constexpr std::size_t http_header_bytes_max = 16 * 1024;
 inline constexpr std::int64_t http_idle_timeout_us = 60'000'000;

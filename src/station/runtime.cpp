@@ -124,6 +124,40 @@ storage::stored_message stored_from(const message& m, storage::box b) {
   return s;
 }
 
+// The rows a commit has just written, as a read would return them, without the read: a message
+// inserted by the commit is its record, the cursor the store gave it, and for an inbound one the
+// commit's time. A message the same commit also flagged, acknowledged or escalated is read back.
+class committed_rows {
+ public:
+  committed_rows(storage::store& store, const std::vector<records::record>& recs,
+                 std::int64_t committed_at_ms)
+      : store_(store), committed_at_ms_(committed_at_ms) {
+    for (const auto& r : recs) {
+      if (const auto* f = std::get_if<records::flagged>(&r)) changed_.insert(f->id);
+      if (const auto* a = std::get_if<records::acknowledged>(&r)) changed_.insert(a->id);
+      if (const auto* e = std::get_if<records::escalated>(&r)) changed_.insert(e->id);
+    }
+  }
+
+  std::optional<storage::stored_message> row(const message& m, storage::box b) const {
+    const std::optional<std::int64_t> cursor = store_.committed_cursor(m.id);
+    if (!cursor || changed_.contains(m.id)) {
+      auto stored = store_.get(m.id);
+      if (stored && *stored) return std::move(**stored);
+      return std::nullopt;
+    }
+    storage::stored_message s = stored_from(m, b);
+    s.cursor = *cursor;
+    if (b == storage::box::in) s.received_at_ms = committed_at_ms_;
+    return s;
+  }
+
+ private:
+  storage::store& store_;
+  std::int64_t committed_at_ms_;
+  std::set<std::string, std::less<>> changed_;
+};
+
 }  // namespace
 
 runtime::runtime(asio::io_context& io, const config::station_config& cfg, const keyring& keys,
@@ -137,7 +171,8 @@ runtime::runtime(asio::io_context& io, const config::station_config& cfg, const 
       commits_(store),
       watch_(make_watch(agreement_, engine_cfg_.channel_peer)),
       watch_timer_(io),
-      timer_(io) {}
+      timer_(io),
+      commit_wait_timer_(io) {}
 
 runtime::~runtime() { stop(); }
 
@@ -438,6 +473,7 @@ void runtime::stop() {
   for (auto& [id, c] : conns_) c->close();
   conns_.clear();
   timer_.cancel();
+  commit_wait_timer_.cancel();
 }
 
 std::int64_t runtime::now_us() const {
@@ -540,9 +576,24 @@ void runtime::arm_timer() {
 
 void runtime::schedule_flush() {
   if (flush_scheduled_) return;
+  if (!commits_.urgent()) return wait_for_commit();
   flush_scheduled_ = true;
   // Posting lets every request and frame already read join this commit: group commit.
   asio::post(io_, [this] { guarded("a commit", std::nullopt, [this] { flush(); }); });
+}
+
+// Only delivered marks and receipts are queued: they ride on the next commit, or go on their own
+// once they have waited commit_wait_us_max.
+void runtime::wait_for_commit() {
+  if (commit_waiting_ || stopped_) return;
+  commit_waiting_ = true;
+  commit_wait_timer_.expires_after(std::chrono::microseconds(limits::commit_wait_us_max));
+  commit_wait_timer_.async_wait([this](boost::system::error_code ec) {
+    commit_waiting_ = false;
+    if (ec || stopped_ || flush_scheduled_ || commits_.empty()) return;
+    flush_scheduled_ = true;
+    guarded("a commit", std::nullopt, [this] { flush(); });
+  });
 }
 
 void runtime::flush() {
@@ -556,18 +607,21 @@ void runtime::flush() {
   }
   if (batch.actions.empty()) return;
   const auto commit_started = std::chrono::steady_clock::now();
-  auto committed = commits_.commit(batch, wall_ms(),
+  const std::int64_t committed_at_ms = wall_ms();
+  auto committed = commits_.commit(batch, committed_at_ms,
                                    [this](std::vector<records::record>& recs) { annotate_inbound(recs); });
   count_commit(committed.has_value(), commit_started, batch.records.size());
   const auto& recs = batch.records;
   if (committed) after_commit(recs);
   if (!committed) spdlog::error("store commit failed: {}", committed.error().message);
+  const committed_rows rows{store_, recs, committed_at_ms};
   // Consumers hear of a received message before the engine signs its receipt.
   if (committed && !subscribers_.empty()) {
     for (const auto& r : recs) {
       if (const auto* rec = std::get_if<records::received>(&r)) {
-        auto stored = store_.get(rec->msg.id);
-        if (stored && *stored) publish({service_event::kind::message, **stored});
+        if (auto stored = rows.row(rec->msg, storage::box::in)) {
+          publish({service_event::kind::message, std::move(*stored)});
+        }
       }
     }
   }
@@ -582,10 +636,9 @@ void runtime::flush() {
       continue;
     }
     const auto& posted = std::get<records::posted>(action.records.front());
-    auto stored = store_.get(posted.msg.id);
-    if (stored && *stored) {
-      cb.mapped()(**stored);
-      publish({service_event::kind::message, **stored});
+    if (auto stored = rows.row(posted.msg, storage::box::out)) {
+      cb.mapped()(*stored);
+      publish({service_event::kind::message, std::move(*stored)});
     } else {
       cb.mapped()(stored_from(posted.msg, storage::box::out));
     }

@@ -119,6 +119,7 @@ class runtime final : public service,
   void rebuild_if_failed();
   void drive();
   void schedule_flush();
+  void wait_for_commit();
   void flush();
   void arm_timer();
   void log_event(const core::event& e);
@@ -161,6 +162,9 @@ class runtime final : public service,
   std::uint64_t next_subscriber_ = 1;
   boost::asio::steady_timer timer_;
   bool flush_scheduled_ = false;
+  // Armed while only actions that may wait are queued (group_commit::urgent()).
+  boost::asio::steady_timer commit_wait_timer_;
+  bool commit_waiting_ = false;
   bool stopped_ = false;
   std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   std::int64_t started_at_ms_ = 0;

@@ -9,8 +9,25 @@ group_commit::group_commit(store& s, std::size_t records_max)
   assert(records_max_ > 0);
 }
 
+bool may_wait(const core::persist_action& action) {
+  if (action.records.empty()) return false;
+  for (const auto& r : action.records) {
+    if (std::holds_alternative<records::delivered>(r)) continue;
+    const auto* a = std::get_if<records::attested>(&r);
+    if (a == nullptr || !a->mismatch.empty()) return false;  // a mismatch is an alarm: at once
+  }
+  return true;
+}
+
 void group_commit::enqueue(core::persist_action action, std::uint64_t generation) {
-  queue_.push_back({std::move(action), generation});
+  const bool wait = may_wait(action);
+  if (!wait) ++urgent_;
+  queue_.push_back({std::move(action), generation, wait});
+}
+
+void group_commit::pop_front() {
+  if (!queue_.front().may_wait) --urgent_;
+  queue_.pop_front();
 }
 
 void group_commit::attach(std::uint64_t token, std::vector<records::record> records) {
@@ -25,7 +42,7 @@ group_commit::batch group_commit::take(std::uint64_t generation) {
     if (q.generation != generation) {
       attached_.erase(q.action.token);
       b.stale.push_back(std::move(q.action));
-      queue_.pop_front();
+      pop_front();
       continue;
     }
     const std::size_t extra = attached_.contains(q.action.token)
@@ -41,7 +58,7 @@ group_commit::batch group_commit::take(std::uint64_t generation) {
       for (auto& r : node.mapped()) b.records.push_back(std::move(r));
     }
     b.actions.push_back(std::move(q.action));
-    queue_.pop_front();
+    pop_front();
   }
   return b;
 }
@@ -55,6 +72,7 @@ result<void> group_commit::commit(batch& b, std::int64_t now_ms, const annotator
 void group_commit::clear() {
   queue_.clear();
   attached_.clear();
+  urgent_ = 0;
 }
 
 }  // namespace hotline::storage

@@ -9,6 +9,11 @@
 // station adds flags and acknowledgements for inbound messages), so a batch commits whole or
 // not at all. The station's runtime and the simulator's disk both drive this same code.
 //
+// Some actions need not be durable at once: a delivered mark, and the peer's receipt that goes
+// with it, are handed again by the peer's receipts at every reconnect and checkpoint, and nothing
+// waits on their commit. `urgent` says whether anything else is queued, so that a driver may let
+// those ride on the next commit, within a bound of its own, instead of paying an fsync for them.
+//
 // Not thread-safe: one driver thread owns it. The store must outlive it.
 #pragma once
 
@@ -42,6 +47,8 @@ class group_commit {
   // Records to commit with the action of `token`, whenever it is taken.
   void attach(std::uint64_t token, std::vector<records::record> records);
   bool empty() const { return queue_.empty(); }
+  // Whether any queued action is one that must not wait (see may_wait).
+  bool urgent() const { return urgent_ > 0; }
   std::size_t queued() const { return queue_.size(); }
 
   // The next batch of `generation`'s actions (at least one when any is queued), and every stale
@@ -58,11 +65,18 @@ class group_commit {
   struct queued_action {
     core::persist_action action;
     std::uint64_t generation = 0;
+    bool may_wait = false;
   };
+  void pop_front();
   store& store_;
   std::size_t records_max_;
   std::deque<queued_action> queue_;
   std::map<std::uint64_t, std::vector<records::record>> attached_;  // by action token
+  std::size_t urgent_ = 0;  // queued actions that may not wait
 };
+
+// True for an action of delivered marks and matching receipts only: the peer states them again,
+// so a crash before their commit loses nothing that is not recovered at the next hello.
+bool may_wait(const core::persist_action& action);
 
 }  // namespace hotline::storage

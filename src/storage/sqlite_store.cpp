@@ -260,6 +260,7 @@ result<void> sqlite_store::commit(std::span<const records::record> recs, std::in
   int unused = 0;
   // Counts from here: what this commit writes (SQLite counts per connection).
   (void)sqlite3_db_status(db_.get(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &unused, 1);
+  committed_cursors_.clear();
   if (auto r = sqlite::query{st_.begin}.run(); !r) return r;
   if (auto r = journal_.begin(); !r) {
     rollback_if_open();
@@ -292,7 +293,14 @@ result<void> sqlite_store::commit(std::span<const records::record> recs, std::in
   return {};
 }
 
+std::optional<std::int64_t> sqlite_store::committed_cursor(std::string_view id) const {
+  auto it = committed_cursors_.find(id);
+  if (it == committed_cursors_.end()) return std::nullopt;
+  return it->second;
+}
+
 void sqlite_store::rollback_if_open() {
+  committed_cursors_.clear();  // nothing of a transaction rolled back was committed
   // After SQLITE_FULL or SQLITE_IOERR SQLite may have rolled back on its own already. If the
   // rollback itself fails the next BEGIN fails too, so the error still surfaces to the caller.
   if (sqlite3_get_autocommit(db_.get()) == 0) (void)sqlite::query{st_.rollback}.run();
@@ -394,7 +402,9 @@ result<void> sqlite_store::insert(const message& m, box direction,
     q.bind_null(12);
   }
   // A duplicate id or (channel, box, seq) comes back as a constraint failure: errc::conflict.
-  return q.run();
+  if (auto r = q.run(); !r) return r;
+  committed_cursors_.insert_or_assign(m.id, sqlite3_last_insert_rowid(db_.get()));
+  return {};
 }
 
 // Gives the queued outbound post `rec.id` its seq, signature and chain; the rows changed (0 when

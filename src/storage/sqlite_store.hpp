@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,7 @@ class sqlite_store final : public store {
   sqlite3* handle() const { return db_.get(); }
   std::int64_t last_sync_us() const override { return last_sync_us_; }
   std::int64_t last_sync_pages() const override { return last_sync_pages_; }
+  std::optional<std::int64_t> committed_cursor(std::string_view id) const override;
   // The database file's absolute path; empty for an in-memory store.
   std::string file() const;
   // The journal writer, for the accounts that share this connection.
@@ -81,6 +83,8 @@ class sqlite_store final : public store {
  private:
   std::int64_t last_sync_us_ = -1;
   std::int64_t last_sync_pages_ = -1;
+  // The cursors of the messages the commit under way (then the last successful one) inserted.
+  std::map<std::string, std::int64_t, std::less<>> committed_cursors_;
   // One variant of the list statement per combination of filters: bit 0 channel, bit 1 box,
   // bit 2 after_cursor. Each is a separate statement so SQLite can pick the right index.
   static constexpr std::size_t list_variants = 8;
@@ -90,6 +94,7 @@ class sqlite_store final : public store {
     sqlite::statement insert, sequence, deliver, keep_agreement;
     sqlite::statement acknowledge, escalate, flag;
     sqlite::statement awaiting_ack, last_sent, last_acknowledged;
+    sqlite::statement last_link_test_sent, last_link_test_acknowledged;
     sqlite::statement get;
     sqlite::statement seq_stats, highest_delivered, undelivered_below;
     sqlite::statement unacked, queued, queued_counts, queue_position, chain_at;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/limits.hpp"
+#include "core/watch.hpp"
 #include "storage/sqlite_journal.hpp"
 #include "storage/sqlite_store.hpp"
 
@@ -33,8 +34,12 @@ std::string list_sql(std::size_t variant) {
     where += where.empty() ? "WHERE " : " AND ";
     where += term;
   };
-  if ((variant & 1U) != 0) add("channel = :channel");
-  if ((variant & 2U) != 0) add("box = :box");
+  // With both a channel and a box, messages_channel_box_cursor serves the page. With one of
+  // them, `+` keeps the planner off that index (it would sort the whole channel): the table is
+  // walked in cursor order instead, which stops at `limit` (migration 12).
+  const bool both = (variant & 3U) == 3U;
+  if ((variant & 1U) != 0) add(both ? "channel = :channel" : "+channel = :channel");
+  if ((variant & 2U) != 0) add(both ? "box = :box" : "+box = :box");
   if ((variant & 4U) != 0) add("cursor > :after");
   // After a cursor the oldest come first; without one the newest are taken and then reversed.
   where += (variant & 4U) != 0 ? " ORDER BY cursor ASC" : " ORDER BY cursor DESC";
@@ -148,6 +153,17 @@ result<void> sqlite_store::prepare_read_statements() {
   reads.emplace_back(&st_.last_sent,
                      select_messages("WHERE channel = ?1 AND form = ?2 AND box = 'out'"
                                      " ORDER BY cursor DESC LIMIT 1"));
+  // The link-test view's reads, on the index that holds link tests alone (migration 12); the
+  // literal form is what lets SQLite use that partial index.
+  const std::string link_test_where = "INDEXED BY messages_link_tests WHERE channel = ?1 AND form = ?2"
+                                      " AND box = 'out' AND form = '" +
+                                      std::string(core::form_link_test) + "'";
+  reads.emplace_back(&st_.last_link_test_sent,
+                     select_messages(link_test_where + " ORDER BY cursor DESC LIMIT 1"));
+  reads.emplace_back(&st_.last_link_test_acknowledged,
+                     select_messages(link_test_where +
+                                     " AND acknowledged_at_ms IS NOT NULL"
+                                     " ORDER BY acknowledged_at_ms DESC LIMIT 1"));
   reads.emplace_back(&st_.last_acknowledged,
                      select_messages("WHERE channel = ?1 AND form = ?2 AND box = 'out'"
                                      " AND acknowledged_at_ms IS NOT NULL"
@@ -477,12 +493,13 @@ result<std::optional<stored_message>> sqlite_store::one(sqlite::statement& st,
 
 result<std::optional<stored_message>> sqlite_store::last_sent(const std::string& channel,
                                                               std::string_view form) {
-  return one(st_.last_sent, channel, form);
+  return one(form == core::form_link_test ? st_.last_link_test_sent : st_.last_sent, channel, form);
 }
 
 result<std::optional<stored_message>> sqlite_store::last_acknowledged(const std::string& channel,
                                                                       std::string_view form) {
-  return one(st_.last_acknowledged, channel, form);
+  return one(form == core::form_link_test ? st_.last_link_test_acknowledged : st_.last_acknowledged,
+             channel, form);
 }
 
 }  // namespace hotline::storage

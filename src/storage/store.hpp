@@ -65,6 +65,13 @@ class store {
   // a page of page_size bytes and a 24-byte header each), all of which its fsync made durable;
   // -1 when the store cannot tell.
   virtual std::int64_t last_sync_pages() const { return -1; }
+  // The cursor the last successful commit gave message `id`, when that commit inserted it;
+  // nullopt otherwise, or when the store cannot tell. Lets the driver answer and announce what it
+  // has just committed without reading it back.
+  virtual std::optional<std::int64_t> committed_cursor(std::string_view id) const {
+    (void)id;
+    return std::nullopt;
+  }
 
   // What the core needs to resume `channel` exactly where it stopped. Of the queue it returns a
   // bounded prefix (records.hpp, channel_recovery::queued) and counts the rest; the core reads

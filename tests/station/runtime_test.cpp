@@ -37,6 +37,28 @@ TEST_F(runtime_test, a_post_is_stored_queued_with_an_id_and_its_body) {
   EXPECT_EQ(again->msg.body, m->msg.body);
 }
 
+// The answer to a post is built from the commit (its record and the cursor the store gave it),
+// not read back: it must be the row a read returns, cursor and all.
+TEST_F(runtime_test, a_posts_answer_is_the_row_its_commit_wrote) {
+  auto first = world_.post("navy", "first");
+  auto second = world_.post("navy", "second");
+  ASSERT_TRUE(first && second);
+  for (const auto* m : {&*first, &*second}) {
+    auto stored = world_.get(m->msg.id);
+    ASSERT_TRUE(stored);
+    EXPECT_GT(m->cursor, 0);
+    EXPECT_EQ(m->cursor, stored->cursor);
+    EXPECT_EQ(m->msg.id, stored->msg.id);
+    EXPECT_EQ(m->msg.body, stored->msg.body);
+    EXPECT_EQ(m->msg.seq, stored->msg.seq);
+    EXPECT_EQ(m->msg.created_at_ms, stored->msg.created_at_ms);
+    EXPECT_EQ(m->status, stored->status);
+    EXPECT_EQ(m->received_at_ms, stored->received_at_ms);
+    EXPECT_EQ(m->delivered_at_ms, stored->delivered_at_ms);
+  }
+  EXPECT_GT(second->cursor, first->cursor);
+}
+
 TEST_F(runtime_test, a_post_on_a_channel_not_in_the_agreement_is_refused) {
   auto m = world_.post("army", "hello");
   ASSERT_FALSE(m);

@@ -82,5 +82,52 @@ TEST(group_commit, clear_forgets_everything_queued) {
   EXPECT_TRUE(g.take(1).actions.empty());
 }
 
+core::persist_action action_of(std::uint64_t token, std::vector<records::record> recs) {
+  core::persist_action a;
+  a.token = token;
+  a.records = std::move(recs);
+  return a;
+}
+
+records::attested receipt_up_to(std::uint64_t seq, std::string mismatch = {}) {
+  wire::receipt rc;
+  rc.channel = "navy";
+  rc.up_to_seq = seq;
+  return records::attested{rc, std::move(mismatch)};
+}
+
+// Delivered marks and matching receipts are stated again by the peer, so they may wait for the
+// next commit; anything else among them, or a mismatch (an alarm), may not.
+TEST(group_commit, only_delivered_marks_and_matching_receipts_may_wait) {
+  EXPECT_TRUE(may_wait(action_of(1, {fixtures::delivered("navy", 3), receipt_up_to(3)})));
+  EXPECT_TRUE(may_wait(action_of(2, {fixtures::delivered("navy", 3)})));
+  EXPECT_FALSE(may_wait(action_of(3, {receipt_up_to(3, "a different history")})));
+  EXPECT_FALSE(may_wait(action_of(4, {fixtures::delivered("navy", 3), fixtures::posted("m", "navy")})));
+  EXPECT_FALSE(may_wait(action_of(5, {})));
+  EXPECT_FALSE(may_wait(note_action(6, 1)));
+}
+
+TEST(group_commit, urgent_while_an_action_that_may_not_wait_is_queued) {
+  fixtures::temp_dir dir;
+  auto store = fixtures::open_ok(dir.file("hotline.db"));
+  group_commit g(*store);
+  g.enqueue(action_of(1, {fixtures::delivered("navy", 1)}), 1);
+  EXPECT_FALSE(g.empty());
+  EXPECT_FALSE(g.urgent()) << "a delivered mark alone waits for the next commit";
+  g.enqueue(action_of(2, {fixtures::posted("m-1", "navy")}), 1);
+  EXPECT_TRUE(g.urgent());
+  auto b = g.take(1);
+  EXPECT_EQ(b.actions.size(), 2u) << "the waiting mark rides on the post's commit";
+  EXPECT_FALSE(g.urgent());
+  g.enqueue(action_of(3, {fixtures::posted("m-2", "navy")}), 1);
+  g.enqueue(action_of(4, {fixtures::delivered("navy", 2)}), 1);
+  auto stale = g.take(2);  // an engine rebuilt since: both dropped, nothing urgent is left
+  EXPECT_EQ(stale.stale.size(), 2u);
+  EXPECT_FALSE(g.urgent());
+  g.enqueue(action_of(5, {fixtures::posted("m-3", "navy")}), 2);
+  g.clear();
+  EXPECT_FALSE(g.urgent());
+}
+
 }  // namespace
 }  // namespace hotline::storage
