@@ -287,53 +287,6 @@ TEST(sqlite_store_disk_full, commit_fails_cleanly_and_the_store_recovers) {
   EXPECT_EQ(rec->next_out_seq, 10u);
 }
 
-// Each index on messages costs every message a page in every commit under a light load, where
-// a commit holds one message. An inbound message writes the table and its AUTOINCREMENT counter,
-// the unique id, (channel, box, seq), (channel, box, cursor) and the watch's awaiting-ack index:
-// six pages. An index added without a query that needs it shows up here (migration 12 dropped
-// three that wrote three more pages).
-TEST(commit_pages, one_inbound_message_writes_only_the_pages_its_indexes_need) {
-  temp_dir dir;
-  auto s = open_ok(dir.file("hotline.db"));
-  ASSERT_NE(s, nullptr);
-  commit_ok(*s, {received("in-1", "navy", 1)}, 1000);
-  commit_ok(*s, {received("in-2", "navy", 2)}, 1001);
-  EXPECT_EQ(s->last_sync_pages(), 6);
-}
-
-// Without the channel and box indexes that migration 12 dropped, a page of the list with only a
-// channel or only a box walks the table from the newest message and stops at the limit: the
-// newest of each, in order, however the channels and boxes interleave.
-TEST(commit_pages, lists_by_channel_or_box_alone_still_page_in_cursor_order) {
-  temp_dir dir;
-  auto s = open_ok(dir.file("hotline.db"));
-  ASSERT_NE(s, nullptr);
-  for (int i = 1; i <= 30; ++i) {
-    const std::string channel = i % 3 == 0 ? "army" : "navy";
-    commit_ok(*s, {received("in-" + std::to_string(i), channel, static_cast<std::uint64_t>(i))},
-              1000 + i);
-    commit_ok(*s, {posted("out-" + std::to_string(i), channel)}, 1000 + i);
-  }
-  list_query by_channel;
-  by_channel.channel = "army";
-  by_channel.limit = 4;
-  auto newest = s->list(by_channel);
-  ASSERT_TRUE(newest.has_value());
-  ASSERT_EQ(newest->size(), 4U);
-  EXPECT_EQ(newest->front().msg.id, "in-27");
-  EXPECT_EQ(newest->back().msg.id, "out-30");
-  list_query by_box;
-  by_box.direction = box::in;
-  by_box.after_cursor = newest->front().cursor;
-  by_box.limit = 3;
-  auto after = s->list(by_box);
-  ASSERT_TRUE(after.has_value());
-  ASSERT_EQ(after->size(), 3U);
-  EXPECT_EQ(after->at(0).msg.id, "in-28");
-  EXPECT_EQ(after->at(1).msg.id, "in-29");
-  EXPECT_EQ(after->at(2).msg.id, "in-30");
-}
-
 }  // namespace
 }  // namespace hotline::storage
 
