@@ -24,7 +24,7 @@ engine::engine(engine_config cfg) : cfg_(std::move(cfg)), rng_state_(cfg_.seed ^
   for (const auto& [channel, peer] : cfg_.channel_peer) {
     const queue_memory memory{cfg_.queue_memory_messages_max, cfg_.queue_memory_bytes_max};
     outboxes_.emplace(channel, outbox(channel, cfg_.window_messages_max, cfg_.window_bytes_max,
-                                      memory));
+                                      memory, cfg_.pipelined));
     inboxes_.emplace(channel, inbox_state{});
   }
   for (const auto& p : cfg_.peers) {
@@ -476,13 +476,17 @@ bool engine::apply_ack(link& l, outbox& ob, std::uint64_t up_to_seq) {
     refuse(l, ob.channel(), r.error().message);
     return false;
   }
-  if (*r) {
-    progress_us_[ob.channel()] = now_us_;
-    persist({records::delivered{ob.channel(), up_to_seq}}, pending{});
-    out_.events.push_back({event_kind::delivered, l.peer, l.path, ob.channel(), up_to_seq, {}});
-    pump(l.peer);
-  }
+  if (*r) note_delivered(ob, l.peer, l.path);
   return true;
+}
+
+// The outbox's acknowledged point moved: on the peer's receipt, or, for a receipt that came
+// ahead of this station's own commit (pipelined), when that commit completed.
+void engine::note_delivered(outbox& ob, const std::string& peer, const std::string& path) {
+  progress_us_[ob.channel()] = now_us_;
+  persist({records::delivered{ob.channel(), ob.acked()}}, pending{});
+  out_.events.push_back({event_kind::delivered, peer, path, ob.channel(), ob.acked(), {}});
+  pump(peer);
 }
 
 void engine::pump(const std::string& peer) {
@@ -592,10 +596,14 @@ result<std::uint64_t> engine::post(std::int64_t now_us, message m) {
     if (ob.queue().would_hold(m.prec)) p.msg = m;
     queued_pending_[m.channel]++;
   }
-  const signing::digest chain = p.kind == token_kind::post_fast ? ob.last_chain() : signing::digest{};
+  const bool fast = p.kind == token_kind::post_fast;
+  const signing::digest chain = fast ? ob.last_chain() : signing::digest{};
   ids_in_flight_.insert(m.id);
   p.ids.push_back(m.id);
-  return persist({records::posted{std::move(m), chain}}, std::move(p));
+  const std::uint64_t token = persist({records::posted{std::move(m), chain}}, std::move(p));
+  // Pipelined: on the wire now, while its commit runs (core/outbox.hpp).
+  if (fast && cfg_.pipelined) transmit(ob);
+  return token;
 }
 
 void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
@@ -610,7 +618,11 @@ void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
     case token_kind::post_fast:
     case token_kind::sequence: {
       outbox& ob = outboxes_.at(p.channel);
-      ob.mark_durable(p.up_to_seq);
+      if (ob.mark_durable(p.up_to_seq)) {
+        const std::string& peer = cfg_.channel_peer.at(p.channel);
+        const link* l = active_link(peer);
+        note_delivered(ob, peer, l ? l->path : std::string{});
+      }
       transmit(ob);
       break;
     }

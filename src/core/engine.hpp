@@ -69,6 +69,14 @@ struct engine_config {
   bool dial = true;
   std::int64_t heartbeat_interval_us = limits::heartbeat_interval_us_default;
   std::int64_t heartbeat_misses_max = limits::heartbeat_misses_max_default;
+  // Pipelined durability: a fresh post goes on the wire while its own commit still runs, so
+  // that the two stations' fsyncs overlap. Its poster is still answered only once it is on this
+  // disk; if this station crashes or the commit fails first, the peer may hold it, and hands it
+  // back after the next hello (a reclaim, as after a restore). Off by default, and so in every
+  // station: with it on, the simulator finds seeds where a restarted sender gives seqs the peer
+  // already holds to other messages (docs/protocol.md, "Pipelined durability"). Off: a message
+  // is sent once it is durable.
+  bool pipelined = false;
   std::size_t window_messages_max = limits::window_messages_max;
   std::size_t window_bytes_max = limits::window_bytes_max;
   // How much of each channel's queue is kept in memory (core/send_queue.hpp); the rest is read
@@ -354,6 +362,7 @@ class engine {
   void refuse(link& l, const std::string& channel, const std::string& why);
   void send_checkpoints(std::int64_t now_us);
   bool apply_ack(link& l, outbox& ob, std::uint64_t up_to_seq);
+  void note_delivered(outbox& ob, const std::string& peer, const std::string& path);
   void send_ack(const std::string& channel, conn_id preferred);
   void close_link(std::int64_t now_us, conn_id conn, const std::string& reason);
   void drop_link(std::int64_t now_us, conn_id conn, const std::string& reason);

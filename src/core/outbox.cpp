@@ -5,8 +5,9 @@
 namespace hotline::core {
 
 outbox::outbox(std::string channel, std::size_t window_messages_max, std::size_t window_bytes_max,
-               queue_memory memory)
+               queue_memory memory, bool pipelined)
     : channel_(std::move(channel)),
+      pipelined_(pipelined),
       window_messages_max_(window_messages_max),
       window_bytes_max_(window_bytes_max),
       queue_(channel_, memory) {}
@@ -15,6 +16,7 @@ void outbox::restore(const records::channel_recovery& r) {
   window_.clear();
   window_bytes_ = 0;
   acked_ = r.unacked.empty() ? r.next_out_seq - 1 : r.unacked.front().seq - 1;
+  ack_waiting_ = acked_;
   next_seq_ = r.next_out_seq;
   acked_chain_ = chain_ = r.out_chain_base;
   for (const auto& m : r.unacked) {
@@ -69,11 +71,12 @@ std::vector<records::sequenced> outbox::sequence_queued() {
   return out;
 }
 
-void outbox::mark_durable(std::uint64_t up_to_seq) {
+bool outbox::mark_durable(std::uint64_t up_to_seq) {
   for (auto& e : window_) {
     if (e.msg.seq > up_to_seq) break;
     e.durable = true;
   }
+  return take_acked();
 }
 
 result<bool> outbox::on_ack(std::uint64_t up_to_seq) {
@@ -82,17 +85,21 @@ result<bool> outbox::on_ack(std::uint64_t up_to_seq) {
     return fail(errc::protocol, "ack for " + channel_ + " seq " + std::to_string(up_to_seq) +
                                     " beyond last sent " + std::to_string(sent_max_));
   }
-  if (up_to_seq <= acked_) return false;
-  while (!window_.empty() && window_.front().msg.seq <= up_to_seq) {
-    // Invariant: only durable messages are sent, so everything up to sent_max_ is durable.
-    assert(window_.front().durable);
+  if (up_to_seq <= ack_waiting_) return false;
+  ack_waiting_ = up_to_seq;
+  return take_acked();
+}
+
+bool outbox::take_acked() {
+  const std::uint64_t before = acked_;
+  while (!window_.empty() && window_.front().msg.seq <= ack_waiting_ && window_.front().durable) {
     window_bytes_ -= message_weight_bytes(window_.front().msg);
     acked_chain_ = window_.front().chain;
+    acked_ = window_.front().msg.seq;
     window_.pop_front();
   }
-  acked_ = up_to_seq;
   if (send_next_ <= acked_) send_next_ = acked_ + 1;
-  return true;
+  return acked_ > before;
 }
 
 void outbox::skip_to(std::uint64_t next_expected) {
@@ -103,7 +110,7 @@ const message* outbox::peek_sendable() const {
   if (send_next_ >= next_seq_) return nullptr;
   const entry& e = window_[static_cast<std::size_t>(send_next_ - acked_ - 1)];
   assert(e.msg.seq == send_next_);
-  return e.durable ? &e.msg : nullptr;
+  return e.durable || pipelined_ ? &e.msg : nullptr;
 }
 
 }  // namespace hotline::core

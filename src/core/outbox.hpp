@@ -3,8 +3,15 @@
 // Posted messages wait in a queue ordered by precedence (flash first), then post order, of which
 // only a bounded part is in memory (core/send_queue.hpp). When the link is up they are given the
 // next sequence number and enter the window, which holds at most `window_messages_max`
-// unacknowledged messages. A sequenced message may go on the wire only once its sequence number
-// is on disk ("durable"). Acknowledgements are cumulative.
+// unacknowledged messages. Acknowledgements are cumulative.
+//
+// Durability and the wire. Without pipelining a sequenced message goes on the wire only once its
+// sequence number is on disk ("durable"). With pipelining it may go while its commit is still
+// running, so that the peer's fsync overlaps this station's: if this station then crashes, or
+// the commit fails, the peer holds a message this disk does not, which the engine recovers
+// through the peer (a reclaim, as after a restore from a backup). Either way an acknowledgement
+// takes effect only for what is durable here: one that arrives ahead of the local commit waits
+// for mark_durable(), so whatever is acknowledged (and so numbered for good) is on both disks.
 //
 // The moment a message gets its sequence number, the outbox extends the channel's hash chain with
 // its digest (core/signing.hpp), so that a receipt naming (seq, chain) can be checked against what
@@ -17,8 +24,8 @@
 // before any state changes.
 //
 // Invariants: window seqs are contiguous, from acked()+1 to next_seq()-1; durable ones form a
-// prefix; acked() <= sent_max() < next_seq(); acked() < send_next() <= next_seq(). Pure state,
-// no I/O. Not thread-safe.
+// prefix; acked() <= sent_max() < next_seq(); acked() < send_next() <= next_seq(); everything up
+// to acked() is durable. Pure state, no I/O. Not thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -41,7 +48,7 @@ namespace hotline::core {
 class outbox {
  public:
   outbox(std::string channel, std::size_t window_messages_max, std::size_t window_bytes_max,
-         queue_memory memory = {});
+         queue_memory memory = {}, bool pipelined = false);
 
   void restore(const records::channel_recovery& r);
 
@@ -69,11 +76,13 @@ class outbox {
   // Moves queued messages into the window while it has room and the next one is in memory;
   // returns what to persist.
   std::vector<records::sequenced> sequence_queued();
-  // Sequence numbers up to `up_to_seq` are now on disk.
-  void mark_durable(std::uint64_t up_to_seq);
+  // Sequence numbers up to `up_to_seq` are now on disk. Returns true when that let an
+  // acknowledgement that was waiting for it take effect (acked() moved).
+  bool mark_durable(std::uint64_t up_to_seq);
 
-  // Applies a cumulative acknowledgement. Returns true when it acknowledged something new, and
-  // errc::protocol, changing nothing, when it covers a sequence number never sent.
+  // Applies a cumulative acknowledgement, as far as what is durable here; the rest waits for
+  // mark_durable(). Returns true when acked() moved, and errc::protocol, changing nothing, when
+  // it covers a sequence number never sent.
   result<bool> on_ack(std::uint64_t up_to_seq);
 
   // Go-back-N: the next transmission restarts at the first unacknowledged message.
@@ -97,7 +106,10 @@ class outbox {
     signing::digest chain{};
   };
   signing::digest admit(message m);  // returns its digest
+  bool take_acked();                 // acknowledges what ack_waiting_ covers and is durable
   std::string channel_;
+  bool pipelined_ = false;
+  std::uint64_t ack_waiting_ = 0;  // the highest acknowledgement received
   std::size_t window_messages_max_;
   std::size_t window_bytes_max_;
   std::uint64_t next_seq_ = 1;

@@ -57,6 +57,7 @@ result<std::unique_ptr<simulator>> simulator::create(sim_config cfg) {
     setup.key = keys[i];
     setup.peer_keys = {{ids[1 - i], keys[1 - i].public_half()}};
     setup.queue_memory_messages_max = s->cfg_.queue_memory_messages_max;
+    setup.pipelined = s->cfg_.pipelined;
     setup.queue_memory_bytes_max = s->cfg_.queue_memory_bytes_max;
     if (s->cfg_.rotate_keys_at_ms != 0) {
       setup.rotate_at_ms = s->cfg_.rotate_keys_at_ms;

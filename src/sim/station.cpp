@@ -53,6 +53,7 @@ void station::start() {
   cfg.peer_keys = setup_.peer_schedule();
   cfg.queue_memory_messages_max = setup_.queue_memory_messages_max;
   cfg.queue_memory_bytes_max = setup_.queue_memory_bytes_max;
+  cfg.pipelined = setup_.pipelined;
   cfg.wall_ms = [this] { return epoch_ms + sched_.now_us() / 1000; };
   // As the station's runtime does: a message id already on disk is refused before it is accepted.
   cfg.id_taken = [this](const std::string& id) {

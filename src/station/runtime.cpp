@@ -531,8 +531,14 @@ void runtime::rebuild_if_failed() {
 }
 
 void runtime::apply(core::effects e) {
-  for (auto& s : e.sends) {
-    if (auto it = conns_.find(s.conn); it != conns_.end()) it->second->send(std::move(s.bytes));
+  // Frames for one link go out as one write, so that a batch and its seal leave together.
+  for (std::size_t i = 0; i < e.sends.size();) {
+    wire::bytes bytes = std::move(e.sends[i].bytes);
+    const core::conn_id conn = e.sends[i].conn;
+    for (++i; i < e.sends.size() && e.sends[i].conn == conn; ++i) {
+      bytes.insert(bytes.end(), e.sends[i].bytes.begin(), e.sends[i].bytes.end());
+    }
+    if (auto it = conns_.find(conn); it != conns_.end()) it->second->send(std::move(bytes));
   }
   for (const auto& c : e.closes) {
     if (auto it = conns_.find(c.conn); it != conns_.end()) {

@@ -263,6 +263,47 @@ TEST(engine, storage_failure_stops_the_engine) {
   EXPECT_TRUE(p.b().inbox().empty());
 }
 
+// The sender's fsync and the receiver's overlap: a post is on the wire while its own commit
+// runs, but B's receipt takes effect at A only once A's commit has returned, so nothing is
+// marked delivered that is not on both disks.
+TEST(engine, a_post_goes_on_the_wire_while_its_commit_runs) {
+  auto a = test::pair_config(test::station_a, test::station_b, 1);
+  a.pipelined = true;
+  engine_pair p(a, test::pair_config(test::station_b, test::station_a, 2));
+  p.connect(0);
+  p.a().hold_persists = true;
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("m1")).has_value());
+  p.settle();
+  EXPECT_EQ(ids(p.b().inbox()), std::vector<std::string>{"m1"});
+  EXPECT_EQ(p.a().count_events(event_kind::delivered), 0u) << "the receipt waits for A's disk";
+  EXPECT_EQ(p.a().eng->status(0)[0].out_acked, 0u);
+  p.a().hold_persists = false;
+  p.complete_held(0, true);
+  EXPECT_EQ(p.a().count_events(event_kind::delivered), 1u);
+  EXPECT_EQ(p.a().eng->status(0)[0].out_acked, 1u);
+  const auto& disk = p.a().disk;
+  const auto posted = std::find_if(disk.begin(), disk.end(), [](const auto& r) {
+    return std::holds_alternative<records::posted>(r);
+  });
+  const auto delivered = std::find_if(disk.begin(), disk.end(), [](const auto& r) {
+    return std::holds_alternative<records::delivered>(r);
+  });
+  ASSERT_NE(delivered, disk.end());
+  EXPECT_EQ(std::get<records::delivered>(*delivered).up_to_seq, 1u);
+  EXPECT_LT(posted, delivered) << "marked delivered only after its own commit";
+}
+
+TEST(engine, without_pipelining_nothing_is_sent_before_its_commit) {
+  engine_pair p;  // the default
+  p.connect(0);
+  p.a().hold_persists = true;
+  ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("m1")).has_value());
+  p.settle();
+  EXPECT_TRUE(p.b().inbox().empty());
+  p.complete_held(0, true);
+  EXPECT_EQ(ids(p.b().inbox()), std::vector<std::string>{"m1"});
+}
+
 TEST(engine, flash_posted_while_down_leaves_before_earlier_routine) {
   engine_pair p;
   for (int i = 0; i < 3; ++i) {

@@ -197,6 +197,29 @@ TEST(outbox, nothing_is_sendable_until_durable) {
   EXPECT_EQ(drain(ob), (std::vector<std::string>{"q"}));
 }
 
+// Pipelined: a sequenced message may go on the wire while its commit runs, but an
+// acknowledgement takes effect only for what is durable here, and waits for the rest.
+TEST(outbox, pipelined_sends_before_durable_but_acknowledges_only_what_is_durable) {
+  outbox ob("navy", 16, 1 << 20, {}, true);
+  for (int i = 1; i <= 3; ++i) {
+    message m = make("m" + std::to_string(i));
+    ASSERT_TRUE(ob.try_sequence_now(m));
+  }
+  EXPECT_EQ(drain(ob), (std::vector<std::string>{"m1", "m2", "m3"})) << "sent before durable";
+  EXPECT_EQ(ob.sent_max(), 3u);
+  EXPECT_FALSE(ob.on_ack(3).value()) << "nothing of it is on this disk yet";
+  EXPECT_EQ(ob.acked(), 0u);
+  EXPECT_FALSE(ob.on_ack(3).value()) << "a repeated ack changes nothing";
+  EXPECT_TRUE(ob.mark_durable(2)) << "the waiting ack takes effect as far as the commit got";
+  EXPECT_EQ(ob.acked(), 2u);
+  EXPECT_EQ(ob.in_window(), 1u);
+  EXPECT_TRUE(ob.mark_durable(3));
+  EXPECT_EQ(ob.acked(), 3u);
+  EXPECT_EQ(ob.in_window(), 0u);
+  EXPECT_FALSE(ob.mark_durable(3));
+  EXPECT_FALSE(ob.on_ack(4).has_value()) << "still: never beyond what was sent";
+}
+
 TEST(outbox, fast_path_refuses_while_anything_is_queued) {
   outbox ob("navy", 16, 1 << 20);
   ob.enqueue(make("waiting"));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/engine_pair.hpp"
+#include "core/limits.hpp"
 #include "core/signing.hpp"
 
 namespace hotline::test {
@@ -114,6 +115,28 @@ TEST(signing, messages_and_receipts_are_signed_and_checked_end_to_end) {
   EXPECT_TRUE(signing::verify(key_of(station_b).public_half(), wire::canonical_receipt_bytes(last),
                               last.signature));
   EXPECT_EQ(p.a().count_events(core::event_kind::attestation_mismatch), 0U);
+}
+
+// A backlog put on the wire in one step is sealed every seal_interval_messages_max messages, not
+// only at the end of the step: the receiver holds at most that many unproven messages, and
+// refuses a peer that sends more without a seal.
+TEST(signing, a_backlog_sent_in_one_step_is_sealed_every_interval) {
+  engine_pair p(signed_config(station_a, station_b, 1), signed_config(station_b, station_a, 2));
+  const std::size_t interval = limits::seal_interval_messages_max;
+  const std::size_t backlog = 2 * interval + 88;
+  for (std::size_t i = 0; i < backlog; ++i) {
+    ASSERT_TRUE(p.a().eng->post(p.now_us(), draft("m" + std::to_string(i))));
+  }
+  p.settle();  // no link yet: all of it waits in A's queue
+  p.connect(0);
+  p.settle();
+  ASSERT_EQ(p.b().inbox().size(), backlog);
+  std::vector<std::uint64_t> ups;
+  for (const auto& s : records_of<records::sealed>(p.b())) ups.push_back(s.seal.up_to_seq);
+  const std::vector<std::uint64_t> expected{interval, 2 * interval, backlog};
+  EXPECT_EQ(ups, expected);
+  EXPECT_EQ(p.b().count_events(core::event_kind::refused), 0U);
+  EXPECT_TRUE(p.b().closes.empty());
 }
 
 TEST(signing, a_seal_the_pinned_key_does_not_verify_is_refused_and_journaled) {
