@@ -87,7 +87,10 @@ result<bool> outbox::on_ack(std::uint64_t up_to_seq) {
   }
   if (up_to_seq <= ack_waiting_) return false;
   ack_waiting_ = up_to_seq;
-  return take_acked();
+  const bool moved = take_acked();
+  // Invariant: without pipelining only durable messages are sent, so an ack takes effect whole.
+  assert(pipelined_ || acked_ == ack_waiting_);
+  return moved;
 }
 
 bool outbox::take_acked() {

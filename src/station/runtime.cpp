@@ -531,14 +531,8 @@ void runtime::rebuild_if_failed() {
 }
 
 void runtime::apply(core::effects e) {
-  // Frames for one link go out as one write, so that a batch and its seal leave together.
-  for (std::size_t i = 0; i < e.sends.size();) {
-    wire::bytes bytes = std::move(e.sends[i].bytes);
-    const core::conn_id conn = e.sends[i].conn;
-    for (++i; i < e.sends.size() && e.sends[i].conn == conn; ++i) {
-      bytes.insert(bytes.end(), e.sends[i].bytes.begin(), e.sends[i].bytes.end());
-    }
-    if (auto it = conns_.find(conn); it != conns_.end()) it->second->send(std::move(bytes));
+  for (auto& s : e.sends) {
+    if (auto it = conns_.find(s.conn); it != conns_.end()) it->second->send(std::move(s.bytes));
   }
   for (const auto& c : e.closes) {
     if (auto it = conns_.find(c.conn); it != conns_.end()) {
@@ -597,7 +591,6 @@ void runtime::wait_for_commit() {
   commit_wait_timer_.async_wait([this](boost::system::error_code ec) {
     commit_waiting_ = false;
     if (ec || stopped_ || flush_scheduled_ || commits_.empty()) return;
-    flush_scheduled_ = true;
     guarded("a commit", std::nullopt, [this] { flush(); });
   });
 }
