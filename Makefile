@@ -29,7 +29,7 @@ test: test-build
 # Each target fuzz_<name> (fuzz/fuzz_<name>.cpp) runs FUZZ_SECONDS from its seeds in
 # fuzz/corpus/<name>; what it finds goes to build-fuzz/corpus/<name>. A new target is one more
 # name here.
-FUZZ_TARGETS ?= frame router engine stun rtp recording
+FUZZ_TARGETS ?= frame router engine stun rtp recording sdp dtls
 
 fuzz: deps
 	CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLINE_FUZZ=ON -DHOTLINE_TESTS=OFF

@@ -24,11 +24,23 @@ result<void> init_library_once() {
   return {};
 }
 
+void set_crypto(srtp_profile profile, srtp_crypto_policy_t* c) {
+  switch (profile) {
+    case srtp_profile::aead_aes_256_gcm:
+      return srtp_crypto_policy_set_aes_gcm_256_16_auth(c);
+    case srtp_profile::aead_aes_128_gcm:
+      return srtp_crypto_policy_set_aes_gcm_128_16_auth(c);
+    case srtp_profile::aes128_cm_sha1_80:
+      return srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(c);
+  }
+}
+
 // A policy for one direction; `material` (key then salt) must outlive srtp_create.
-srtp_policy_t policy_for(srtp_ssrc_type_t direction, unsigned char* material) {
+srtp_policy_t policy_for(srtp_profile profile, srtp_ssrc_type_t direction,
+                         unsigned char* material) {
   srtp_policy_t p{};
-  srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtp);
-  srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtcp);
+  set_crypto(profile, &p.rtp);
+  set_crypto(profile, &p.rtcp);
   p.ssrc.type = direction;
   p.key = material;
   p.window_size = srtp_replay_window_packets;
@@ -36,13 +48,10 @@ srtp_policy_t policy_for(srtp_ssrc_type_t direction, unsigned char* material) {
   return p;
 }
 
-using key_and_salt = std::array<unsigned char, SRTP_AES_GCM_256_KEY_LEN_WSALT>;
-
-key_and_salt concatenate(const srtp_master& m) {
+bytes concatenate(const srtp_master& m) {
   static_assert(SRTP_AES_GCM_256_KEY_LEN_WSALT == srtp_master_key_bytes + srtp_master_salt_bytes);
-  key_and_salt out{};
-  std::copy(m.key.begin(), m.key.end(), out.begin());
-  std::copy(m.salt.begin(), m.salt.end(), out.begin() + srtp_master_key_bytes);
+  bytes out(m.key.begin(), m.key.end());
+  out.insert(out.end(), m.salt.begin(), m.salt.end());
   return out;
 }
 
@@ -79,9 +88,10 @@ result<bytes> protect_failed(result<bytes> r) {
 }
 
 // Creates one libsrtp2 context for one direction; nullptr and the status on failure.
-srtp_err_status_t create_context(srtp_ssrc_type_t direction, const srtp_master& m, srtp_t* out) {
-  key_and_salt material = concatenate(m);
-  srtp_policy_t policy = policy_for(direction, material.data());
+srtp_err_status_t create_context(srtp_profile profile, srtp_ssrc_type_t direction,
+                                 std::span<const std::uint8_t> key_salt, srtp_t* out) {
+  bytes material(key_salt.begin(), key_salt.end());
+  srtp_policy_t policy = policy_for(profile, direction, material.data());
   const srtp_err_status_t status = srtp_create(out, &policy);
   OPENSSL_cleanse(material.data(), material.size());
   return status;
@@ -91,12 +101,52 @@ srtp_err_status_t create_context(srtp_ssrc_type_t direction, const srtp_master& 
 
 bool is_replay(const error& e) { return e.code == errc::conflict; }
 
+std::string_view to_string(srtp_profile p) {
+  switch (p) {
+    case srtp_profile::aead_aes_256_gcm:
+      return "AEAD_AES_256_GCM";
+    case srtp_profile::aead_aes_128_gcm:
+      return "AEAD_AES_128_GCM";
+    case srtp_profile::aes128_cm_sha1_80:
+      return "AES128_CM_HMAC_SHA1_80";
+  }
+  return "unknown";
+}
+
+std::size_t srtp_key_bytes(srtp_profile p) { return p == srtp_profile::aead_aes_256_gcm ? 32 : 16; }
+
+std::size_t srtp_salt_bytes(srtp_profile p) {
+  return p == srtp_profile::aes128_cm_sha1_80 ? 14 : 12;
+}
+
+srtp_profile_keys::~srtp_profile_keys() {
+  OPENSSL_cleanse(send.data(), send.size());
+  OPENSSL_cleanse(receive.data(), receive.size());
+}
+
 result<srtp_session> srtp_session::create(const call_srtp_keys& keys) {
+  srtp_profile_keys k;
+  k.profile = srtp_profile::aead_aes_256_gcm;
+  k.send = concatenate(keys.send);
+  k.receive = concatenate(keys.receive);
+  return create(k);
+}
+
+result<srtp_session> srtp_session::create(const srtp_profile_keys& keys) {
+  const std::size_t length = srtp_key_bytes(keys.profile) + srtp_salt_bytes(keys.profile);
+  if (keys.send.size() != length || keys.receive.size() != length) {
+    return fail(
+        errc::invalid_argument,
+        "SRTP key and salt have the wrong length for " + std::string(to_string(keys.profile)),
+        "keys");
+  }
   if (auto ok = init_library_once(); !ok) return std::unexpected(ok.error());
   srtp_t tx = nullptr;
   srtp_t rx = nullptr;
-  srtp_err_status_t status = create_context(ssrc_any_outbound, keys.send, &tx);
-  if (status == srtp_err_status_ok) status = create_context(ssrc_any_inbound, keys.receive, &rx);
+  srtp_err_status_t status = create_context(keys.profile, ssrc_any_outbound, keys.send, &tx);
+  if (status == srtp_err_status_ok) {
+    status = create_context(keys.profile, ssrc_any_inbound, keys.receive, &rx);
+  }
   srtp_session session(tx, rx);  // owns whatever was created, so a failure frees it
   if (status != srtp_err_status_ok) {
     return fail(errc::io, "libsrtp2 could not create a session (status " +

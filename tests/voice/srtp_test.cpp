@@ -220,5 +220,17 @@ TEST(srtp_session, a_moved_session_keeps_working) {
   EXPECT_TRUE(s.b.unprotect(*s.a.protect(rtp_packet(4))).has_value());
 }
 
+TEST(srtp_session, profile_keys_of_the_wrong_length_are_refused) {
+  for (const srtp_profile p : {srtp_profile::aead_aes_256_gcm, srtp_profile::aead_aes_128_gcm,
+                               srtp_profile::aes128_cm_sha1_80}) {
+    const std::size_t n = srtp_key_bytes(p) + srtp_salt_bytes(p);
+    EXPECT_TRUE(srtp_session::create(srtp_profile_keys{p, bytes(n, 1), bytes(n, 2)}).has_value());
+    auto short_send = srtp_session::create(srtp_profile_keys{p, bytes(n - 1, 1), bytes(n, 2)});
+    ASSERT_FALSE(short_send.has_value());
+    EXPECT_EQ(short_send.error().code, errc::invalid_argument);
+    EXPECT_FALSE(srtp_session::create(srtp_profile_keys{p, bytes(n, 1), bytes{}}).has_value());
+  }
+}
+
 }  // namespace
 }  // namespace hotline::voice
