@@ -1,6 +1,7 @@
 #include "storage/sqlite_journal.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <type_traits>
 #include <variant>
 
@@ -199,29 +200,53 @@ result<void> journal_writer::prepare() {
   return {};
 }
 
-result<void> journal_writer::begin() {
+void journal_chain::begin(std::int64_t head_seq, const signing::digest& head_hash) {
+  head_seq_ = head_seq;
+  head_hash_ = head_hash;
   last_.reset();
-  if (!enabled_) return {};
-  sqlite::query q{head_};
-  auto row = q.step();
-  if (!row) return std::unexpected(row.error());
-  head_seq_ = *row ? q.column_int(0) : 0;
-  head_hash_ = *row ? q.column_hash(1) : signing::digest{};
-  return {};
 }
 
-result<void> journal_writer::append(journal_entry e) {
-  if (!enabled_) return {};
-  if (auto r = flush_last(false); !r) return r;
+std::optional<journal_entry> journal_chain::append(journal_entry e) {
+  std::optional<journal_entry> previous = std::move(last_);
   e.seq = ++head_seq_;
   e.prev_hash = head_hash_;
   e.hash = journal_entry_hash(e);
   head_hash_ = e.hash;
   last_ = std::move(e);
+  // Invariant: the entry handed back is the one the new entry links to.
+  assert(!previous || previous->hash == last_->prev_hash);
+  return previous;
+}
+
+std::optional<journal_entry> journal_chain::seal(const signing::signer& key) {
+  std::optional<journal_entry> e = std::move(last_);
+  last_.reset();
+  if (e && !key.at(e->at_ms).empty()) {
+    e->signature = key.at(e->at_ms).sign(journal_signed_bytes(e->hash));
+  }
+  return e;
+}
+
+result<void> journal_writer::begin() {
+  chain_.begin(0, {});
+  if (!enabled_) return {};
+  sqlite::query q{head_};
+  auto row = q.step();
+  if (!row) return std::unexpected(row.error());
+  chain_.begin(*row ? q.column_int(0) : 0, *row ? q.column_hash(1) : signing::digest{});
   return {};
 }
 
-result<void> journal_writer::seal() { return flush_last(true); }
+result<void> journal_writer::append(journal_entry e) {
+  if (!enabled_) return {};
+  if (auto previous = chain_.append(std::move(e))) return insert(*previous);
+  return {};
+}
+
+result<void> journal_writer::seal() {
+  if (auto last = chain_.seal(key_)) return insert(*last);
+  return {};
+}
 
 result<void> journal_writer::record(journal_entry e) {
   if (!enabled_) return {};
@@ -230,13 +255,7 @@ result<void> journal_writer::record(journal_entry e) {
   return seal();
 }
 
-result<void> journal_writer::flush_last(bool sign) {
-  if (!last_) return {};
-  journal_entry e = std::move(*last_);
-  last_.reset();
-  if (sign && !key_.at(e.at_ms).empty()) {
-    e.signature = key_.at(e.at_ms).sign(journal_signed_bytes(e.hash));
-  }
+result<void> journal_writer::insert(const journal_entry& e) {
   sqlite::query q{insert_};
   q.bind_int(1, e.seq)
       .bind_int(2, e.at_ms)

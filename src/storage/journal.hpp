@@ -1,5 +1,6 @@
 // Journal: the station's append-only, hash-chained and signed record of everything that
-// happened (docs/journal.md). It lives in the station's SQLite file, beside the messages.
+// happened (docs/journal.md). It lives in the station's database (SQLite or PostgreSQL), beside
+// the messages.
 //
 // Entry n holds the hash of entry n-1 (`prev_hash`; zeros for entry 1), and its own `hash` is
 // SHA-256 over its canonical bytes (journal_entry_hash), so changing, removing or reordering any
@@ -7,7 +8,8 @@
 // signature over its hash, which covers everything before it. Entries are written in the same
 // transaction as the change they record: a crash leaves both or neither.
 //
-// The writer and the reads are in sqlite_journal.hpp (internal to src/storage).
+// The chain's arithmetic (journal_chain, below) is the same for every database; the writers that
+// put entries into one are in sqlite_journal.hpp and pg_journal.hpp (internal to src/storage).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/key_schedule.hpp"
 #include "core/records.hpp"
 #include "core/signing.hpp"
 
@@ -49,6 +52,29 @@ std::optional<wire::receipt> receipt_from_entry(const journal_entry& e);
 // The peer's seal a `sealed` entry holds; nullopt when its detail is malformed. Its signature is
 // not checked here.
 std::optional<wire::seal_statement> seal_from_entry(const journal_entry& e);
+
+// The links of one transaction's entries, shared by every backend's writer so that the same
+// records give the same chain and signatures whatever database holds them. The writer reads
+// the head inside its write transaction, calls begin() with it, then append() for each entry and
+// seal() once; it inserts every entry these hand back, in the order they come. The last entry is
+// held back until seal() because only it carries the signature. Not thread-safe.
+class journal_chain {
+ public:
+  // Starts a transaction after the head entry `head_seq` (0 for an empty journal) whose hash is
+  // `head_hash` (zeros for an empty journal). Forgets any entry a previous transaction left.
+  void begin(std::int64_t head_seq, const signing::digest& head_hash);
+  // Numbers `e` and links it after the head. Returns the entry appended before it, complete and
+  // unsigned, for the writer to insert; nullopt when `e` is the transaction's first.
+  std::optional<journal_entry> append(journal_entry e);
+  // The transaction's last entry, signed with `key`'s key in effect at its at_ms (unsigned when
+  // there is none then); nullopt when nothing was appended since begin().
+  std::optional<journal_entry> seal(const signing::signer& key);
+
+ private:
+  std::int64_t head_seq_ = 0;
+  signing::digest head_hash_{};
+  std::optional<journal_entry> last_;
+};
 
 // A search of the journal for display: newest first, before `before_seq` (0: from the head), of `kind`
 // (empty: any) whose kind, channel, message id or detail contain `text` (empty: any).

@@ -37,15 +37,13 @@ class journal_writer {
   result<void> record(journal_entry e);
 
  private:
-  result<void> flush_last(bool sign);
+  result<void> insert(const journal_entry& e);
 
   sqlite3* db_;
   signing::signer key_;
   bool enabled_;
   sqlite::statement head_, insert_;
-  std::int64_t head_seq_ = 0;
-  signing::digest head_hash_{};
-  std::optional<journal_entry> last_;  // appended, not yet inserted: it may need the signature
+  journal_chain chain_;
 };
 
 // Opens a station's database read-only, for checking it offline; errc::corrupt when it holds no

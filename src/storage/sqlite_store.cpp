@@ -17,6 +17,7 @@
 
 #include "core/limits.hpp"
 #include "storage/migrations.hpp"
+#include "storage/store_checks.hpp"
 
 namespace hotline::storage {
 
@@ -109,61 +110,6 @@ result<void> make_private(const std::string& path) {
 std::int64_t wall_clock_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Checks a message against the limits before it reaches the disk. The core has already
-// validated it; a failure here means a bug upstream, reported rather than stored.
-result<void> check_message(const message& m) {
-  auto too_long = [](std::string_view v, std::size_t max) { return v.size() > max; };
-  if (m.id.empty() || too_long(m.id, limits::message_id_bytes_max)) {
-    return fail(errc::invalid_argument, "message id is empty or too long", "id");
-  }
-  if (m.channel.empty() || too_long(m.channel, limits::channel_id_bytes_max)) {
-    return fail(errc::invalid_argument, "channel is empty or too long", "channel");
-  }
-  if (too_long(m.from, limits::station_id_bytes_max)) {
-    return fail(errc::invalid_argument, "sender station id is too long", "from");
-  }
-  if (too_long(m.form, limits::form_id_bytes_max)) {
-    return fail(errc::invalid_argument, "form id is too long", "form");
-  }
-  if (too_long(m.body, limits::message_body_bytes_max)) {
-    return fail(errc::limit, "body exceeds message_body_bytes_max", "body");
-  }
-  if (too_long(m.signature, limits::signature_bytes_max)) {
-    return fail(errc::limit, "signature exceeds signature_bytes_max", "signature");
-  }
-  if (m.seq > seq_db_max) return fail(errc::invalid_argument, "seq out of range", "seq");
-  if (static_cast<int>(m.prec) >= precedence_count) {
-    return fail(errc::invalid_argument, "unknown precedence", "precedence");
-  }
-  return {};
-}
-
-std::string describe(const records::record& rec) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, records::posted>) return "posted '" + r.msg.id + "'";
-        if constexpr (std::is_same_v<T, records::received>) return "received '" + r.msg.id + "'";
-        if constexpr (std::is_same_v<T, records::sequenced>) return "sequenced '" + r.id + "'";
-        if constexpr (std::is_same_v<T, records::delivered>) {
-          return "delivered '" + r.channel + "' up to " + std::to_string(r.up_to_seq);
-        }
-        if constexpr (std::is_same_v<T, records::acknowledged>) return "acknowledged '" + r.id + "'";
-        if constexpr (std::is_same_v<T, records::escalated>) return "escalated '" + r.id + "'";
-        if constexpr (std::is_same_v<T, records::flagged>) return "flagged '" + r.id + "'";
-        if constexpr (std::is_same_v<T, records::attested>) {
-          return "receipt for '" + r.receipt.channel + "' up to " +
-                 std::to_string(r.receipt.up_to_seq);
-        }
-        if constexpr (std::is_same_v<T, records::noted>) return "noted '" + r.kind + "'";
-        if constexpr (std::is_same_v<T, records::sealed>) {
-          return "seal for '" + r.seal.channel + "' up to " + std::to_string(r.seal.up_to_seq);
-        }
-        if constexpr (std::is_same_v<T, records::reclaimed>) return "reclaimed '" + r.msg.id + "'";
-      },
-      rec);
 }
 
 }  // namespace
@@ -270,7 +216,8 @@ result<void> sqlite_store::commit(std::span<const records::record> recs, std::in
     if (auto r = apply(recs[i], now_ms); !r) {
       rollback_if_open();
       error e = std::move(r.error());
-      e.message = "record " + std::to_string(i) + " (" + describe(recs[i]) + "): " + e.message;
+      e.message =
+          "record " + std::to_string(i) + " (" + describe_record(recs[i]) + "): " + e.message;
       return std::unexpected(std::move(e));
     }
   }

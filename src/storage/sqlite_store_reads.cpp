@@ -7,6 +7,7 @@
 #include "core/watch.hpp"
 #include "storage/sqlite_journal.hpp"
 #include "storage/sqlite_store.hpp"
+#include "storage/store_checks.hpp"
 
 namespace hotline::storage {
 
@@ -49,14 +50,15 @@ std::string list_sql(std::size_t variant) {
 // Turns the current row into a stored_message, checking what the schema cannot: a row that
 // fails is reported as errc::corrupt rather than handed to the core.
 result<stored_message> decode(const sqlite::query& q) {
-  stored_message m;
+  undecoded_message row;
+  stored_message& m = row.m;
   m.cursor = q.column_int(0);
   m.msg.id = q.column_text(1);
   m.msg.channel = q.column_text(2);
-  const std::string box_text = q.column_text(3);
+  row.box_text = q.column_text(3);
   m.msg.from = q.column_text(4);
-  const std::int64_t seq = q.column_int(5);
-  const std::int64_t prec = q.column_int(6);
+  row.seq = q.column_int(5);
+  row.precedence = q.column_int(6);
   m.msg.form = q.column_text(7);
   m.msg.body = q.column_blob(8);
   m.msg.signature = q.column_blob(9);
@@ -68,28 +70,8 @@ result<stored_message> decode(const sqlite::query& q) {
   if (!q.column_is_null(15)) m.ack_answer = q.column_text(15);
   if (!q.column_is_null(16)) m.escalated_at_ms = q.column_int(16);
   if (!q.column_is_null(17)) m.flag = q.column_text(17);
-  auto label = labels::parse_text(q.column_text(18));
-  if (!label) return fail(errc::corrupt, "message '" + m.msg.id + "' has a malformed label");
-  m.msg.label = std::move(*label);
-
-  if (box_text != "in" && box_text != "out") {
-    return fail(errc::corrupt, "message '" + m.msg.id + "' has box '" + box_text + "'");
-  }
-  if (seq < 0 || prec < 0 || prec >= precedence_count) {
-    return fail(errc::corrupt, "message '" + m.msg.id + "' has an invalid seq or precedence");
-  }
-  m.direction = box_text == "in" ? box::in : box::out;
-  m.msg.seq = static_cast<std::uint64_t>(seq);
-  m.msg.prec = static_cast<precedence>(prec);
-  if (m.direction == box::in) {
-    m.status = delivery_status::delivered;  // it is on this station's disk
-  } else if (m.msg.seq == 0) {
-    m.status = delivery_status::queued;
-  } else {
-    m.status = m.delivered_at_ms ? delivery_status::delivered : delivery_status::sent;
-  }
-  if (m.acknowledged_at_ms) m.status = delivery_status::acknowledged;
-  return m;
+  row.label_text = q.column_text(18);
+  return decode_message(std::move(row));
 }
 
 result<std::vector<stored_message>> read_all(sqlite::query& q) {

@@ -1,4 +1,4 @@
-// Store: a station's durable state behind a small interface (SQLite today, PostgreSQL later).
+// Store: a station's durable state behind a small interface, on SQLite (the default) or PostgreSQL.
 //
 // `commit` writes a group of records atomically and durably: when it returns success every
 // record is on disk (fsync), and when it fails none is. Records are applied in order. Reads see
@@ -144,5 +144,11 @@ struct journal_options {
 // Opens (creating if needed) a SQLite store at `path` in WAL mode with synchronous=FULL, and
 // runs any pending schema migrations. ":memory:" gives a private in-memory store for tests.
 result<std::unique_ptr<store>> open_sqlite(const std::string& path, journal_options journal = {});
+
+// Opens a PostgreSQL store at `url` (a libpq connection URI or key=value string), with
+// synchronous_commit on (verified), and runs any pending schema migrations (pg_store.hpp).
+// Fails with errc::io when the server cannot be reached or does not promise durable commits.
+result<std::unique_ptr<store>> open_postgresql(const std::string& url,
+                                               journal_options journal = {});
 
 }  // namespace hotline::storage

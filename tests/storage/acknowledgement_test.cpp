@@ -1,10 +1,13 @@
-// Acknowledgements, escalations and flags: migration 3 and the reads the deadline watch uses.
+// Acknowledgements, escalations and flags on every backend, and the reads the deadline watch uses.
 #include <gtest/gtest.h>
 
 #include "storage/store.hpp"
+#include "storage/store_backends.hpp"
 
 namespace hotline::storage {
 namespace {
+
+using namespace fixtures;
 
 message make(std::string id, std::string form = "FREE-TEXT") {
   message m;
@@ -17,14 +20,10 @@ message make(std::string id, std::string form = "FREE-TEXT") {
   return m;
 }
 
-std::unique_ptr<store> fresh() {
-  auto s = open_sqlite(":memory:");
-  EXPECT_TRUE(s) << s.error().message;
-  return std::move(*s);
-}
+class acknowledgements : public backend_test {};
 
-TEST(acknowledgements, an_acknowledged_message_reports_who_and_when) {
-  auto s = fresh();
+TEST_P(acknowledgements, an_acknowledged_message_reports_who_and_when) {
+  auto s = open_store();
   std::vector<records::record> recs{records::posted{make("m1")}};
   ASSERT_TRUE(s->commit(recs, 5));
   recs = {records::acknowledged{"m1", "officer-ivanov", "Понял", 77}};
@@ -37,8 +36,8 @@ TEST(acknowledgements, an_acknowledged_message_reports_who_and_when) {
   EXPECT_EQ((*m)->ack_answer, "Понял");
 }
 
-TEST(acknowledgements, the_first_acknowledgement_counts) {
-  auto s = fresh();
+TEST_P(acknowledgements, the_first_acknowledgement_counts) {
+  auto s = open_store();
   std::vector<records::record> recs{records::posted{make("m1")},
                                     records::acknowledged{"m1", "first", "", 10},
                                     records::acknowledged{"m1", "second", "", 20}};
@@ -46,8 +45,8 @@ TEST(acknowledgements, the_first_acknowledgement_counts) {
   EXPECT_EQ((*s->get("m1"))->acknowledged_by, "first");
 }
 
-TEST(acknowledgements, awaiting_ack_skips_answered_escalated_and_answers) {
-  auto s = fresh();
+TEST_P(acknowledgements, awaiting_ack_skips_answered_escalated_and_answers) {
+  auto s = open_store();
   std::vector<records::record> recs{records::posted{make("open")},
                                     records::posted{make("answered")},
                                     records::posted{make("late")},
@@ -65,8 +64,8 @@ TEST(acknowledgements, awaiting_ack_skips_answered_escalated_and_answers) {
   EXPECT_EQ((*s->get("late"))->escalated_at_ms, 5);
 }
 
-TEST(acknowledgements, flags_and_last_link_test_reads) {
-  auto s = fresh();
+TEST_P(acknowledgements, flags_and_last_link_test_reads) {
+  auto s = open_store();
   std::vector<records::record> recs{records::posted{make("t1", "LINK-TEST")},
                                     records::posted{make("t2", "LINK-TEST")},
                                     records::acknowledged{"t1", "duty", "", 50},
@@ -81,6 +80,8 @@ TEST(acknowledgements, flags_and_last_link_test_reads) {
   EXPECT_EQ((*answered)->msg.id, "t1");
   EXPECT_EQ((*answered)->acknowledged_by, "duty");
 }
+
+HOTLINE_STORE_BACKENDS(acknowledgements);
 
 }  // namespace
 }  // namespace hotline::storage

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/journal.hpp"
+#include "storage/store_backends.hpp"
 #include "storage/store_fixtures.hpp"
 
 namespace hotline::storage {
@@ -18,8 +19,10 @@ records::record reclaimed(std::string id, std::uint64_t seq, std::uint8_t chain_
   return r;
 }
 
-TEST(reclaim, a_queued_post_takes_its_seq_and_a_lost_one_is_stored_whole) {
-  auto s = open_ok(":memory:");
+class reclaim : public backend_test {};
+
+TEST_P(reclaim, a_queued_post_takes_its_seq_and_a_lost_one_is_stored_whole) {
+  auto s = open_store();
   ASSERT_NE(s, nullptr);
   commit_ok(*s, {posted("still-queued", "navy")});
   commit_ok(*s, {reclaimed("never-here", 1, 0x11), reclaimed("still-queued", 2, 0x22)}, 5'000);
@@ -52,8 +55,8 @@ TEST(reclaim, a_queued_post_takes_its_seq_and_a_lost_one_is_stored_whole) {
   EXPECT_EQ((*sent)[1].message_id, "never-here");
 }
 
-TEST(reclaim, a_seq_already_used_fails_the_whole_commit) {
-  auto s = open_ok(":memory:");
+TEST_P(reclaim, a_seq_already_used_fails_the_whole_commit) {
+  auto s = open_store();
   ASSERT_NE(s, nullptr);
   commit_ok(*s, {posted("first", "navy", 1)});
   const records::record again = reclaimed("other", 1, 0x33);
@@ -61,6 +64,8 @@ TEST(reclaim, a_seq_already_used_fails_the_whole_commit) {
   EXPECT_FALSE(r);
   EXPECT_FALSE(*s->get("other"));
 }
+
+HOTLINE_STORE_BACKENDS(reclaim);
 
 }  // namespace
 }  // namespace hotline::storage

@@ -1,10 +1,12 @@
 // The queue on disk: queued_after() reads queued messages back in post order, one precedence at a
-// time, within its limits; recover() returns a bounded prefix of the queue and counts the rest.
+// time, within its limits; recover() returns a bounded prefix of the queue and counts the rest. On
+// every backend, then SQLite's own queue index.
 #include <gtest/gtest.h>
 
 #include "core/limits.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sqlite_store.hpp"
+#include "storage/store_backends.hpp"
 #include "storage/store_fixtures.hpp"
 
 namespace hotline::storage {
@@ -35,23 +37,24 @@ constexpr auto routine = precedence::routine;
 constexpr auto flash = precedence::flash;
 
 // r1 f1 r2 (sequenced) r3 air-r4 r5 f2, in post order.
-std::unique_ptr<store> queue_history() {
-  auto s = open_ok(":memory:");
+std::unique_ptr<store> queue_history(std::unique_ptr<store> s) {
   commit_ok(*s, {post("r1", routine), post("f1", flash), post("r2", routine), post("r3", routine),
                  post("air-r4", routine, "air"), post("r5", routine), post("f2", flash)});
   commit_ok(*s, {sequenced("navy", "r2", 1)});
   return s;
 }
 
-TEST(sqlite_store_queue, reads_one_precedence_in_post_order) {
-  auto s = queue_history();
+class store_queue : public backend_test {};
+
+TEST_P(store_queue, reads_one_precedence_in_post_order) {
+  auto s = queue_history(open_store());
   EXPECT_EQ(ids(queued_ok(*s, routine, "", 10)), (std::vector<std::string>{"r1", "r3", "r5"}));
   EXPECT_EQ(ids(queued_ok(*s, flash, "", 10)), (std::vector<std::string>{"f1", "f2"}));
   EXPECT_TRUE(queued_ok(*s, precedence::priority, "", 10).empty());
 }
 
-TEST(sqlite_store_queue, continues_after_a_message_even_one_since_sequenced) {
-  auto s = queue_history();
+TEST_P(store_queue, continues_after_a_message_even_one_since_sequenced) {
+  auto s = queue_history(open_store());
   EXPECT_EQ(ids(queued_ok(*s, routine, "r1", 10)), (std::vector<std::string>{"r3", "r5"}));
   EXPECT_EQ(ids(queued_ok(*s, routine, "r2", 10)), (std::vector<std::string>{"r3", "r5"}));
   // The position is in post order across precedences: f1 was posted between r1 and r2.
@@ -59,8 +62,8 @@ TEST(sqlite_store_queue, continues_after_a_message_even_one_since_sequenced) {
   EXPECT_TRUE(queued_ok(*s, routine, "r5", 10).empty());
 }
 
-TEST(sqlite_store_queue, returns_whole_messages) {
-  auto s = queue_history();
+TEST_P(store_queue, returns_whole_messages) {
+  auto s = queue_history(open_store());
   auto got = queued_ok(*s, routine, "r3", 1);
   ASSERT_EQ(got.size(), 1u);
   message want = make_message("r5", "navy");
@@ -68,8 +71,8 @@ TEST(sqlite_store_queue, returns_whole_messages) {
   EXPECT_EQ(got[0], want);
 }
 
-TEST(sqlite_store_queue, limit_is_exact) {
-  auto s = queue_history();
+TEST_P(store_queue, limit_is_exact) {
+  auto s = queue_history(open_store());
   EXPECT_EQ(ids(queued_ok(*s, routine, "", 1)), (std::vector<std::string>{"r1"}));
   EXPECT_EQ(ids(queued_ok(*s, routine, "", 2)), (std::vector<std::string>{"r1", "r3"}));
   auto zero = s->queued_after("navy", routine, "", 0, 1 << 20);
@@ -77,16 +80,16 @@ TEST(sqlite_store_queue, limit_is_exact) {
   EXPECT_EQ(zero.error().code, errc::invalid_argument);
 }
 
-TEST(sqlite_store_queue, bytes_max_is_exact_and_the_first_message_always_comes) {
-  auto s = queue_history();
+TEST_P(store_queue, bytes_max_is_exact_and_the_first_message_always_comes) {
+  auto s = queue_history(open_store());
   const std::size_t w = message_weight_bytes(make_message("r1", "navy"));
   EXPECT_EQ(queued_ok(*s, routine, "", 10, 2 * w).size(), 2u);
   EXPECT_EQ(queued_ok(*s, routine, "", 10, 2 * w - 1).size(), 1u);
   EXPECT_EQ(queued_ok(*s, routine, "", 10, 0).size(), 1u);
 }
 
-TEST(sqlite_store_queue, an_unknown_position_is_corrupt) {
-  auto s = queue_history();
+TEST_P(store_queue, an_unknown_position_is_corrupt) {
+  auto s = queue_history(open_store());
   for (std::string_view bad : {"no-such-message", "air-r4"}) {  // air-r4 is on another channel
     auto r = s->queued_after("navy", routine, bad, 10, 1 << 20);
     ASSERT_FALSE(r.has_value()) << bad;
@@ -94,8 +97,8 @@ TEST(sqlite_store_queue, an_unknown_position_is_corrupt) {
   }
 }
 
-TEST(sqlite_store_queue, recover_returns_a_bounded_prefix_and_counts_the_rest) {
-  auto s = open_ok(":memory:");
+TEST_P(store_queue, recover_returns_a_bounded_prefix_and_counts_the_rest) {
+  auto s = open_store();
   const std::size_t routine_posts = limits::queue_memory_messages_max + 5;
   std::vector<records::record> batch;
   for (std::size_t i = 0; i < routine_posts; ++i) {
@@ -119,8 +122,8 @@ TEST(sqlite_store_queue, recover_returns_a_bounded_prefix_and_counts_the_rest) {
   EXPECT_EQ(rec->queued_total[static_cast<std::size_t>(precedence::priority)], 0u);
 }
 
-TEST(sqlite_store_queue, recover_stops_at_the_byte_bound) {
-  auto s = open_ok(":memory:");
+TEST_P(store_queue, recover_stops_at_the_byte_bound) {
+  auto s = open_store();
   // 300 posts of 64 KiB: 19 MiB, more than queue_memory_bytes_max.
   const std::size_t posts = 300;
   for (std::size_t i = 0; i < posts; ++i) {
@@ -137,7 +140,7 @@ TEST(sqlite_store_queue, recover_stops_at_the_byte_bound) {
   EXPECT_EQ(rec->queued_total[static_cast<std::size_t>(precedence::immediate)], posts);
 }
 
-TEST(sqlite_store_queue, migration_6_replaces_the_queue_index) {
+TEST(sqlite_queue_index, migration_6_replaces_the_queue_index) {
   auto s = open_ok(":memory:");
   sqlite3* db = static_cast<sqlite_store&>(*s).handle();
   auto count = [db](const std::string& name) {
@@ -152,6 +155,8 @@ TEST(sqlite_store_queue, migration_6_replaces_the_queue_index) {
   EXPECT_EQ(count("messages_out_queued"), 0);
   EXPECT_EQ(schema_migrations()[5].version, 6);
 }
+
+HOTLINE_STORE_BACKENDS(store_queue);
 
 }  // namespace
 }  // namespace hotline::storage

@@ -1,11 +1,12 @@
-// list(), get() and inbound_range(): paging by cursor, filters, limits and ordering.
+// list(), get() and inbound_range() on every backend: paging by cursor, filters, limits and
+// ordering.
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <map>
 
 #include "core/limits.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/store_backends.hpp"
 #include "storage/store_fixtures.hpp"
 
 namespace hotline::storage {
@@ -19,11 +20,13 @@ std::vector<std::string> ids(const std::vector<stored_message>& msgs) {
   return out;
 }
 
-class list_test : public ::testing::Test {
+class list_test : public backend_test {
  protected:
   // Commit order, which is also cursor order: n-out-1, n-in-1, a-out-1, n-out-2, a-in-1, n-out-3.
   void SetUp() override {
-    store_ = open_ok(":memory:");
+    backend_test::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    store_ = open_store();
     ASSERT_NE(store_, nullptr);
     commit_ok(*store_, {posted("n-out-1", "navy", 1), received("n-in-1", "navy", 1)});
     commit_ok(*store_, {posted("a-out-1", "air", 1), posted("n-out-2", "navy")});
@@ -44,7 +47,7 @@ class list_test : public ::testing::Test {
   std::unique_ptr<store> store_;
 };
 
-TEST_F(list_test, without_a_cursor_returns_the_newest_oldest_first) {
+TEST_P(list_test, without_a_cursor_returns_the_newest_oldest_first) {
   list_query q;
   q.limit = 2;
   EXPECT_EQ(list_ids(q), (std::vector<std::string>{"a-in-1", "n-out-3"}));
@@ -53,7 +56,7 @@ TEST_F(list_test, without_a_cursor_returns_the_newest_oldest_first) {
                                                    "a-in-1", "n-out-3"}));
 }
 
-TEST_F(list_test, after_a_cursor_returns_the_next_oldest_first) {
+TEST_P(list_test, after_a_cursor_returns_the_next_oldest_first) {
   list_query q;
   q.after_cursor = cursor_of("n-in-1");
   q.limit = 2;
@@ -65,7 +68,7 @@ TEST_F(list_test, after_a_cursor_returns_the_next_oldest_first) {
   EXPECT_EQ(list_ids(q), (std::vector<std::string>{"n-out-1"}));
 }
 
-TEST_F(list_test, paging_by_cursor_visits_every_message_once) {
+TEST_P(list_test, paging_by_cursor_visits_every_message_once) {
   list_query q;
   q.after_cursor = 0;
   q.limit = 4;
@@ -81,7 +84,7 @@ TEST_F(list_test, paging_by_cursor_visits_every_message_once) {
                                             "n-out-3"}));
 }
 
-TEST_F(list_test, filters_by_channel_and_box) {
+TEST_P(list_test, filters_by_channel_and_box) {
   list_query q;
   q.channel = "navy";
   EXPECT_EQ(list_ids(q), (std::vector<std::string>{"n-out-1", "n-in-1", "n-out-2", "n-out-3"}));
@@ -96,7 +99,7 @@ TEST_F(list_test, filters_by_channel_and_box) {
   EXPECT_TRUE(list_ids(q).empty());
 }
 
-TEST_F(list_test, reports_status_per_message) {
+TEST_P(list_test, reports_status_per_message) {
   commit_ok(*store_, {delivered("navy", 1)});
   auto r = store_->list(list_query{});
   ASSERT_TRUE(r) << r.error().message;
@@ -108,7 +111,7 @@ TEST_F(list_test, reports_status_per_message) {
   EXPECT_EQ(status["n-in-1"], delivery_status::delivered);
 }
 
-TEST_F(list_test, limit_is_bounded_on_both_sides) {
+TEST_P(list_test, limit_is_bounded_on_both_sides) {
   list_query q;
   q.limit = 0;
   auto zero = store_->list(q);
@@ -125,14 +128,16 @@ TEST_F(list_test, limit_is_bounded_on_both_sides) {
   EXPECT_EQ(list_ids(q).size(), 6u);
 }
 
-TEST_F(list_test, get_of_an_unknown_id_is_empty_not_an_error) {
+TEST_P(list_test, get_of_an_unknown_id_is_empty_not_an_error) {
   auto m = store_->get("no-such-id");
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_FALSE(m->has_value());
 }
 
-TEST(sqlite_store_inbound_range, returns_inbound_in_seq_order_within_bounds) {
-  auto s = open_ok(":memory:");
+class store_inbound_range : public backend_test {};
+
+TEST_P(store_inbound_range, returns_inbound_in_seq_order_within_bounds) {
+  auto s = open_store();
   // Committed out of seq order on purpose: the range is ordered by seq, not by cursor.
   commit_ok(*s,
             {received("in-2", "navy", 2), received("in-1", "navy", 1), received("in-3", "navy", 3),
@@ -157,6 +162,9 @@ TEST(store_names, boxes_and_statuses_have_stable_names) {
   EXPECT_EQ(to_string(delivery_status::sent), "sent");
   EXPECT_EQ(to_string(delivery_status::delivered), "delivered");
 }
+
+HOTLINE_STORE_BACKENDS(list_test);
+HOTLINE_STORE_BACKENDS(store_inbound_range);
 
 }  // namespace
 }  // namespace hotline::storage

@@ -1,10 +1,10 @@
-// recover(): the state the core resumes from, across reopening a real file, and the checks
-// that refuse a damaged history.
+// recover() on every backend: the state the core resumes from, across closing and opening the
+// store, and the checks that refuse a damaged history.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "storage/sqlite_store.hpp"
+#include "storage/store_backends.hpp"
 #include "storage/store_fixtures.hpp"
 
 namespace hotline::storage {
@@ -61,8 +61,10 @@ void expect_mixed_history(store& s) {
   EXPECT_EQ(air.in_next_expected, 2u);
 }
 
-TEST(sqlite_store_recover, an_unknown_channel_starts_from_scratch) {
-  auto s = open_ok(":memory:");
+class store_recover : public backend_test {};
+
+TEST_P(store_recover, an_unknown_channel_starts_from_scratch) {
+  auto s = open_store();
   auto rec = recover_ok(*s, "navy");
   EXPECT_EQ(rec.next_out_seq, 1u);
   EXPECT_EQ(rec.out_delivered, 0u);
@@ -71,14 +73,14 @@ TEST(sqlite_store_recover, an_unknown_channel_starts_from_scratch) {
   EXPECT_EQ(rec.in_next_expected, 1u);
 }
 
-TEST(sqlite_store_recover, mixes_queued_sequenced_and_delivered) {
-  auto s = open_ok(":memory:");
+TEST_P(store_recover, mixes_queued_sequenced_and_delivered) {
+  auto s = open_store();
   commit_mixed_history(*s);
   expect_mixed_history(*s);
 }
 
-TEST(sqlite_store_recover, everything_delivered_leaves_nothing_unacked) {
-  auto s = open_ok(":memory:");
+TEST_P(store_recover, everything_delivered_leaves_nothing_unacked) {
+  auto s = open_store();
   commit_ok(*s, {posted("m-1", "navy", 1), posted("m-2", "navy", 2), delivered("navy", 2)});
   auto rec = recover_ok(*s, "navy");
   EXPECT_EQ(rec.out_delivered, 2u);
@@ -86,19 +88,17 @@ TEST(sqlite_store_recover, everything_delivered_leaves_nothing_unacked) {
   EXPECT_TRUE(rec.unacked.empty());
 }
 
-TEST(sqlite_store_recover, state_survives_closing_and_reopening_the_file) {
-  temp_dir dir;
-  const std::string path = dir.file("station.db");
+TEST_P(store_recover, state_survives_closing_and_reopening_the_store) {
   std::int64_t last_cursor = 0;
   {
-    auto s = open_ok(path);
+    auto s = open_persistent();
     ASSERT_NE(s, nullptr);
     commit_mixed_history(*s);
     auto last = s->get("air-in-1");
     ASSERT_TRUE(last && last->has_value());
     last_cursor = (*last)->cursor;
   }
-  auto s = open_ok(path);
+  auto s = open_persistent();
   ASSERT_NE(s, nullptr);
   expect_mixed_history(*s);
   auto in = s->get("in-1");
@@ -112,8 +112,8 @@ TEST(sqlite_store_recover, state_survives_closing_and_reopening_the_file) {
   EXPECT_GT((*after)->cursor, last_cursor);
 }
 
-TEST(sqlite_store_recover, a_missing_outbound_seq_is_corrupt_and_named) {
-  auto s = open_ok(":memory:");
+TEST_P(store_recover, a_missing_outbound_seq_is_corrupt_and_named) {
+  auto s = open_store();
   commit_ok(*s, {posted("m-1", "navy", 1), posted("m-3", "navy", 3)});
   auto rec = s->recover("navy");
   ASSERT_FALSE(rec);
@@ -121,8 +121,8 @@ TEST(sqlite_store_recover, a_missing_outbound_seq_is_corrupt_and_named) {
   EXPECT_NE(rec.error().message.find("seq 2 is missing"), std::string::npos) << rec.error().message;
 }
 
-TEST(sqlite_store_recover, an_inbound_gap_is_corrupt) {
-  auto s = open_ok(":memory:");
+TEST_P(store_recover, an_inbound_gap_is_corrupt) {
+  auto s = open_store();
   commit_ok(*s, {received("in-1", "navy", 1), received("in-3", "navy", 3)});
   auto rec = s->recover("navy");
   ASSERT_FALSE(rec);
@@ -132,16 +132,14 @@ TEST(sqlite_store_recover, an_inbound_gap_is_corrupt) {
   EXPECT_TRUE(s->recover("air"));
 }
 
-TEST(sqlite_store_recover, a_hole_in_delivered_marks_is_corrupt) {
-  temp_dir dir;
-  const std::string path = dir.file("station.db");
+TEST_P(store_recover, a_hole_in_delivered_marks_is_corrupt) {
   {
-    auto s = open_ok(path);
+    auto s = open_persistent();
     ASSERT_NE(s, nullptr);
     commit_ok(*s, {posted("m-1", "navy", 1), posted("m-2", "navy", 2), delivered("navy", 2)});
   }
-  exec_raw(path, "UPDATE messages SET delivered_at_ms = NULL WHERE id = 'm-1'");
-  auto s = open_ok(path);
+  exec_persistent("UPDATE messages SET delivered_at_ms = NULL WHERE id = 'm-1'");
+  auto s = open_persistent();
   ASSERT_NE(s, nullptr);
   auto rec = s->recover("navy");
   ASSERT_FALSE(rec);
@@ -149,19 +147,18 @@ TEST(sqlite_store_recover, a_hole_in_delivered_marks_is_corrupt) {
   EXPECT_NE(rec.error().message.find("delivery mark"), std::string::npos) << rec.error().message;
 }
 
-TEST(sqlite_store_recover, a_damaged_row_is_reported_not_returned) {
-  temp_dir dir;
-  const std::string path = dir.file("station.db");
+TEST_P(store_recover, a_damaged_row_is_reported_not_returned) {
   {
-    auto s = open_ok(path);
+    auto s = open_persistent();
     ASSERT_NE(s, nullptr);
     commit_ok(*s, {posted("m-1", "navy")});
   }
-  // The schema's CHECK stops a bad precedence, so drop it from this connection's view first.
-  exec_raw(path,
-           "PRAGMA ignore_check_constraints=ON;"
-           "UPDATE messages SET precedence = 9 WHERE id = 'm-1'");
-  auto s = open_ok(path);
+  // The schema's CHECK stops a bad precedence, so take it out of the way first.
+  exec_persistent(postgresql() ? "ALTER TABLE messages DROP CONSTRAINT messages_precedence_check;"
+                                 "UPDATE messages SET precedence = 9 WHERE id = 'm-1'"
+                               : "PRAGMA ignore_check_constraints=ON;"
+                                 "UPDATE messages SET precedence = 9 WHERE id = 'm-1'");
+  auto s = open_persistent();
   ASSERT_NE(s, nullptr);
   auto rec = s->recover("navy");
   ASSERT_FALSE(rec);
@@ -170,6 +167,8 @@ TEST(sqlite_store_recover, a_damaged_row_is_reported_not_returned) {
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().code, errc::corrupt);
 }
+
+HOTLINE_STORE_BACKENDS(store_recover);
 
 }  // namespace
 }  // namespace hotline::storage

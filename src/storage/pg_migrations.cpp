@@ -1,0 +1,207 @@
+#include "storage/pg_migrations.hpp"
+
+#include <array>
+#include <climits>
+#include <string>
+
+#include "storage/pg_db.hpp"
+
+namespace hotline::storage {
+
+namespace {
+
+// Migration 1: the message store, in the final form of SQLite migrations 1, 3, 4 (its column),
+// 6, 9 and 12. `cursor` is the local position list() pages by; the identity hands out values in
+// insertion order, and the writer lock (migration 3) makes insertion order commit order. Each
+// index serves the read path its SQLite namesake serves.
+constexpr std::string_view migration_1_sql = R"sql(
+CREATE TABLE messages (
+  cursor             BIGINT   GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id                 TEXT     NOT NULL UNIQUE,
+  channel            TEXT     NOT NULL,
+  box                TEXT     NOT NULL CHECK (box IN ('in', 'out')),
+  sender             TEXT     NOT NULL,
+  seq                BIGINT   NOT NULL DEFAULT 0 CHECK (seq >= 0),
+  precedence         SMALLINT NOT NULL CHECK (precedence BETWEEN 0 AND 3),
+  form               TEXT     NOT NULL,
+  body               BYTEA    NOT NULL,
+  signature          BYTEA    NOT NULL,
+  created_at_ms      BIGINT   NOT NULL,
+  received_at_ms     BIGINT,
+  delivered_at_ms    BIGINT,
+  acknowledged_at_ms BIGINT,
+  acknowledged_by    TEXT,
+  ack_answer         TEXT,
+  escalated_at_ms    BIGINT,
+  flag               TEXT,
+  chain              BYTEA,
+  label              TEXT     NOT NULL DEFAULT '' CHECK (length(label) <= 9000),
+  CHECK (box = 'out' OR seq > 0)
+);
+CREATE UNIQUE INDEX messages_channel_box_seq ON messages (channel, box, seq) WHERE seq > 0;
+CREATE INDEX messages_out_undelivered ON messages (channel, seq)
+  WHERE box = 'out' AND seq > 0 AND delivered_at_ms IS NULL;
+CREATE INDEX messages_channel_box_cursor ON messages (channel, box, cursor);
+CREATE INDEX messages_awaiting_ack ON messages (cursor)
+  WHERE acknowledged_at_ms IS NULL AND escalated_at_ms IS NULL;
+CREATE INDEX messages_out_queued_precedence ON messages (channel, precedence, cursor)
+  WHERE box = 'out' AND seq = 0;
+CREATE INDEX messages_link_tests ON messages (channel, cursor)
+  WHERE box = 'out' AND form = 'LINK-TEST';
+)sql";
+
+// Migration 2: the signed journal and the kept agreements (SQLite migrations 4, 8 and 11). Both
+// are append-only: a row trigger refuses every UPDATE and DELETE and a statement trigger every
+// TRUNCATE, with SQLSTATE 23001 (restrict_violation), so that no code path, nor an operator's
+// psql short of dropping the triggers, can rewrite them.
+constexpr std::string_view migration_2_sql = R"sql(
+CREATE TABLE journal (
+  seq        BIGINT PRIMARY KEY CHECK (seq > 0),
+  at_ms      BIGINT NOT NULL,
+  kind       TEXT   NOT NULL,
+  channel    TEXT   NOT NULL DEFAULT '',
+  message_id TEXT   NOT NULL DEFAULT '',
+  msg_seq    BIGINT NOT NULL DEFAULT 0,
+  detail     TEXT   NOT NULL DEFAULT '',
+  prev_hash  BYTEA  NOT NULL,
+  hash       BYTEA  NOT NULL,
+  signature  BYTEA  NOT NULL DEFAULT ''::bytea
+);
+CREATE INDEX journal_message ON journal (message_id) WHERE message_id <> '';
+CREATE INDEX journal_receipts ON journal (channel, msg_seq) WHERE kind = 'receipt';
+CREATE INDEX journal_seals ON journal (channel, msg_seq) WHERE kind = 'sealed';
+CREATE TABLE agreements (
+  hash         TEXT   NOT NULL PRIMARY KEY,
+  text         TEXT   NOT NULL,
+  loaded_at_ms BIGINT NOT NULL
+);
+CREATE FUNCTION hotline_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'restrict_violation', MESSAGE = TG_ARGV[0];
+END
+$$;
+CREATE TRIGGER journal_no_change BEFORE UPDATE OR DELETE ON journal
+  FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change('the journal is append-only');
+CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal
+  FOR EACH STATEMENT EXECUTE FUNCTION hotline_refuse_change('the journal is append-only');
+CREATE TRIGGER agreements_no_change BEFORE UPDATE OR DELETE ON agreements
+  FOR EACH ROW EXECUTE FUNCTION
+  hotline_refuse_change('agreement versions are kept as they were loaded');
+CREATE TRIGGER agreements_no_truncate BEFORE TRUNCATE ON agreements
+  FOR EACH STATEMENT EXECUTE FUNCTION
+  hotline_refuse_change('agreement versions are kept as they were loaded');
+)sql";
+
+// Migration 3: the writer lock. Every write transaction locks this one row (SELECT ... FOR
+// UPDATE) before it writes anything, so that writers sharing the database run one at a time:
+// cursors and journal seqs are then handed out in commit order. The lease and its epoch will
+// live beside it.
+constexpr std::string_view migration_3_sql = R"sql(
+CREATE TABLE writer (
+  id INTEGER PRIMARY KEY CHECK (id = 1)
+);
+INSERT INTO writer (id) VALUES (1);
+CREATE TRIGGER writer_no_delete BEFORE DELETE ON writer
+  FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change('the writer lock row is kept');
+CREATE TRIGGER writer_no_truncate BEFORE TRUNCATE ON writer
+  FOR EACH STATEMENT EXECUTE FUNCTION hotline_refuse_change('the writer lock row is kept');
+)sql";
+
+constexpr std::array<migration, 3> all_migrations{{
+    {1, "messages", migration_1_sql},
+    {2, "journal and agreements", migration_2_sql},
+    {3, "writer lock", migration_3_sql},
+}};
+
+// Serialises migrations between processes sharing the database: "hotline" in ASCII.
+constexpr std::int64_t migration_lock_key = 0x686f746c696e65;
+
+constexpr const char* create_history_sql =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)";
+
+std::unexpected<error> rollback(PGconn* c, error e) {
+  if (PQtransactionStatus(c) != PQTRANS_IDLE) (void)pg::exec(c, "ROLLBACK");
+  return std::unexpected(std::move(e));
+}
+
+result<int> read_version(PGconn* c) {
+  pg::rows r{PQexecParams(c,
+                          "SELECT COUNT(*), COALESCE(MAX(version), 0)::bigint,"
+                          " COALESCE(MIN(version), 1)::bigint FROM schema_migrations",
+                          0, nullptr, nullptr, nullptr, nullptr, 1)};
+  if (PQresultStatus(r.raw()) != PGRES_TUPLES_OK) {
+    return std::unexpected(pg::make_error(c, r.raw(), "schema_migrations"));
+  }
+  const std::int64_t count = r.get_int(0, 0);
+  const std::int64_t max = r.get_int(0, 1);
+  if (count != max || r.get_int(0, 2) != 1 || max > INT_MAX) {
+    return fail(errc::corrupt, "schema_migrations is not 1.." + std::to_string(max) + " (" +
+                                   std::to_string(count) + " rows)");
+  }
+  return static_cast<int>(max);
+}
+
+result<void> apply(PGconn* c, const migration& m, std::int64_t now_ms) {
+  if (auto r = pg::exec(c, std::string{m.sql}); !r) {
+    error e = r.error();
+    e.message =
+        "migration " + std::to_string(m.version) + " (" + std::string{m.name} + "): " + e.message;
+    return std::unexpected(std::move(e));
+  }
+  const std::string version = std::to_string(m.version);
+  const std::string at = std::to_string(now_ms);
+  const char* values[] = {version.c_str(), at.c_str()};
+  pg::rows r{PQexecParams(c,
+                          "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)",
+                          2, nullptr, values, nullptr, nullptr, 1)};
+  if (PQresultStatus(r.raw()) != PGRES_COMMAND_OK) {
+    return std::unexpected(pg::make_error(c, r.raw(), "schema_migrations"));
+  }
+  return {};
+}
+
+// Applies at most one migration inside its own transaction; returns the version afterwards.
+result<int> step_once(PGconn* c, std::int64_t now_ms) {
+  if (auto r = pg::exec(c, "BEGIN"); !r) return std::unexpected(r.error());
+  const std::string lock =
+      "SELECT pg_advisory_xact_lock(" + std::to_string(migration_lock_key) + ")";
+  if (auto r = pg::exec(c, lock); !r) return rollback(c, r.error());
+  if (auto r = pg::exec(c, create_history_sql); !r) return rollback(c, r.error());
+  auto current = read_version(c);
+  if (!current) return rollback(c, current.error());
+  const int latest = static_cast<int>(all_migrations.size());
+  if (*current > latest) {
+    return rollback(
+        c, error{errc::conflict,
+                 "database schema version " + std::to_string(*current) +
+                     " is newer than this hotline build supports (" + std::to_string(latest) + ")",
+                 {}});
+  }
+  if (*current < latest) {
+    if (auto r = apply(c, all_migrations[static_cast<std::size_t>(*current)], now_ms); !r) {
+      return rollback(c, r.error());
+    }
+  }
+  if (auto r = pg::exec(c, "COMMIT"); !r) return rollback(c, r.error());
+  return *current < latest ? *current + 1 : *current;
+}
+
+}  // namespace
+
+std::span<const migration> pg_schema_migrations() { return all_migrations; }
+
+result<int> pg_schema_version(PGconn* c) {
+  if (auto r = pg::exec(c, create_history_sql); !r) return std::unexpected(r.error());
+  return read_version(c);
+}
+
+result<int> pg_migrate(PGconn* c, std::int64_t now_ms) {
+  // Each step applies one migration or fails, so this loop runs at most latest + 1 times.
+  for (;;) {
+    auto version = step_once(c, now_ms);
+    if (!version || *version >= static_cast<int>(all_migrations.size())) return version;
+  }
+}
+
+}  // namespace hotline::storage
