@@ -13,12 +13,6 @@
 namespace hotline::core {
 
 
-namespace {
-
-std::string hex_prefix(const wire::hash256& h) { return signing::to_hex(std::span(h).first(8)); }
-
-}  // namespace
-
 engine::engine(engine_config cfg) : cfg_(std::move(cfg)), rng_state_(cfg_.seed ^ 0x9E3779B97F4A7C15ULL) {
   if (!cfg_.wall_ms) cfg_.wall_ms = [] { return std::int64_t{0}; };
   for (const auto& [channel, peer] : cfg_.channel_peer) {
@@ -146,20 +140,12 @@ conn_id engine::on_connected(std::int64_t now_us, direction dir, const std::stri
   l->opened_us = l->last_rx_us = l->last_ping_us = now_us;
   if (dir == direction::outbound) dials_[{peer, path}].in_progress = false;
 
-  wire::hello h;
-  h.station = cfg_.station;
-  h.agreement_hash = cfg_.agreement_hash;
-  h.boot_id = cfg_.boot_id;
-  h.path = l->path;
-  for (const auto& [channel, p] : cfg_.channel_peer) {
-    if (p == peer) h.resume.push_back({channel, inboxes_[channel].durable_next});
-  }
   links_.emplace(id, std::move(l));
   if (failed_) {
     close_link(now_us, id, "station storage failed; restarting");
     return id;
   }
-  send_frame(id, h);
+  send_hello_when_ready(*find_link(id));
   return id;
 }
 
@@ -178,21 +164,40 @@ void engine::on_bytes(std::int64_t now_us, conn_id conn, std::span<const std::ui
   if (!l || failed_) return;
   l->last_rx_us = now_us;
   l->decoder.feed(bytes);
-  while (true) {
-    auto next = l->decoder.next();
-    if (!next) {
-      refuse(*l, {}, "malformed frame from " + l->peer + ": " + next.error().message);
-      break;
+  if (frozen(*l)) {
+    if (l->decoder.buffered_bytes() > limits::frozen_link_bytes_max) {
+      refuse(*l, {}, l->peer + " sent more than " + std::to_string(limits::frozen_link_bytes_max) +
+                         " bytes on a link held while another link's hello was awaited");
     }
-    if (!*next) break;
-    handle_frame(now_us, *l, std::move(**next));
-    if (!find_link(conn)) break;  // the frame closed the link
+    return;
   }
+  decode(now_us, *l);
   flush_inbound();
 }
 
+// Handles every whole frame buffered on `l`, until one closes it.
+void engine::decode(std::int64_t now_us, link& l) {
+  const conn_id conn = l.id;
+  while (true) {
+    auto next = l.decoder.next();
+    if (!next) {
+      refuse(l, {}, "malformed frame from " + l.peer + ": " + next.error().message);
+      break;
+    }
+    if (!*next) break;
+    handle_frame(now_us, l, std::move(**next));
+    if (!find_link(conn)) break;  // the frame closed the link
+  }
+}
+
 void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
-  if (auto* h = std::get_if<wire::hello>(&f)) return handle_hello(now_us, l, std::move(*h));
+  if (auto* h = std::get_if<wire::hello>(&f)) {
+    if (!l.hello_sent && !l.peer_hello) {
+      l.peer_hello = std::move(*h);  // handled once this station's own hello is out
+      return;
+    }
+    return handle_hello(now_us, l, std::move(*h));
+  }
   if (auto* c = std::get_if<wire::close>(&f)) {
     out_.closes.push_back({l.id, "peer closed: " + c->reason});
     return drop_link(now_us, l.id, "peer closed the link: " + c->reason);
@@ -216,88 +221,6 @@ void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
     auto [it, first] = path_rtt_us_.try_emplace({l.peer, l.path}, sample);
     if (!first) it->second = (7 * it->second + sample) / 8;
   }
-}
-
-void engine::handle_hello(std::int64_t now_us, link& l, wire::hello&& h) {
-  if (l.established) return close_link(now_us, l.id, "second hello on an established link");
-  if (h.version != limits::protocol_version) {
-    // Both stations of a hotline upgrade together; until then nothing passes, and the journal
-    // says why.
-    return refuse(l, {}, "protocol version " + std::to_string(h.version) +
-                             ", this station speaks " + std::to_string(limits::protocol_version));
-  }
-  if (h.station != l.peer) {
-    return close_link(now_us, l.id,
-                      "hello names station '" + h.station + "' but the key is " + l.peer + "'s");
-  }
-  if (h.agreement_hash != cfg_.agreement_hash &&
-      std::find(cfg_.agreements_also_accepted.begin(), cfg_.agreements_also_accepted.end(),
-                h.agreement_hash) == cfg_.agreements_also_accepted.end()) {
-    out_.events.push_back({event_kind::refused, l.peer, h.path, {}, 0,
-                           "agreement mismatch: ours sha256:" + hex_prefix(cfg_.agreement_hash) +
-                               "..., " + l.peer + "'s sha256:" + hex_prefix(h.agreement_hash) +
-                               "..."});
-    return close_link(now_us, l.id, "agreement mismatch: the stations follow different agreements");
-  }
-  // The dialer names the path. The listener sends its hello before it has heard the dialer's,
-  // so a hello arriving on an outbound link names no path, and that is expected.
-  if (l.dir == direction::inbound) l.path = h.path;
-  bool path_mismatch = !h.path.empty() && h.path != l.path;
-  if (path_mismatch || path_rank(l.peer, l.path) < 0) {
-    return close_link(now_us, l.id, "unknown path '" + h.path + "'");
-  }
-  std::set<std::string> resumed;
-  for (const auto& r : h.resume) {
-    auto it = cfg_.channel_peer.find(r.channel);
-    if (it == cfg_.channel_peer.end() || it->second != l.peer) {
-      return close_link(now_us, l.id, "hello resumes channel '" + r.channel + "' not shared");
-    }
-    if (!resumed.insert(r.channel).second) {
-      return refuse(l, r.channel, "hello names channel '" + r.channel + "' twice");
-    }
-    // The peer cannot hold what this station never sent, unless this station forgot it (a
-    // restore from a backup): then it fetches back what the peer holds, checking its own
-    // signature on each (resume_recovery). Unsigned, it could not tell its own from forgeries.
-    const outbox& ob = outboxes_.at(r.channel);
-    if (r.next_expected > ob.sent_max() + 1 && cfg_.signing_key.empty()) {
-      return refuse(l, r.channel,
-                    "hello resumes " + r.channel + " at seq " + std::to_string(r.next_expected) +
-                        ", beyond the last this station sent (" + std::to_string(ob.sent_max()) +
-                        ")");
-    }
-  }
-  // One live link per (peer, path). A hello from a new boot means the old link is stale; between
-  // two live links both stations keep the one dialed by the station whose id sorts first.
-  for (auto& [id, other] : links_) {
-    if (id == l.id || !other->established || other->peer != l.peer || other->path != l.path) {
-      continue;
-    }
-    bool keep_new = other->peer_boot_id != h.boot_id ||
-                    ((l.dir == direction::outbound) == (cfg_.station < l.peer));
-    if (!keep_new) return close_link(now_us, l.id, "duplicate connection");
-    close_link(now_us, id, other->peer_boot_id != h.boot_id ? "peer restarted"
-                                                             : "duplicate connection");
-    break;
-  }
-  l.established = true;
-  l.established_us = now_us;
-  l.peer_boot_id = h.boot_id;
-  dials_[{l.peer, l.path}].attempts = 0;
-  out_.events.push_back({event_kind::link_up, l.peer, l.path, {}, 0, {}});
-  note("link_up", {}, json_safe::dump(nlohmann::json{{"peer", l.peer}, {"path", l.path}}));
-  // A resume point is unsigned: it only tells transmission where to restart on this link.
-  // Messages are marked delivered by the peer's signed receipt, which follows every hello.
-  active_link(l.peer);
-  for (const auto& r : h.resume) outboxes_.at(r.channel).skip_to(r.next_expected);
-  resume_recovery(l, h);
-  // Cross-attestation at every reconnect: each side signs where it stands on the other's
-  // traffic, and each keeps the first such receipt it gets on the new link.
-  for (const auto& [channel, peer] : cfg_.channel_peer) {
-    if (peer != l.peer) continue;
-    attest_[channel].stored_us = -1;
-    if (inboxes_[channel].durable_next > 1) send_ack(channel, l.id);
-  }
-  pump(l.peer);
 }
 
 void engine::handle_data(link& l, wire::data&& d) {
@@ -646,6 +569,7 @@ void engine::on_persisted(std::int64_t now_us, std::uint64_t token, bool ok) {
         }
         send_ack(channel, ib.ack_conn);
       }
+      send_due_hellos();
       break;
     case token_kind::reclaim:
       reclaim_durable(p.inbound_up_to);
@@ -688,7 +612,14 @@ void engine::drop_link(std::int64_t now_us, conn_id conn, const std::string& rea
   }
   drop_unsealed(conn);
   move_recovery(conn, l->peer);
-  if (l->established) pump(l->peer);
+  if (l->established) {
+    if (auto pb = peer_boots_.find(l->peer);
+        pb != peer_boots_.end() && pb->second.newest == l->peer_boot_id) {
+      pb->second.seen_us = now_us;
+    }
+    return pump(l->peer);
+  }
+  release_held(*l, reason);
 }
 
 std::int64_t engine::retransmit_timeout_us(const std::string& peer) const {

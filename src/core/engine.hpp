@@ -62,6 +62,8 @@ struct engine_config {
   // Other versions a peer's hello may name: during a key rotation, the one before or after the
   // version in effect, for the agreed overlap (config::agreement_history::hashes_accepted_at).
   std::vector<wire::hash256> agreements_also_accepted;
+  // This start of the station, sent in every hello: make_boot_id(the store's next_boot(), a random
+  // number). A peer takes the higher of two boots for the newer (engine_handshake.cpp).
   std::uint64_t boot_id = 0;
   std::uint64_t seed = 0;  // for reconnect jitter
   std::map<std::string, std::string> channel_peer;  // channel -> peer station
@@ -72,11 +74,10 @@ struct engine_config {
   // Pipelined durability: a fresh post goes on the wire while its own commit still runs, so
   // that the two stations' fsyncs overlap. Its poster is still answered only once it is on this
   // disk; if this station crashes or the commit fails first, the peer may hold it, and hands it
-  // back after the next hello (a reclaim, as after a restore). Off by default, and so in every
-  // station: with it on, the simulator finds seeds where a restarted sender gives seqs the peer
-  // already holds to other messages (docs/protocol.md, "Pipelined durability"). Off: a message
-  // is sent once it is durable.
-  bool pipelined = false;
+  // back after the next hello (a reclaim, as after a restore), which is why a hello waits for
+  // what was accepted (engine_handshake.cpp). On in every station; off, a message is sent once
+  // it is durable (for tests and for measuring what pipelining saves).
+  bool pipelined = true;
   std::size_t window_messages_max = limits::window_messages_max;
   std::size_t window_bytes_max = limits::window_bytes_max;
   // How much of each channel's queue is kept in memory (core/send_queue.hpp); the rest is read
@@ -247,6 +248,12 @@ class engine {
   // hello may name `current` or one of `also_accepted`. Links already up stay up.
   void follow_agreement(const wire::hash256& current, std::vector<wire::hash256> also_accepted);
 
+  // A boot id: the start's number in the high 32 bits, which orders boots, and 32 random bits,
+  // which tell apart two starts that reuse a number (a store replaced by an older copy).
+  static std::uint64_t make_boot_id(std::uint64_t number, std::uint64_t random) {
+    return (number << 32) | (random & 0xffff'ffffULL);
+  }
+
   effects take();
   std::int64_t next_wakeup_us() const;
   bool failed() const { return failed_; }
@@ -300,6 +307,14 @@ class engine {
   };
 
   void handle_frame(std::int64_t now_us, link& l, wire::frame&& f);
+  // The handshake (engine_handshake.cpp).
+  void send_hello_when_ready(link& l);
+  void send_due_hellos();
+  bool frozen(const link& l) const;
+  void release_held(const link& gone, const std::string& reason);
+  bool earlier_boot(const std::string& peer, std::uint64_t boot) const;
+  void thaw(const std::string& peer, conn_id except);
+  void decode(std::int64_t now_us, link& l);
   void handle_hello(std::int64_t now_us, link& l, wire::hello&& h);
   void handle_data(link& l, wire::data&& d);
   void handle_ack(link& l, const wire::ack& a);
@@ -398,6 +413,12 @@ class engine {
   // with the path's known round trip, not none.
   std::map<std::pair<std::string, std::string>, std::int64_t> path_rtt_us_;
   std::map<std::string, conn_id> active_;  // peer -> link data is sent on
+  // The newest boot of each peer a hello has named, and when a link of it was last up.
+  struct peer_boot {
+    std::uint64_t newest = 0;
+    std::int64_t seen_us = 0;
+  };
+  std::map<std::string, peer_boot> peer_boots_;
   std::map<std::uint64_t, pending> pending_;
   // Load actions not yet answered: token -> (channel, the queue's serial for the request).
   std::map<std::uint64_t, std::pair<std::string, std::uint64_t>> loads_;

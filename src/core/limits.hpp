@@ -55,6 +55,14 @@ inline constexpr std::size_t answered_by_bytes_max = 128;
 inline constexpr std::int64_t heartbeat_interval_us_default = 250'000;
 inline constexpr std::int64_t heartbeat_misses_max_default = 3;
 inline constexpr std::int64_t handshake_timeout_us = 5'000'000;
+// What a link may buffer unread while another link to the same peer awaits its hello
+// (core/engine.hpp): a window's worth and a few frames beyond.
+inline constexpr std::size_t frozen_link_bytes_max = window_bytes_max + 4 * frame_bytes_max;
+// A hello from an earlier boot of the peer than the newest seen is refused while a link of the
+// newest is up and this long after its last one closed: beyond any TLS handshake and hello a
+// dead boot could still have under way. After that it is taken for a peer whose boots were
+// renumbered (a store replaced by an older copy on a machine whose clock went back).
+inline constexpr std::int64_t earlier_boot_refused_us = 60'000'000;
 // A peer named by host name in the agreement must resolve within this; the dial fails otherwise.
 inline constexpr std::int64_t dns_resolve_timeout_us = 5'000'000;
 inline constexpr std::int64_t retransmit_timeout_us_min = 1'000'000;

@@ -28,6 +28,10 @@ sim_config random_config(std::uint64_t seed) {
     c.queue_memory_messages_max = static_cast<std::size_t>(q.between(1, 8));
     c.queue_memory_bytes_max = static_cast<std::size_t>(q.between(1, 2'000));
   }
+  // A fifth of the seeds send each message only once it is durable, as stations did before
+  // pipelining; drawn from a generator of its own, like the queue's memory above.
+  rng p(seed * 0xD1B54A32D192ED03ULL + 5);
+  c.pipelined = !p.chance(0.2);
   return c;
 }
 

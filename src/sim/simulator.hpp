@@ -45,8 +45,9 @@ struct sim_config {
   // Both stations' signing keys change at this instant of the simulated wall clock (epoch_ms
   // plus simulated time); 0: never.
   std::int64_t rotate_keys_at_ms = 0;
-  // Both engines put posts on the wire while their commits run (core::engine_config::pipelined).
-  bool pipelined = false;
+  // Both engines put posts on the wire while their commits run (core::engine_config::pipelined),
+  // as stations do.
+  bool pipelined = true;
 };
 
 // The signing key a simulated station uses, derived from its id (runs are reproducible).

@@ -46,7 +46,7 @@ struct station_setup {
   // How much of each queue the engine keeps in memory; small values make it read from disk often.
   std::size_t queue_memory_messages_max = limits::queue_memory_messages_max;
   std::size_t queue_memory_bytes_max = limits::queue_memory_bytes_max;
-  bool pipelined = false;  // core::engine_config::pipelined
+  bool pipelined = true;  // core::engine_config::pipelined
   // A key rotation (docs/agreement.md, "Key rotation"): from `rotate_at_ms` on the simulated
   // wall clock this station signs with `rotated_key` and its peer with `peer_rotated_key`.
   // 0: the keys never change.

@@ -342,7 +342,9 @@ result<void> runtime::rebuild_engine() {
   for (auto& [id, c] : conns_) c->close();
   conns_.clear();
   core::engine_config e = engine_cfg_;
-  e.boot_id = random_u64();
+  auto boot = store_.next_boot(wall_ms());
+  if (!boot) return std::unexpected(boot.error());
+  e.boot_id = core::engine::make_boot_id(*boot, random_u64());
   e.seed = random_u64();
   auto fresh = std::make_unique<core::engine>(std::move(e));
   std::vector<records::channel_recovery> recovered;

@@ -255,7 +255,17 @@ CREATE INDEX messages_link_tests ON messages (channel, cursor)
   WHERE box = 'out' AND form = 'LINK-TEST';
 )sql";
 
-constexpr std::array<migration, 12> all_migrations{{
+// Migration 13: the station's starts, numbered. A peer orders this station's boots by that number
+// (the high half of the hello's boot id, core/engine_handshake.cpp), so a hello that a dead
+// incarnation sent and the network delayed cannot pass for a newer one.
+constexpr std::string_view migration_13_sql = R"sql(
+CREATE TABLE boots (
+  n INTEGER PRIMARY KEY,
+  started_at_ms INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<migration, 13> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
@@ -268,6 +278,7 @@ constexpr std::array<migration, 12> all_migrations{{
     {10, "clearances", migration_10_sql},
     {11, "seals", migration_11_sql},
     {12, "leaner indexes", migration_12_sql},
+    {13, "boots", migration_13_sql},
 }};
 
 constexpr std::string_view create_history_sql =

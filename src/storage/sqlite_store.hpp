@@ -69,6 +69,7 @@ class sqlite_store final : public store {
   result<void> keep_agreement(std::string_view kind, const std::string& hash,
                               const std::string& text, const std::string& detail,
                               std::int64_t now_ms) override;
+  result<std::uint64_t> next_boot(std::int64_t now_ms) override;  // in sqlite_boots.cpp
 
   // The connection, for the accounts and the test hooks below. Owned by the store.
   sqlite3* handle() const { return db_.get(); }

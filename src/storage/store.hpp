@@ -118,6 +118,15 @@ class store {
                                                    std::uint64_t from_seq,
                                                    std::uint64_t to_seq) = 0;
 
+  // Numbers a start of the station, durable when it returns: one more than the last, or the
+  // wall clock's seconds (now_ms / 1000) when that is more, so that a station restored from an
+  // old backup still numbers its next start above those its peer has seen. The driver puts it in the high half of the hello's boot id, so that a peer can
+  // tell the newer of two boots apart (core/engine_handshake.cpp). Journals nothing.
+  virtual result<std::uint64_t> next_boot(std::int64_t now_ms) {
+    (void)now_ms;
+    return fail(errc::unavailable, "this store does not number the station's boots");
+  }
+
   // The journal, newest first (journal.hpp). Every commit appends to it in the same transaction.
   virtual result<std::vector<journal_entry>> journal(const journal_query& q) = 0;
   // Keeps the text of a version of the agreement the station runs under or will switch to, and

@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t second_us = 1'000'000;
 
 // A simulator on a clean network: faults come only from what the scenario does.
-std::unique_ptr<simulator> make_sim(std::uint64_t seed, bool pipelined = false) {
+std::unique_ptr<simulator> make_sim(std::uint64_t seed, bool pipelined = true) {
   sim_config cfg;
   cfg.seed = seed;
   cfg.pipelined = pipelined;
