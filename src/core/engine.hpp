@@ -62,8 +62,9 @@ struct engine_config {
   // Other versions a peer's hello may name: during a key rotation, the one before or after the
   // version in effect, for the agreed overlap (config::agreement_history::hashes_accepted_at).
   std::vector<wire::hash256> agreements_also_accepted;
-  // This start of the station, sent in every hello: make_boot_id(the store's next_boot(), a random
-  // number). A peer takes the higher of two boots for the newer (engine_handshake.cpp).
+  // This start of the station, sent in every hello: make_boot_id(the store's next_boot() for the
+  // process, the engines it rebuilt since, a random number). A peer takes the higher of two boots
+  // for the newer (engine_handshake.cpp).
   std::uint64_t boot_id = 0;
   std::uint64_t seed = 0;  // for reconnect jitter
   std::map<std::string, std::string> channel_peer;  // channel -> peer station
@@ -248,10 +249,13 @@ class engine {
   // hello may name `current` or one of `also_accepted`. Links already up stay up.
   void follow_agreement(const wire::hash256& current, std::vector<wire::hash256> also_accepted);
 
-  // A boot id: the start's number in the high 32 bits, which orders boots, and 32 random bits,
-  // which tell apart two starts that reuse a number (a store replaced by an older copy).
-  static std::uint64_t make_boot_id(std::uint64_t number, std::uint64_t random) {
-    return (number << 32) | (random & 0xffff'ffffULL);
+  // A boot id orders boots: the process start's number in the high 32 bits, then how many
+  // engines the process rebuilt after a storage failure before this one (16 bits; each rebuilt
+  // engine may have lost what it sent, so it is a boot of its own), then 16 random bits, which
+  // tell apart two starts that reuse a number (a store replaced by an older copy).
+  static std::uint64_t make_boot_id(std::uint64_t number, std::uint64_t rebuilds,
+                                    std::uint64_t random) {
+    return (number << 32) | ((rebuilds & 0xffffULL) << 16) | (random & 0xffffULL);
   }
 
   effects take();

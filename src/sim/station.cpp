@@ -46,7 +46,7 @@ void station::start() {
   cfg.station = setup_.id;
   cfg.agreement_hash = setup_.agreement;
   // What a station's store numbers (storage::store::next_boot): its starts, in order.
-  cfg.boot_id = core::engine::make_boot_id(incarnation_, rng_.next());
+  cfg.boot_id = core::engine::make_boot_id(incarnation_, 0, rng_.next());
   cfg.seed = rng_.next();
   for (const auto& c : setup_.channels) cfg.channel_peer[c] = setup_.peer;
   cfg.peers = {{setup_.peer, setup_.paths}};

@@ -342,9 +342,14 @@ result<void> runtime::rebuild_engine() {
   for (auto& [id, c] : conns_) c->close();
   conns_.clear();
   core::engine_config e = engine_cfg_;
-  auto boot = store_.next_boot(wall_ms());
-  if (!boot) return std::unexpected(boot.error());
-  e.boot_id = core::engine::make_boot_id(*boot, random_u64());
+  // The process's start is numbered once, by the store; a rebuild, which must not need a write
+  // (the disk may be full), counts itself.
+  if (boot_number_ == 0) {
+    auto boot = store_.next_boot(wall_ms());
+    if (!boot) return std::unexpected(boot.error());
+    boot_number_ = *boot;
+  }
+  e.boot_id = core::engine::make_boot_id(boot_number_, rebuilds_++, random_u64());
   e.seed = random_u64();
   auto fresh = std::make_unique<core::engine>(std::move(e));
   std::vector<records::channel_recovery> recovered;

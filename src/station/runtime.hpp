@@ -91,6 +91,8 @@ class runtime final : public service,
   void on_closed(std::uint64_t id, const std::string& reason) override;
 
   result<void> rebuild_engine();
+  std::uint64_t boot_number_ = 0;  // this process's start, numbered by the store
+  std::uint64_t rebuilds_ = 0;     // engines built since it
   template <class F>
   void guarded(const char* what, std::optional<core::conn_id> conn, F&& f);
   void connected(std::shared_ptr<net::peer_connection> conn, core::direction dir,

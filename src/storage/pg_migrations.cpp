@@ -107,10 +107,20 @@ CREATE TRIGGER writer_no_truncate BEFORE TRUNCATE ON writer
   FOR EACH STATEMENT EXECUTE FUNCTION hotline_refuse_change('the writer lock row is kept');
 )sql";
 
-constexpr std::array<migration, 3> all_migrations{{
+// Migration 4: the station's starts, numbered (SQLite migration 13; store::next_boot). Every node
+// of a station shares the numbering, so a peer orders the boots of all of them.
+constexpr std::string_view migration_4_sql = R"sql(
+CREATE TABLE boots (
+  n BIGINT PRIMARY KEY,
+  started_at_ms BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<migration, 4> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "journal and agreements", migration_2_sql},
     {3, "writer lock", migration_3_sql},
+    {4, "boots", migration_4_sql},
 }};
 
 // Serialises migrations between processes sharing the database: "hotline" in ASCII.

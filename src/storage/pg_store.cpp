@@ -88,6 +88,9 @@ result<void> pg_store::prepare_statements() {
       {"keep_agreement",
        "INSERT INTO agreements (hash, text, loaded_at_ms) VALUES ($1, $2, $3)"
        " ON CONFLICT (hash) DO NOTHING"},
+      {"next_boot",
+       "INSERT INTO boots (n, started_at_ms)"
+       " SELECT GREATEST(COALESCE(MAX(n), 0) + 1, $1::bigint / 1000), $1 FROM boots RETURNING n"},
       {"deliver",
        "UPDATE messages SET delivered_at_ms = $1 WHERE channel = $2 AND box = 'out'"
        " AND seq > 0 AND seq <= $3 AND delivered_at_ms IS NULL"},
@@ -251,6 +254,23 @@ result<void> pg_store::keep_agreement(std::string_view kind, const std::string& 
     }
     return apply(note, now_ms);
   });
+}
+
+// Numbered under the writer lock, so that nodes sharing the database never hand out one number
+// twice.
+result<std::uint64_t> pg_store::next_boot(std::int64_t now_ms) {
+  std::int64_t n = 0;
+  auto done = transact([&]() -> result<void> {
+    pg::params p;
+    p.add_int(now_ms);
+    auto r = pg::exec_prepared(c_.get(), "next_boot", p);
+    if (!r) return std::unexpected(std::move(r.error()));
+    if (r->size() != 1) return fail(errc::corrupt, "numbering a boot returned no row");
+    n = r->get_int(0, 0);
+    return {};
+  });
+  if (!done) return std::unexpected(done.error());
+  return static_cast<std::uint64_t>(n);
 }
 
 // Acknowledgements, escalations and flags annotate a stored message; one that names no message

@@ -77,6 +77,7 @@ class pg_store final : public store {
   result<void> keep_agreement(std::string_view kind, const std::string& hash,
                               const std::string& text, const std::string& detail,
                               std::int64_t now_ms) override;
+  result<std::uint64_t> next_boot(std::int64_t now_ms) override;
 
   std::int64_t last_sync_us() const override { return last_sync_us_; }
   std::optional<std::int64_t> committed_cursor(std::string_view id) const override;

@@ -200,9 +200,13 @@ TEST_F(raw_peer, a_link_held_too_long_cannot_buffer_without_bound) {
 // boots (engine::make_boot_id), so it is refused, not taken for a restart that would close the
 // successor's links and accept what the dead boot sent after them.
 TEST_F(raw_peer, a_late_hello_from_an_earlier_boot_is_refused) {
-  const std::uint64_t first = engine::make_boot_id(4, 0xaaaa);
-  const std::uint64_t second = engine::make_boot_id(5, 0x1111);
-  ASSERT_LT(first, second) << "the number orders boots, whatever the random half";
+  const std::uint64_t first = engine::make_boot_id(4, 0, 0xaaaa);
+  const std::uint64_t second = engine::make_boot_id(5, 0, 0x1111);
+  ASSERT_LT(first, second) << "the number orders boots, whatever the random bits";
+  ASSERT_LT(engine::make_boot_id(4, 0, 0xffff), engine::make_boot_id(4, 1, 0))
+      << "a rebuilt engine is a newer boot of the same process";
+  ASSERT_LT(engine::make_boot_id(4, 0xffff, 0xffff), engine::make_boot_id(5, 0, 0))
+      << "a new process is newer than every engine the last one rebuilt";
   conn_id late = open(test::path_satcom, first, false);  // opened by the dead boot
   conn_id fibre = open(test::path_fibre, second);
   take();
@@ -221,15 +225,15 @@ TEST_F(raw_peer, a_late_hello_from_an_earlier_boot_is_refused) {
 // back) is not shut out for good: once no link of the newer boot has been up for
 // earlier_boot_refused_us, its hello is taken.
 TEST_F(raw_peer, an_earlier_boot_is_taken_once_the_newer_has_been_gone_a_while) {
-  conn_id fibre = open(test::path_fibre, engine::make_boot_id(9, 1));
+  conn_id fibre = open(test::path_fibre, engine::make_boot_id(9, 0, 1));
   take();
   eng->on_disconnected(now_us, fibre, "cut");
   take();
-  conn_id soon = open(test::path_fibre, engine::make_boot_id(3, 1));
+  conn_id soon = open(test::path_fibre, engine::make_boot_id(3, 0, 1));
   take();
   EXPECT_TRUE(closed(soon, "hello from an earlier boot"));
   now_us += limits::earlier_boot_refused_us;
-  conn_id later = open(test::path_fibre, engine::make_boot_id(3, 1));
+  conn_id later = open(test::path_fibre, engine::make_boot_id(3, 0, 1));
   data(later, 1);
   take();
   EXPECT_FALSE(closed(later, "earlier boot"));
