@@ -192,7 +192,8 @@ void engine::decode(std::int64_t now_us, link& l) {
 
 void engine::handle_frame(std::int64_t now_us, link& l, wire::frame&& f) {
   if (auto* h = std::get_if<wire::hello>(&f)) {
-    if (!l.hello_sent && !l.peer_hello) {
+    if (!l.hello_sent) {
+      if (l.peer_hello) return close_link(now_us, l.id, "second hello before this station's");
       l.peer_hello = std::move(*h);  // handled once this station's own hello is out
       return;
     }

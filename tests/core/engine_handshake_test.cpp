@@ -126,6 +126,18 @@ TEST_F(raw_peer, a_hello_waits_until_what_was_accepted_is_on_disk) {
   EXPECT_EQ(accepted(), std::vector<std::uint64_t>{2});
 }
 
+// A peer cannot talk its way past the wait with a second hello.
+TEST_F(raw_peer, a_second_hello_while_this_stations_waits_closes_the_link) {
+  conn_id fibre = open(test::path_fibre, 1);
+  data(fibre, 1);
+  take();  // seq 1's commit under way: a new link's hello waits for it
+  conn_id satcom = open(test::path_satcom, 1);
+  hello(satcom, test::path_satcom, 1);
+  take();
+  EXPECT_TRUE(closed(satcom, "second hello before this station's"));
+  EXPECT_EQ(hellos_on(satcom), 0u);
+}
+
 TEST_F(raw_peer, links_wait_unread_while_a_new_link_awaits_the_peers_hello) {
   conn_id fibre = open(test::path_fibre, 1);
   take();
