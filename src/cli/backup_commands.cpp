@@ -1,6 +1,7 @@
 #include "cli/backup_commands.hpp"
 
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -68,11 +69,25 @@ void print_summary(std::ostream& out, const storage::backup_summary& s,
       << v.signatures << " signatures; head #" << v.head_seq << "\n";
 }
 
+// Backups and restores are of the SQLite file; a PostgreSQL store is PostgreSQL's to back up,
+// and a restore into it would bypass the checks above, so both are refused before anything is
+// written.
+std::optional<int> refuse_postgresql(const config::station_config& cfg, const std::string& what,
+                                     streams io) {
+  if (cfg.backend != config::storage_backend::postgresql) return std::nullopt;
+  io.err << "hotline " << what << ": the store of " << cfg.station << " is in PostgreSQL ("
+         << config::database_label(cfg) << "); its " << what
+         << " is PostgreSQL's: use pg_basebackup or pg_dump, and restore with PostgreSQL's tools"
+            " (docs/operations.md, \"PostgreSQL store\")\n";
+  return exit_usage;
+}
+
 }  // namespace
 
 int backup_command(const backup_options& opts, streams io) {
   auto cfg = config::load_station_config(opts.config);
   if (!cfg) return report("backup", cfg.error(), io);
+  if (auto refused = refuse_postgresql(*cfg, "backup", io)) return *refused;
   {
     // Recorded in the live database before the copy is taken, so the copy holds it too.
     auto db = open_station_accounts(opts.config);
@@ -94,6 +109,7 @@ int backup_command(const backup_options& opts, streams io) {
 int restore_command(const backup_options& opts, streams io) {
   auto cfg = config::load_station_config(opts.config);
   if (!cfg) return report("restore", cfg.error(), io);
+  if (auto refused = refuse_postgresql(*cfg, "restore", io)) return *refused;
   storage::verify_report verified;
   auto s = storage::restore_backup(opts.file, cfg->database.string(),
                                    copy_check(cfg->station, verified));

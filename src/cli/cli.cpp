@@ -11,6 +11,7 @@
 #include "cli/journal_commands.hpp"
 #include "cli/token_commands.hpp"
 #include "cli/user_commands.hpp"
+#include "config/database_url.hpp"
 #include "core/version.hpp"
 
 namespace hotline::cli {
@@ -51,13 +52,25 @@ struct parsed_args {
   evidence_options evidence;
 };
 
+// An existing file, or a PostgreSQL URL, which is never repeated in the refusal: it may hold a
+// password.
+CLI::Validator database_file_or_url() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (config::is_postgresql_uri(value)) return {};
+        return CLI::ExistingFile(value);
+      },
+      "FILE|URL");
+}
+
 void add_journal_commands(CLI::App& app, parsed_args& a) {
   CLI::App* journal = app.add_subcommand("journal", "Check the station's signed journal");
   journal->require_subcommand(1);
   CLI::App* verify = journal->add_subcommand(
       "verify", "Check the whole journal: chain, signatures, sequences, the peer's checkpoints");
-  verify->add_option("--db", a.journal.db, "Check this database file offline")
-      ->check(CLI::ExistingFile);
+  verify->add_option("--db", a.journal.db,
+                     "Check this database offline: a SQLite file, or a postgresql:// URL")
+      ->check(database_file_or_url());
   verify->add_option("--agreement", a.journal.agreements,
                      "Agreement with the public keys; repeat it for each version after a key "
                      "rotation (default: the versions the store kept)")
@@ -69,8 +82,9 @@ void add_journal_commands(CLI::App& app, parsed_args& a) {
   CLI::App* ex = evidence->add_subcommand("export", "Write one message's evidence bundle");
   ex->add_option("id", a.evidence.message_id, "Message id")->required();
   ex->add_option("--out", a.evidence.out, "Bundle file to write")->required();
-  ex->add_option("--db", a.evidence.db, "Export offline from this database file")
-      ->check(CLI::ExistingFile);
+  ex->add_option("--db", a.evidence.db,
+                 "Export offline from this database: a SQLite file, or a postgresql:// URL")
+      ->check(database_file_or_url());
   CLI::App* check = evidence->add_subcommand("verify", "Check a bundle with only the agreement");
   check->add_option("bundle", a.evidence.bundle, "Bundle file")->required()->check(CLI::ExistingFile);
   check->add_option("--agreement", a.evidence.agreements,

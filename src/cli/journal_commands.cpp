@@ -8,6 +8,7 @@
 #include "cli/http_client.hpp"
 #include "config/agreement.hpp"
 #include "config/agreement_history.hpp"
+#include "config/database_url.hpp"
 #include "evidence/bundle.hpp"
 #include "forms/label_text.hpp"
 #include "station/station_store.hpp"
@@ -75,17 +76,40 @@ json report_json(const storage::verify_report& r) {
           {"first_bad", bad}};
 }
 
+// The database --db names: a SQLite file, or a PostgreSQL database when it is a postgresql://
+// URL. `label` names it in messages, without any password the URL holds.
+struct offline_db {
+  std::string where;
+  std::string label;
+  bool postgresql = false;
+
+  explicit offline_db(const std::filesystem::path& db)
+      : where(db.string()),
+        label(config::redact_database_url(where)),
+        postgresql(config::is_postgresql_uri(where)) {}
+
+  result<storage::stored_identity> identity() const {
+    return postgresql ? storage::read_postgresql_identity(where)
+                      : storage::read_stored_identity(where);
+  }
+  result<storage::verify_report> verify(const storage::journal_keys& keys) const {
+    return postgresql ? storage::verify_postgresql_journal(where, keys)
+                      : storage::verify_journal(where, keys);
+  }
+};
+
 int verify_offline(const journal_options& opts, streams io) {
-  auto id = storage::read_stored_identity(opts.db.string());
-  if (!id) return fail_with(io, opts.db.string() + ": " + id.error().message);
-  if (id->station.empty()) return fail_with(io, opts.db.string() + ": the journal names no station");
+  const offline_db db(opts.db);
+  auto id = db.identity();
+  if (!id) return fail_with(io, db.label + ": " + id.error().message);
+  if (id->station.empty()) return fail_with(io, db.label + ": the journal names no station");
   auto a = agreement_for(opts, *id, io);
   if (!a) return fail_with(io, "agreement: " + a.error().message, exit_usage);
   if (!a->latest().find_station(id->station)) {
     return fail_with(io, "station " + id->station + " is not in the agreement", exit_usage);
   }
-  auto report = storage::verify_journal(opts.db.string(), station::journal_keys_for(*a, id->station));
-  if (!report) return fail_with(io, report.error().message);
+  auto report = db.verify(station::journal_keys_for(*a, id->station));
+  if (!report) return fail_with(io, db.label + ": " + report.error().message);
   return print_report(report_json(*report), id->station, opts.json, io);
 }
 
@@ -115,6 +139,10 @@ int evidence_export_command(const std::optional<client_settings>& settings,
                             const evidence_options& opts, streams io) {
   json bundle;
   if (!opts.db.empty()) {
+    if (const offline_db db(opts.db); db.postgresql) {
+      return fail_with(io, db.label + ": evidence is not exported offline from a PostgreSQL "
+                                      "store yet; export it through the station's API instead");
+    }
     auto m = storage::gather_evidence(opts.db.string(), opts.message_id);
     if (!m) return fail_with(io, m.error().message);
     // Offline too, the embargo of the agreement the database keeps holds the export back.

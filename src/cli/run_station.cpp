@@ -109,7 +109,7 @@ int run_station(const std::filesystem::path& config_file) {
   auto opened = open_station_store(*cfg);
   if (!opened) {
     spdlog::critical("cannot open the store {} with the station's keys: {}",
-                     cfg->database.string(), opened.error().message);
+                     config::database_label(*cfg), opened.error().message);
     return 1;
   }
   auto* store = &opened->store;
@@ -127,7 +127,7 @@ int run_station(const std::filesystem::path& config_file) {
   // The accounts share the store's connection and thread, and go before it (declared after).
   auto accounts = storage::open_accounts(**store);
   if (!accounts) {
-    spdlog::critical("cannot open the accounts in {}: {}", cfg->database.string(),
+    spdlog::critical("cannot open the accounts in {}: {}", config::database_label(*cfg),
                      accounts.error().message);
     return 1;
   }

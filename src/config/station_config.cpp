@@ -4,6 +4,7 @@
 #include <set>
 #include <system_error>
 
+#include "config/database_url.hpp"
 #include "config/toml_util.hpp"
 #include "core/limits.hpp"
 
@@ -273,6 +274,58 @@ result<void> parse_log(const toml::table& root, station_config& out) {
   return {};
 }
 
+// A URL libpq reads: a URI or key=value text, within its limit, without control characters
+// (a NUL would end it early, silently). The value itself is never repeated: it may hold a
+// password.
+result<void> check_database_url(const std::string& url) {
+  if (url.empty()) return invalid("storage.url", "must not be empty");
+  if (url.size() > database_url_bytes_max) {
+    return invalid("storage.url",
+                   "is longer than " + std::to_string(database_url_bytes_max) + " bytes");
+  }
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return invalid("storage.url", "must not hold control characters");
+    }
+  }
+  if (!is_postgresql_uri(url) && url.find('=') == std::string::npos) {
+    return invalid("storage.url",
+                   "must be a postgresql:// URL or a libpq key=value string (host=... dbname=...)");
+  }
+  return {};
+}
+
+// [storage]: SQLite (the default, at `database`) or PostgreSQL at `url`. A setting that belongs
+// to the other backend is refused rather than ignored, so that nobody believes it in effect.
+result<void> parse_storage(const toml::table& root, station_config& out) {
+  auto table = detail::optional_table(root, "", "storage");
+  if (!table) return std::unexpected(table.error());
+  if (*table == nullptr) return {};
+  const toml::table& t = **table;
+  if (auto ok = detail::check_keys(t, "storage", {"backend", "url"}); !ok) return ok;
+  auto backend = detail::optional_string(t, "storage", "backend");
+  if (!backend) return std::unexpected(backend.error());
+  const std::string name = backend->value_or("sqlite");
+  if (name != "sqlite" && name != "postgresql") {
+    return invalid("storage.backend", "must be \"sqlite\" or \"postgresql\"");
+  }
+  auto url = detail::optional_string(t, "storage", "url");
+  if (!url) return std::unexpected(url.error());
+  if (name == "sqlite") {
+    if (*url) return invalid("storage.url", "is for backend = \"postgresql\" only");
+    return {};
+  }
+  if (!*url) return invalid("storage.url", "is required with backend = \"postgresql\"");
+  if (auto ok = check_database_url(**url); !ok) return ok;
+  if (root.contains("database")) {
+    return invalid("database", "is the SQLite file; leave it out with [storage] backend = "
+                               "\"postgresql\"");
+  }
+  out.backend = storage_backend::postgresql;
+  out.database_url = std::move(**url);
+  return {};
+}
+
 result<void> parse_top(const toml::table& root, const std::filesystem::path& base,
                        station_config& out) {
   auto station = detail::required_string(root, "", "station");
@@ -304,7 +357,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = detail::check_keys(
           *root, "",
           {"station", "agreement", "data_dir", "database", "tls", "listen", "api", "console",
-           "escalation", "forms", "log", "journal", "rotation"});
+           "escalation", "forms", "log", "journal", "rotation", "storage"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -315,6 +368,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   cfg.api_listen = endpoint{"127.0.0.1", 8080};
   const std::filesystem::path base = cfg.config_file.parent_path();
   if (auto ok = parse_top(*root, base, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_storage(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_tls(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_journal(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_rotation(*root, base, cfg); !ok) return std::unexpected(ok.error());
@@ -336,6 +390,11 @@ result<station_config> load_station_config(const std::filesystem::path& file) {
     return std::unexpected(std::move(e));
   }
   return parsed;
+}
+
+std::string database_label(const station_config& cfg) {
+  if (cfg.backend == storage_backend::postgresql) return redact_database_url(cfg.database_url);
+  return cfg.database.string();
 }
 
 result<agreement> load_agreement_for(const station_config& cfg) {

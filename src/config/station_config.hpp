@@ -1,5 +1,6 @@
-// Station config: which station this daemon is, where its key and database live, where it
-// listens, which agreement it follows, and the API tokens it accepts. TOML, in docs/config.md.
+// Station config: which station this daemon is, where its key and database live (a SQLite file,
+// or a PostgreSQL database with [storage]), where it listens, which agreement it follows, and the
+// API tokens it accepts. TOML, in docs/config.md.
 //
 // Relative paths are resolved against the directory of the config file. Immutable after loading.
 #pragma once
@@ -22,12 +23,20 @@ struct api_token {
   std::string clearance = {};
 };
 
+// Where the station keeps its store ([storage] backend).
+enum class storage_backend { sqlite, postgresql };
+
 struct station_config {
   std::filesystem::path config_file;
   std::string station;
   std::filesystem::path agreement_file;
   std::filesystem::path data_dir;
-  std::filesystem::path database;  // default: data_dir / "hotline.db"
+  std::filesystem::path database;  // default: data_dir / "hotline.db"; SQLite only
+  storage_backend backend = storage_backend::sqlite;  // [storage] backend
+  // [storage] url: the PostgreSQL database (a libpq URI or key=value string), set exactly when
+  // the backend is PostgreSQL. It may hold a password: name it in messages only through
+  // database_label() (database_url.hpp).
+  std::string database_url;
   std::filesystem::path tls_certificate;
   std::filesystem::path tls_private_key;
   std::filesystem::path signing_key;  // [journal] signing_key; default data_dir / "signing.key"
@@ -50,6 +59,10 @@ struct station_config {
   std::filesystem::path catalog_dir;      // [forms] catalog: the form catalog directory
   std::string log_level = "info";     // trace|debug|info|warn|error
 };
+
+// The station's database as a message may name it: the SQLite file's path, or the PostgreSQL
+// URL with its password redacted.
+std::string database_label(const station_config& cfg);
 
 result<station_config> parse_station_config(std::string_view toml_text,
                                             const std::filesystem::path& config_file);

@@ -1082,21 +1082,26 @@ result<std::vector<storage::journal_entry>> runtime::journal(const storage::jour
 
 // A journal of a few hundred thousand entries takes seconds to verify, longer than a link's
 // silence limit, so a file store is verified on a thread of its own through a read-only
-// connection, one at a time, while this thread keeps the links and the consoles served. An
+// connection, one at a time, while this thread keeps the links and the consoles served (a
+// PostgreSQL store through a read-only connection of its own, the same way). An
 // in-memory store has no file another connection could open, and is small: it is verified here.
 void runtime::verify_journal(verify_callback done) {
   auto keys = journal_keys_for(keys_.history, cfg_.station);
   const auto* sq = dynamic_cast<const storage::sqlite_store*>(&store_);
-  std::string file = sq != nullptr ? sq->file() : std::string{};
-  if (file.empty()) return done(storage::verify_journal(store_, keys));
+  // A PostgreSQL store is verified likewise, through a read-only connection of its own.
+  const bool on_postgresql = cfg_.backend == config::storage_backend::postgresql;
+  std::string where = on_postgresql ? cfg_.database_url
+                                    : (sq != nullptr ? sq->file() : std::string{});
+  if (where.empty()) return done(storage::verify_journal(store_, keys));
   if (*verifying_) return done(fail(errc::conflict, "a journal verification is already running"));
   *verifying_ = true;
-  boost::asio::post(verify_pool_, [file = std::move(file), keys = std::move(keys),
+  boost::asio::post(verify_pool_, [where = std::move(where), on_postgresql, keys = std::move(keys),
                                    done = std::move(done), flag = verifying_,
                                    work = boost::asio::make_work_guard(io_)]() mutable {
     result<storage::verify_report> report = fail(errc::io, "journal verification failed");
     try {
-      report = storage::verify_journal(file, keys);
+      report = on_postgresql ? storage::verify_postgresql_journal(where, keys)
+                             : storage::verify_journal(where, keys);
     } catch (const std::exception& x) {  // out of memory, most likely; the station must not end
       report = fail(errc::io, std::string{"journal verification failed: "} + x.what());
     }

@@ -37,7 +37,26 @@ result<signing::signer> offline_signer(const config::station_config& cfg) {
   return signing::signer(std::move(*key));
 }
 
+// The backend [storage] names. A PostgreSQL error never repeats the URL (pg_db.hpp); the caller
+// names the database with config::database_label().
+result<std::unique_ptr<storage::store>> open_configured(const config::station_config& cfg,
+                                                        storage::journal_options j) {
+  if (cfg.backend == config::storage_backend::postgresql) {
+    return storage::open_postgresql(cfg.database_url, std::move(j));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.database.parent_path(), ec);
+  return storage::open_sqlite(cfg.database.string(), std::move(j));
+}
+
 }  // namespace
+
+result<storage::stored_identity> read_identity(const config::station_config& cfg) {
+  if (cfg.backend == config::storage_backend::postgresql) {
+    return storage::read_postgresql_identity(cfg.database_url);
+  }
+  return storage::read_stored_identity(cfg.database.string());
+}
 
 result<opened_store> open_station_store(const config::station_config& cfg, key_policy policy) {
   opened_store out;
@@ -53,17 +72,13 @@ result<opened_store> open_station_store(const config::station_config& cfg, key_p
     if (!signer) return std::unexpected(signer.error());
     j.key = std::move(*signer);
   }
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.database.parent_path(), ec);
-  auto store = storage::open_sqlite(cfg.database.string(), std::move(j));
+  auto store = open_configured(cfg, std::move(j));
   if (!store) return std::unexpected(store.error());
   out.store = std::move(*store);
   // Earlier versions the store kept check what was signed under them; a store that cannot be
   // read here fails at its first use with a clearer error.
   if (out.keys) {
-    if (auto id = storage::read_stored_identity(cfg.database.string())) {
-      add_ancestors(*out.keys, id->agreement_texts);
-    }
+    if (auto id = read_identity(cfg)) add_ancestors(*out.keys, id->agreement_texts);
   }
   return out;
 }

@@ -32,7 +32,12 @@ storage::journal_keys journal_keys_for(const config::agreement& a, const std::st
 // The agreement versions a store kept: the one last in effect, and those it descends from.
 result<config::agreement_history> stored_history(const storage::stored_identity& id);
 
-// Loads the keyring (station/keyring.hpp) and opens `cfg.database` (creating its directory).
+// What the station's store says of itself (storage::read_stored_identity), read through a
+// connection of its own from the SQLite file or the PostgreSQL database [storage] names.
+result<storage::stored_identity> read_identity(const config::station_config& cfg);
+
+// Loads the keyring (station/keyring.hpp) and opens the store [storage] names: the SQLite file
+// `cfg.database` (creating its directory), or the PostgreSQL database at `cfg.database_url`.
 // The station requires its keys, TLS keys included: it does not write an unsigned journal.
 // Offline commands (`hotline user`) sign what they journal when the key file is there, with the
 // keys of the agreement's versions when the agreement can be read, and else with the key file

@@ -7,8 +7,10 @@
 // passwords.hpp, and a session only the SHA-256 of its secret. Every write is durable (one
 // transaction, synced) when it returns success.
 //
-// Not thread-safe: one owning thread, like the store whose connection it may share. The schema is
-// migration 2 in migrations.cpp; docs/api.md describes the behaviour built on it.
+// Not thread-safe: one owning thread, like the store whose connection it shares. The schema is
+// SQLite migration 2 (migrations.cpp) and PostgreSQL migration 5 (pg_migrations.cpp); both
+// backends apply the same rules (account_checks.hpp). docs/api.md describes the behaviour built on
+// it.
 #pragma once
 
 #include <cstddef>
@@ -138,8 +140,8 @@ class accounts {
   virtual result<std::vector<audit_entry>> list_audit(std::int64_t after_id, std::size_t limit) = 0;
 };
 
-// Accounts on the same SQLite connection as `s`, which must come from open_sqlite() (else
-// errc::invalid_argument) and must outlive the returned object. Statements are prepared here.
+// Accounts on the same connection as `s`, which must come from open_sqlite() or open_postgresql()
+// (else errc::invalid_argument) and must outlive the returned object. Statements are prepared here.
 result<std::unique_ptr<accounts>> open_accounts(store& s);
 
 }  // namespace hotline::storage

@@ -182,7 +182,11 @@ result<evidence_material> gather(sqlite3* db, const std::string& id) {
 
 result<evidence_material> gather_evidence(store& s, const std::string& id) {
   auto* sq = dynamic_cast<sqlite_store*>(&s);
-  if (sq == nullptr) return fail(errc::invalid_argument, "not a SQLite store", "store");
+  if (sq == nullptr) {
+    return fail(errc::unavailable,
+                "evidence bundles are gathered from a SQLite store only: this store is not one "
+                "(PostgreSQL stores do not export evidence yet)");
+  }
   return gather(sq->handle(), id);
 }
 

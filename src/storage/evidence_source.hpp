@@ -47,7 +47,8 @@ struct evidence_material {
   std::vector<journal_entry> journal;  // ascending seq; segments, each ending signed
 };
 
-// errc::not_found when no message has `id`.
+// errc::not_found when no message has `id`. Only SQLite stores are read so far: another store
+// (PostgreSQL) is errc::unavailable, saying so.
 result<evidence_material> gather_evidence(store& s, const std::string& id);
 result<evidence_material> gather_evidence(const std::string& db_path, const std::string& id);
 

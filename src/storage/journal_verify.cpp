@@ -8,8 +8,10 @@
 #include "core/json_safe.hpp"
 
 #include "storage/message_rows.hpp"
+#include "storage/pg_store.hpp"
 #include "storage/sqlite_journal.hpp"
 #include "storage/sqlite_store.hpp"
+#include "storage/verify_source.hpp"
 
 namespace hotline::storage {
 namespace {
@@ -24,18 +26,56 @@ struct channel_state {
   std::uint64_t in_unsealed_from = 0;  // the first received seq no seal covers yet; 0: none
 };
 
-class verifier {
+// The SQLite database's side of the verification.
+class sqlite_source final : public verify_source {
  public:
-  verifier(sqlite3* db, const journal_keys& keys) : db_(db), keys_(keys) {}
+  explicit sqlite_source(sqlite3* db) : db_(db) {}
 
-  result<verify_report> run() {
-    auto st =
-        sqlite::statement::prepare(db_, std::string{message_row_select} + "WHERE id = ?1");
+  result<void> prepare() {
+    auto st = sqlite::statement::prepare(db_, std::string{message_row_select} + "WHERE id = ?1");
     if (!st) return std::unexpected(st.error());
     message_st_ = std::move(*st);
+    return {};
+  }
+
+  result<std::vector<journal_entry>> range(std::int64_t from_seq, std::size_t limit) override {
+    return read_journal_range(db_, from_seq, limit);
+  }
+
+  result<std::optional<message_row>> message(const std::string& id) override {
+    sqlite::query q{message_st_};
+    q.bind_text(1, id);
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<message_row>{};
+    return std::optional<message_row>{read_message_row(q)};
+  }
+
+  result<std::optional<std::string>> unjournaled_message() override {
+    auto st = sqlite::statement::prepare(db_, std::string{unjournaled_message_sql});
+    if (!st) return std::unexpected(st.error());
+    sqlite::query q{*st};
+    auto row = q.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<std::string>{};
+    return std::optional<std::string>{q.column_text(0) + " (" + q.column_text(1) + " " +
+                                      q.column_text(2) + " seq " +
+                                      std::to_string(q.column_int(3)) + ")"};
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite::statement message_st_;
+};
+
+class verifier {
+ public:
+  verifier(verify_source& source, const journal_keys& keys) : source_(source), keys_(keys) {}
+
+  result<verify_report> run() {
     std::int64_t from = 1;
     while (!report_.first_bad) {
-      auto page = read_journal_range(db_, from, page_entries);
+      auto page = source_.range(from, page_entries);
       if (!page) return std::unexpected(page.error());
       for (const auto& e : *page) {
         if (!check_entry(e)) break;
@@ -45,8 +85,9 @@ class verifier {
     }
     if (!report_.first_bad) check_tail();
     if (!report_.first_bad) {
-      auto r = check_every_message_journaled();
-      if (!r) return std::unexpected(r.error());
+      auto missing = source_.unjournaled_message();
+      if (!missing) return std::unexpected(missing.error());
+      if (*missing) bad(0, "message " + **missing + " is in the store but not in the journal");
     }
     return report_;
   }
@@ -90,11 +131,9 @@ class verifier {
   }
 
   std::optional<message_row> load(const std::string& id) {
-    sqlite::query q{message_st_};
-    q.bind_text(1, id);
-    auto row = q.step();
-    if (!row || !*row) return std::nullopt;
-    return read_message_row(q);
+    auto row = source_.message(id);
+    if (!row) return std::nullopt;
+    return std::move(*row);
   }
 
   static std::string detail_string(const nlohmann::json& d, const char* key) {
@@ -230,26 +269,8 @@ class verifier {
     }
   }
 
-  result<void> check_every_message_journaled() {
-    auto st = sqlite::statement::prepare(
-        db_,
-        "SELECT m.id, m.channel, m.box, m.seq FROM messages m WHERE NOT EXISTS (SELECT 1 FROM"
-        " journal j WHERE j.message_id = m.id AND j.kind IN ('queued', 'sent', 'received'))"
-        " LIMIT 1");
-    if (!st) return std::unexpected(st.error());
-    sqlite::query q{*st};
-    auto row = q.step();
-    if (!row) return std::unexpected(row.error());
-    if (*row) {
-      bad(0, "message " + q.column_text(0) + " (" + q.column_text(1) + " " + q.column_text(2) +
-                 " seq " + std::to_string(q.column_int(3)) + ") is in the store but not in the journal");
-    }
-    return {};
-  }
-
-  sqlite3* db_;
+  verify_source& source_;
   const journal_keys& keys_;
-  sqlite::statement message_st_;
   verify_report report_;
   signing::digest head_{};
   std::int64_t last_signed_ = 0;
@@ -264,15 +285,28 @@ result<verify_report> verify_journal(const std::string& db_path, const journal_k
   // One read transaction: a station that writes meanwhile is seen as it was at the first read,
   // so the journal and the messages it names are checked as one snapshot.
   if (auto r = sqlite::exec(db->get(), "BEGIN"); !r) return std::unexpected(r.error());
-  auto report = verifier(db->get(), keys).run();
+  auto report = verify_journal(db->get(), keys);
   (void)sqlite::exec(db->get(), "COMMIT");
   return report;
 }
 
+result<verify_report> verify_journal(sqlite3* db, const journal_keys& keys) {
+  sqlite_source source(db);
+  if (auto r = source.prepare(); !r) return std::unexpected(r.error());
+  return verify_journal(source, keys);
+}
+
+result<verify_report> verify_journal(verify_source& source, const journal_keys& keys) {
+  return verifier(source, keys).run();
+}
+
 result<verify_report> verify_journal(store& s, const journal_keys& keys) {
-  auto* sq = dynamic_cast<sqlite_store*>(&s);
-  if (sq == nullptr) return fail(errc::invalid_argument, "not a SQLite store", "store");
-  return verifier(sq->handle(), keys).run();
+  if (auto* sq = dynamic_cast<sqlite_store*>(&s)) return verify_journal(sq->handle(), keys);
+  if (auto* pg = dynamic_cast<pg_store*>(&s)) {
+    if (auto r = pg->add_statements(pg_verify_statements()); !r) return std::unexpected(r.error());
+    return verify_pg_journal(pg->handle(), keys);
+  }
+  return fail(errc::invalid_argument, "not a SQLite or PostgreSQL store", "store");
 }
 
 result<stored_identity> read_stored_identity(const std::string& db_path) {

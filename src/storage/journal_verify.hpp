@@ -49,7 +49,12 @@ struct verify_report {
 // wrong inside it is the report's first_bad. Reads through a read-only connection of its own, in
 // one snapshot, so it may run on any thread while a station writes to the same file.
 result<verify_report> verify_journal(const std::string& db_path, const journal_keys& keys);
-// The same on an open store made by open_sqlite() (errc::invalid_argument for another kind).
+// The same on a PostgreSQL database at `url` (a libpq URI or key=value string), through a
+// read-only connection of its own in one REPEATABLE READ snapshot; errc::corrupt when it holds no
+// journal. Messages never repeat the URL, which may hold a password.
+result<verify_report> verify_postgresql_journal(const std::string& url, const journal_keys& keys);
+// The same on an open store made by open_sqlite() or open_postgresql(), on its own connection and
+// thread (errc::invalid_argument for another kind).
 class store;
 result<verify_report> verify_journal(store& s, const journal_keys& keys);
 
@@ -62,5 +67,7 @@ struct stored_identity {
   std::vector<std::string> agreement_texts;
 };
 result<stored_identity> read_stored_identity(const std::string& db_path);
+// The same for a PostgreSQL database at `url`, read-only.
+result<stored_identity> read_postgresql_identity(const std::string& url);
 
 }  // namespace hotline::storage

@@ -116,11 +116,115 @@ CREATE TABLE boots (
 );
 )sql";
 
-constexpr std::array<migration, 4> all_migrations{{
+// Migration 5: the people who use the station (accounts.hpp), in the final form of SQLite
+// migrations 2, 7 and 10. Only secrets' derivatives are stored. As on SQLite, the schema itself
+// keeps the audit log append-only, and an API token's row open only to its one revocation; both
+// refusals are SQLSTATE 23001 (restrict_violation), TRUNCATE included. A session's owner is
+// `user_name` here: `user` is reserved in PostgreSQL.
+constexpr std::string_view migration_5_sql = R"sql(
+CREATE TABLE users (
+  name            TEXT     NOT NULL PRIMARY KEY
+                  CHECK (length(name) BETWEEN 2 AND 32 AND name !~ '[^a-z0-9._-]'),
+  role            TEXT     NOT NULL
+                  CHECK (role IN ('duty-officer', 'translator', 'supervisor', 'auditor', 'admin')),
+  password_hash   TEXT     NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+  language        TEXT     NOT NULL CHECK (language IN ('ko', 'ru', 'en')),
+  disabled        SMALLINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+  created_at_ms   BIGINT   NOT NULL,
+  failed_attempts BIGINT   NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+  locked_until_ms BIGINT   NOT NULL DEFAULT 0,
+  clearance       TEXT     NOT NULL DEFAULT '' CHECK (length(clearance) <= 64)
+);
+CREATE TABLE sessions (
+  id_sha256     TEXT   NOT NULL PRIMARY KEY CHECK (length(id_sha256) = 64),
+  user_name     TEXT   NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+  csrf_token    TEXT   NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  last_seen_ms  BIGINT NOT NULL,
+  expires_at_ms BIGINT NOT NULL,
+  idle_ms       BIGINT NOT NULL CHECK (idle_ms > 0)
+);
+CREATE INDEX sessions_user ON sessions (user_name, created_at_ms);
+CREATE TABLE audit (
+  id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at_ms  BIGINT NOT NULL,
+  actor  TEXT   NOT NULL,
+  action TEXT   NOT NULL,
+  detail TEXT   NOT NULL DEFAULT ''
+);
+CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
+  FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change('the audit log is append-only');
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+  FOR EACH STATEMENT EXECUTE FUNCTION hotline_refuse_change('the audit log is append-only');
+CREATE TABLE api_tokens (
+  id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name          TEXT   NOT NULL
+                CHECK (length(name) BETWEEN 2 AND 32 AND name !~ '[^a-z0-9._-]'),
+  role          TEXT   NOT NULL
+                CHECK (role IN ('duty-officer', 'translator', 'supervisor', 'auditor', 'admin')),
+  sha256        TEXT   NOT NULL UNIQUE CHECK (length(sha256) = 64 AND sha256 !~ '[^0-9a-f]'),
+  created_at_ms BIGINT NOT NULL,
+  created_by    TEXT   NOT NULL,
+  revoked_at_ms BIGINT,
+  clearance     TEXT   NOT NULL DEFAULT '' CHECK (length(clearance) <= 64)
+);
+CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at_ms IS NULL;
+CREATE TRIGGER api_tokens_no_delete BEFORE DELETE ON api_tokens
+  FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change('API tokens are revoked, never deleted');
+CREATE TRIGGER api_tokens_no_truncate BEFORE TRUNCATE ON api_tokens
+  FOR EACH STATEMENT EXECUTE FUNCTION hotline_refuse_change('API tokens are revoked, never deleted');
+CREATE TRIGGER api_tokens_revoke_only BEFORE UPDATE ON api_tokens
+  FOR EACH ROW WHEN (OLD.revoked_at_ms IS NOT NULL OR NEW.id IS DISTINCT FROM OLD.id
+    OR NEW.name IS DISTINCT FROM OLD.name OR NEW.role IS DISTINCT FROM OLD.role
+    OR NEW.sha256 IS DISTINCT FROM OLD.sha256
+    OR NEW.created_at_ms IS DISTINCT FROM OLD.created_at_ms
+    OR NEW.created_by IS DISTINCT FROM OLD.created_by
+    OR NEW.clearance IS DISTINCT FROM OLD.clearance)
+  EXECUTE FUNCTION hotline_refuse_change('an API token can only be revoked, once');
+)sql";
+
+// Migration 6: translations of received messages (translations.hpp; SQLite migration 5). The
+// checks keep a review's columns all set or all unset and the reviewer apart from the
+// translator; the trigger lets a row change only from pending, and only in its review, and no
+// row is ever deleted.
+constexpr std::string_view migration_6_sql = R"sql(
+CREATE TABLE translations (
+  id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id     TEXT   NOT NULL CHECK (length(message_id) BETWEEN 1 AND 64),
+  lang           TEXT   NOT NULL CHECK (lang IN ('ko', 'ru', 'en')),
+  text           TEXT   NOT NULL CHECK (octet_length(text) BETWEEN 1 AND 16384),
+  translator     TEXT   NOT NULL CHECK (length(translator) > 0),
+  created_at_ms  BIGINT NOT NULL,
+  state          TEXT   NOT NULL DEFAULT 'pending'
+                 CHECK (state IN ('pending', 'certified', 'rejected')),
+  reviewer       TEXT,
+  reviewed_at_ms BIGINT,
+  review_note    TEXT   NOT NULL DEFAULT '',
+  CHECK ((state = 'pending') = (reviewer IS NULL)),
+  CHECK ((state = 'pending') = (reviewed_at_ms IS NULL)),
+  CHECK (reviewer IS NULL OR reviewer <> translator)
+);
+CREATE INDEX translations_message ON translations (message_id, id);
+CREATE TRIGGER translations_reviewed_once BEFORE UPDATE ON translations
+  FOR EACH ROW WHEN (OLD.state <> 'pending' OR NEW.id IS DISTINCT FROM OLD.id
+    OR NEW.message_id IS DISTINCT FROM OLD.message_id OR NEW.lang IS DISTINCT FROM OLD.lang
+    OR NEW.text IS DISTINCT FROM OLD.text OR NEW.translator IS DISTINCT FROM OLD.translator
+    OR NEW.created_at_ms IS DISTINCT FROM OLD.created_at_ms)
+  EXECUTE FUNCTION
+  hotline_refuse_change('a translation is reviewed once and its text never changes');
+CREATE TRIGGER translations_no_delete BEFORE DELETE ON translations
+  FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change('translations are kept');
+CREATE TRIGGER translations_no_truncate BEFORE TRUNCATE ON translations
+  FOR EACH STATEMENT EXECUTE FUNCTION hotline_refuse_change('translations are kept');
+)sql";
+
+constexpr std::array<migration, 6> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "journal and agreements", migration_2_sql},
     {3, "writer lock", migration_3_sql},
     {4, "boots", migration_4_sql},
+    {5, "accounts", migration_5_sql},
+    {6, "translations", migration_6_sql},
 }};
 
 // Serialises migrations between processes sharing the database: "hotline" in ASCII.

@@ -119,7 +119,22 @@ result<void> pg_store::reconnect_if_lost() {
     return std::unexpected(pg::make_error(c_.get(), nullptr, "reconnecting to PostgreSQL"));
   }
   if (auto r = configure(); !r) return r;
-  return prepare_statements();
+  if (auto r = prepare_statements(); !r) return r;
+  for (const auto& [name, sql] : added_statements_) {
+    if (auto r = pg::prepare(c_.get(), name, sql); !r) return r;
+  }
+  return {};
+}
+
+result<void> pg_store::add_statements(
+    std::span<const std::pair<const char*, const char*>> statements) {
+  if (auto r = reconnect_if_lost(); !r) return r;
+  for (const auto& [name, sql] : statements) {
+    if (added_statements_.contains(name)) continue;
+    if (auto r = pg::prepare(c_.get(), name, sql); !r) return r;
+    added_statements_.emplace(name, sql);
+  }
+  return {};
 }
 
 result<pg::rows> pg_store::run(const std::string& name, const pg::params& p) {

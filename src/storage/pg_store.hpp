@@ -32,8 +32,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "storage/pg_db.hpp"
 #include "storage/pg_journal.hpp"
@@ -82,8 +84,23 @@ class pg_store final : public store {
   std::int64_t last_sync_us() const override { return last_sync_us_; }
   std::optional<std::int64_t> committed_cursor(std::string_view id) const override;
 
-  // The connection, for tests. Owned by the store.
+  // The connection, for tests and for the accounts and translations that share it. Owned by the
+  // store.
   PGconn* handle() const { return c_.get(); }
+
+  // For the accounts and translations on this connection (pg_accounts.cpp,
+  // pg_translations.cpp). A statement named here is prepared now and again after every
+  // reconnect; a name already added is kept as it was. Names must not clash with the store's.
+  result<void> add_statements(std::span<const std::pair<const char*, const char*>> statements);
+  // Runs a prepared statement on its own (autocommit, so durable when it returns), reconnecting
+  // first when the connection was lost.
+  result<pg::rows> run(const std::string& name, const pg::params& p);
+  // Runs `body` in one write transaction holding the writer lock, between the journal's begin
+  // and seal, as commit() does: inside it, statements go through pg::exec_prepared(handle(),
+  // ...) and journal entries through journal_log().append(). Commits when `body` succeeds,
+  // rolls back otherwise.
+  result<void> transact(const std::function<result<void>()>& body);
+  pg_journal_writer& journal_log() { return journal_; }
 
  private:
   pg_store(pg::connection c, journal_options j)
@@ -93,11 +110,6 @@ class pg_store final : public store {
   result<void> prepare_statements();
   result<void> prepare_read_statements();  // in pg_store_reads.cpp, beside the reads
   result<void> reconnect_if_lost();
-  result<pg::rows> run(const std::string& name, const pg::params& p);
-
-  // Runs `body` inside one write transaction holding the writer lock, between the journal's
-  // begin and seal; commits when it succeeds, rolls back otherwise.
-  result<void> transact(const std::function<result<void>()>& body);
   result<void> commit_transaction();
   void rollback_if_open();
 
@@ -131,6 +143,8 @@ class pg_store final : public store {
   std::int64_t last_sync_us_ = -1;
   // The cursors of the messages the commit under way (then the last successful one) inserted.
   std::map<std::string, std::int64_t, std::less<>> committed_cursors_;
+  // The statements add_statements() was given, by name, prepared again after a reconnect.
+  std::map<std::string, std::string, std::less<>> added_statements_;
   pg::connection c_;
   pg_journal_writer journal_;
 };

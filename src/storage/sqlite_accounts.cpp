@@ -1,4 +1,6 @@
 // The SQLite implementation of `accounts` (accounts.hpp), sharing the message store's connection.
+// The rules it applies before writing and after reading are account_checks.hpp's, shared with
+// the PostgreSQL implementation.
 //
 // Every write is a single statement, or a short IMMEDIATE transaction where two must agree, so
 // each returns only after SQLite has synced it (synchronous=FULL). The CLI writes the same tables
@@ -8,12 +10,7 @@
 #include <functional>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
-#include "core/json_safe.hpp"
-#include "core/limits.hpp"
-#include "core/shape.hpp"
-#include "storage/accounts.hpp"
+#include "storage/account_checks.hpp"
 #include "storage/sqlite_store.hpp"
 
 namespace hotline::storage {
@@ -116,16 +113,7 @@ result<user> decode_user(const sqlite::query& q, int first) {
   u.failed_attempts = q.column_int(first + 6);
   u.locked_until_ms = q.column_int(first + 7);
   u.clearance = q.column_text(first + 8);
-  if (!valid_user_name(u.name) || !valid_role(u.role) || !valid_language(u.language) ||
-      !valid_clearance_shape(u.clearance)) {
-    return fail(errc::corrupt, "user row '" + u.name + "' breaks the schema's rules");
-  }
-  return u;
-}
-
-bool valid_sha256_hex(std::string_view h) {
-  return h.size() == 64 &&
-         std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return checked_user_row(std::move(u));
 }
 
 result<stored_token> decode_token(const sqlite::query& q) {
@@ -138,41 +126,7 @@ result<stored_token> decode_token(const sqlite::query& q) {
   t.created_by = q.column_text(5);
   if (!q.column_is_null(6)) t.revoked_at_ms = q.column_int(6);
   t.clearance = q.column_text(7);
-  if (!valid_user_name(t.name) || !valid_role(t.role) || !valid_sha256_hex(t.sha256_hex) ||
-      !valid_clearance_shape(t.clearance)) {
-    return fail(errc::corrupt, "API token row '" + t.name + "' breaks the schema's rules");
-  }
-  return t;
-}
-
-// The rules a user and an API token share: `what` ("user", "token") names which in the error.
-result<void> check_name_and_role(std::string_view what, std::string_view name,
-                                 std::string_view role) {
-  if (!valid_user_name(name)) {
-    return fail(errc::invalid_argument,
-                "a " + std::string(what) +
-                    " name is 2 to 32 characters from a-z, 0-9, '.', '_' and '-'",
-                "name");
-  }
-  if (!valid_role(role)) {
-    return fail(errc::invalid_argument,
-                "role must be duty-officer, translator, supervisor, auditor or admin", "role");
-  }
-  return {};
-}
-
-result<void> check_user(const user& u) {
-  if (auto ok = check_name_and_role("user", u.name, u.role); !ok) return ok;
-  if (!valid_language(u.language)) {
-    return fail(errc::invalid_argument, "language must be ko, ru or en", "language");
-  }
-  if (!valid_clearance_shape(u.clearance)) {
-    return fail(errc::invalid_argument, "clearance is not a marking id", "clearance");
-  }
-  if (!u.password_hash.starts_with("$argon2id$")) {
-    return fail(errc::invalid_argument, "password_hash is not an Argon2id string", "password_hash");
-  }
-  return {};
+  return checked_token_row(std::move(t));
 }
 
 class sqlite_accounts final : public accounts {
@@ -192,9 +146,7 @@ class sqlite_accounts final : public accounts {
         .bind_int(6, u.created_at_ms)
         .bind_text(7, u.clearance);
     auto r = q.run();
-    if (!r && r.error().code == errc::conflict) {
-      return fail(errc::conflict, "a user named " + u.name + " already exists", "name");
-    }
+    if (!r && r.error().code == errc::conflict) return std::unexpected(user_exists(u.name));
     return r;
   }
 
@@ -225,10 +177,7 @@ class sqlite_accounts final : public accounts {
   }
 
   result<void> set_password_hash(std::string_view name, std::string_view hash) override {
-    if (!hash.starts_with("$argon2id$")) {
-      return fail(errc::invalid_argument, "password_hash is not an Argon2id string",
-                  "password_hash");
-    }
+    if (auto ok = check_password_hash(hash); !ok) return ok;
     return update_user(
         name,
         [&] {
@@ -239,9 +188,7 @@ class sqlite_accounts final : public accounts {
   }
 
   result<void> set_clearance(std::string_view name, std::string_view clearance) override {
-    if (!valid_clearance_shape(clearance)) {
-      return fail(errc::invalid_argument, "clearance is not a marking id", "clearance");
-    }
+    if (auto ok = check_clearance(clearance); !ok) return ok;
     return update_user(
         name,
         [&] {
@@ -252,9 +199,7 @@ class sqlite_accounts final : public accounts {
   }
 
   result<void> set_language(std::string_view name, std::string_view language) override {
-    if (!valid_language(language)) {
-      return fail(errc::invalid_argument, "language must be ko, ru or en", "language");
-    }
+    if (auto ok = check_language(language); !ok) return ok;
     return update_user(
         name,
         [&] {
@@ -285,23 +230,15 @@ class sqlite_accounts final : public accounts {
 
   // The audit row and its journal entry go in one transaction.
   result<void> append_audit(const audit_entry& e) override {
-    const std::string_view detail = std::string_view(e.detail).substr(0, audit_detail_bytes_max);
-    if (auto r = sqlite::query{st_[begin_st]}.run(); !r) return r;
-    auto r = [&]() -> result<void> {
+    return in_transaction([&]() -> result<void> {
       sqlite::query q{st_[append_audit_st]};
-      q.bind_int(1, e.at_ms).bind_text(2, e.actor).bind_text(3, e.action).bind_text(4, detail);
+      q.bind_int(1, e.at_ms)
+          .bind_text(2, e.actor)
+          .bind_text(3, e.action)
+          .bind_text(4, audit_detail(e));
       if (auto w = q.run(); !w) return w;
-      journal_entry j;
-      j.at_ms = e.at_ms;
-      j.kind = e.action;
-      j.detail = json_safe::dump(nlohmann::json{{"actor", e.actor}, {"detail", detail}});
-      return journal_.record(std::move(j));
-    }();
-    if (!r) {
-      (void)sqlite::query{st_[rollback_st]}.run();
-      return r;
-    }
-    return sqlite::query{st_[commit_st]}.run();
+      return journal_.record(audit_journal_entry(e));
+    });
   }
 
   result<std::vector<audit_entry>> list_audit(std::int64_t after_id, std::size_t limit) override;
@@ -327,9 +264,7 @@ class sqlite_accounts final : public accounts {
   result<void> revoke_token(std::string_view name, std::int64_t at_ms) override {
     sqlite::query q{st_[revoke_token_st]};
     if (auto r = q.bind_text(1, name).bind_int(2, at_ms).run(); !r) return r;
-    if (sqlite3_changes64(db_) != 1) {
-      return fail(errc::not_found, "no live API token named " + std::string(name), "name");
-    }
+    if (sqlite3_changes64(db_) != 1) return std::unexpected(no_live_token(name));
     return {};
   }
 
@@ -358,9 +293,7 @@ template <class F>
 result<void> sqlite_accounts::update_user(std::string_view name, F update, bool end_sessions) {
   return in_transaction([&]() -> result<void> {
     if (auto r = update(); !r) return r;
-    if (sqlite3_changes64(db_) != 1) {
-      return fail(errc::not_found, "no user named " + std::string(name), "name");
-    }
+    if (sqlite3_changes64(db_) != 1) return std::unexpected(no_user(name));
     if (!end_sessions) return {};
     sqlite::query q{st_[delete_user_sessions_st]};
     return q.bind_text(1, name).run();
@@ -368,9 +301,7 @@ result<void> sqlite_accounts::update_user(std::string_view name, F update, bool 
 }
 
 result<void> sqlite_accounts::create_session(const session_record& s, std::size_t per_user_max) {
-  if (per_user_max == 0 || s.id_sha256.size() != 64 || s.idle_ms <= 0) {
-    return fail(errc::invalid_argument, "a session needs a SHA-256 id, an idle limit and room");
-  }
+  if (auto ok = check_session(s, per_user_max); !ok) return ok;
   return in_transaction([&]() -> result<void> {
     sqlite::query trim{st_[trim_sessions_st]};
     trim.bind_text(1, s.user).bind_int(2, static_cast<std::int64_t>(per_user_max - 1));
@@ -408,13 +339,7 @@ result<std::optional<session_view>> sqlite_accounts::find_session(std::string_vi
 }
 
 result<void> sqlite_accounts::add_token(const stored_token& t) {
-  if (auto ok = check_name_and_role("token", t.name, t.role); !ok) return ok;
-  if (!valid_sha256_hex(t.sha256_hex)) {
-    return fail(errc::invalid_argument, "sha256 is not 64 lowercase hex digits", "sha256");
-  }
-  if (!valid_clearance_shape(t.clearance)) {
-    return fail(errc::invalid_argument, "clearance is not a marking id", "clearance");
-  }
+  if (auto ok = check_token(t); !ok) return ok;
   sqlite::query q{st_[add_token_st]};
   q.bind_text(1, t.name)
       .bind_text(2, t.role)
@@ -423,9 +348,7 @@ result<void> sqlite_accounts::add_token(const stored_token& t) {
       .bind_text(5, t.created_by)
       .bind_text(6, t.clearance);
   auto r = q.run();
-  if (!r && r.error().code == errc::conflict) {
-    return fail(errc::conflict, "a live API token named " + t.name + " already exists", "name");
-  }
+  if (!r && r.error().code == errc::conflict) return std::unexpected(token_exists(t.name));
   return r;
 }
 
@@ -440,37 +363,10 @@ result<std::vector<audit_entry>> sqlite_accounts::list_audit(std::int64_t after_
   });
 }
 
-bool all_of_chars(std::string_view s, std::string_view allowed) {
-  return std::all_of(s.begin(), s.end(),
-                     [&](char c) { return allowed.find(c) != std::string_view::npos; });
-}
-
 }  // namespace
 
-bool valid_user_name(std::string_view name) {
-  return name.size() >= user_name_bytes_min && name.size() <= user_name_bytes_max &&
-         all_of_chars(name, "abcdefghijklmnopqrstuvwxyz0123456789._-");
-}
-
-bool valid_role(std::string_view role) {
-  return role == "duty-officer" || role == "translator" || role == "supervisor" ||
-         role == "auditor" || role == "admin";
-}
-
-bool valid_language(std::string_view language) {
-  return language == "ko" || language == "ru" || language == "en";
-}
-
-bool valid_clearance_shape(std::string_view clearance) {
-  return clearance.empty() || shape::valid_agreement_id(clearance, limits::station_id_bytes_max);
-}
-
-result<std::unique_ptr<accounts>> open_accounts(store& s) {
-  auto* sqlite = dynamic_cast<sqlite_store*>(&s);
-  if (sqlite == nullptr) {
-    return fail(errc::invalid_argument, "accounts need a store made by open_sqlite()");
-  }
-  auto a = std::make_unique<sqlite_accounts>(sqlite->handle(), sqlite->journal_log());
+result<std::unique_ptr<accounts>> open_sqlite_accounts(sqlite_store& s) {
+  auto a = std::make_unique<sqlite_accounts>(s.handle(), s.journal_log());
   if (auto r = a->prepare(); !r) return std::unexpected(r.error());
   return std::unique_ptr<accounts>(std::move(a));
 }

@@ -1,15 +1,16 @@
 // Translations: what the receiving watch team attaches to a received message so that its own
 // side can read it, and the supervisor's review that certifies one. A small interface of its
-// own, beside `store`, on the same SQLite file (like accounts.hpp).
+// own, beside `store`, on the same database (like accounts.hpp).
 //
 // The original message is never touched: a translation is a separate row that names it. A
 // translation starts pending; a review turns it certified (approved) or rejected (with a note),
 // once. Invariant, checked here inside the review's transaction and by the schema: the reviewer
 // is never the translator. Every write is one transaction, synced (synchronous=FULL), when it
-// returns success.
+// returns success (on PostgreSQL, committed with synchronous_commit on).
 //
 // Not thread-safe: one owning thread, like the store whose connection it shares. The schema is
-// the "translations" migration in migrations.cpp; docs/translations.md describes the workflow.
+// the "translations" migration in migrations.cpp and pg_migrations.cpp, and both backends apply
+// the same rules (translation_checks.hpp); docs/translations.md describes the workflow.
 #pragma once
 
 #include <cstddef>
@@ -78,8 +79,8 @@ class translations {
   virtual result<std::vector<translation>> of_message(std::string_view message_id) = 0;
 };
 
-// Translations on the same SQLite connection as `s`, which must come from open_sqlite() (else
-// errc::invalid_argument) and must outlive the returned object.
+// Translations on the same connection as `s`, which must come from open_sqlite() or
+// open_postgresql() (else errc::invalid_argument) and must outlive the returned object.
 result<std::unique_ptr<translations>> open_translations(store& s);
 
 }  // namespace hotline::storage

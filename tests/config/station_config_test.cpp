@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/database_url.hpp"
 #include "temp_dir.hpp"
 
 namespace hotline::config {
@@ -143,6 +144,112 @@ struct rejection {
   std::string text;
   std::string field;
 };
+
+// [storage]: the text appended to a valid config, parsed.
+result<station_config> with_storage(const std::string& storage) {
+  return parse_station_config(valid_text + "\n[storage]\n" + storage, "/srv/a/station.toml");
+}
+
+TEST(station_config_storage, sqlite_is_the_default_and_postgresql_takes_a_url) {
+  auto plain = parse_station_config(valid_text, "/srv/a/station.toml");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->backend, storage_backend::sqlite);
+  EXPECT_TRUE(plain->database_url.empty());
+  EXPECT_EQ(database_label(*plain), "/srv/a/hotline.db");
+  auto sqlite = with_storage("backend = \"sqlite\"");
+  ASSERT_TRUE(sqlite) << sqlite.error().message;
+  EXPECT_EQ(sqlite->backend, storage_backend::sqlite);
+
+  const std::string url = "postgresql://hotline:s3cret@db1.example:5432/hotline?sslmode=require";
+  auto pg = with_storage("backend = \"postgresql\"\nurl = \"" + url + "\"");
+  ASSERT_TRUE(pg) << pg.error().message;
+  EXPECT_EQ(pg->backend, storage_backend::postgresql);
+  EXPECT_EQ(pg->database_url, url);
+  EXPECT_EQ(database_label(*pg), "postgresql://hotline:***@db1.example:5432/hotline?sslmode=require");
+  auto kv = with_storage("backend = \"postgresql\"\nurl = \"host=db1 dbname=hotline\"");
+  ASSERT_TRUE(kv) << kv.error().message;
+  EXPECT_EQ(kv->database_url, "host=db1 dbname=hotline");
+}
+
+TEST(station_config_storage, hostile_values_are_refused_by_key_without_the_url) {
+  const std::string secret = "hunter2-secret";
+  const std::string url_line = "url = \"postgresql://u:" + secret + "@h/db\"";
+  struct bad_case {
+    std::string storage;
+    std::string field;
+  };
+  const std::vector<bad_case> cases = {
+      {"backend = \"oracle\"", "storage.backend"},
+      {"backend = \"SQLite\"", "storage.backend"},
+      {"backend = \"\"", "storage.backend"},
+      {"backend = 1", "storage.backend"},
+      {"backend = true", "storage.backend"},
+      {"backend = [\"postgresql\"]", "storage.backend"},
+      {"backend = \"postgresql\"", "storage.url"},
+      {"backend = \"postgresql\"\nurl = \"\"", "storage.url"},
+      {"backend = \"postgresql\"\nurl = 5432", "storage.url"},
+      {"backend = \"postgresql\"\nurl = { host = \"db1\" }", "storage.url"},
+      {"backend = \"postgresql\"\nurl = \"db1.example\"", "storage.url"},
+      {"backend = \"postgresql\"\nurl = \"postgresql://u:" + secret + "@h/db\\u0000x\"",
+       "storage.url"},
+      {"backend = \"postgresql\"\nurl = \"host=h password=" + secret + "\\ndbname=x\"",
+       "storage.url"},
+      {"backend = \"postgresql\"\nurl = \"postgresql://u:" + secret + "@h/" +
+           std::string(database_url_bytes_max, 'd') + "\"",
+       "storage.url"},
+      {url_line, "storage.url"},  // a URL with the default backend, sqlite
+      {"backend = \"sqlite\"\n" + url_line, "storage.url"},
+      {"backend = \"postgresql\"\n" + url_line + "\npassword = \"x\"", "storage.password"},
+  };
+  for (const auto& c : cases) {
+    auto cfg = with_storage(c.storage);
+    ASSERT_FALSE(cfg) << c.storage;
+    EXPECT_EQ(cfg.error().code, errc::invalid_argument) << c.storage;
+    EXPECT_EQ(cfg.error().field, c.field) << c.storage << ": " << cfg.error().message;
+    EXPECT_EQ(cfg.error().message.find(secret), std::string::npos) << cfg.error().message;
+  }
+  // A table where a table is due, and the SQLite file named beside a PostgreSQL store.
+  auto not_table = parse_station_config("storage = \"postgresql\"\n" + valid_text, "/a/s.toml");
+  ASSERT_FALSE(not_table);
+  EXPECT_EQ(not_table.error().field, "storage");
+  auto both = parse_station_config("database = \"x.db\"\n" + valid_text +
+                                       "\n[storage]\nbackend = \"postgresql\"\n" + url_line,
+                                   "/a/s.toml");
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().field, "database");
+}
+
+TEST(station_config_storage, a_url_at_its_length_limit_is_accepted) {
+  const std::string head = "postgresql://h/";
+  const std::string url = head + std::string(database_url_bytes_max - head.size(), 'd');
+  auto cfg = with_storage("backend = \"postgresql\"\nurl = \"" + url + "\"");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->database_url.size(), database_url_bytes_max);
+}
+
+TEST(database_url, every_password_is_redacted_and_the_rest_kept) {
+  EXPECT_EQ(redact_database_url("postgresql://hotline:pw@db1:5432/hotline"),
+            "postgresql://hotline:***@db1:5432/hotline");
+  EXPECT_EQ(redact_database_url("postgres://hotline@db1/hotline"), "postgres://hotline@db1/hotline");
+  EXPECT_EQ(redact_database_url("postgresql://db1/hotline"), "postgresql://db1/hotline");
+  // An unescaped '@' or '/' in the password is still inside what is cut.
+  EXPECT_EQ(redact_database_url("postgresql://u:p@ss/w@rd@db1/x"), "postgresql://u:***@db1/x");
+  EXPECT_EQ(redact_database_url("postgresql://u:%40pw@db1/x?sslmode=require&password=pw2&a=b"),
+            "postgresql://u:***@db1/x?sslmode=require&password=***&a=b");
+  EXPECT_EQ(redact_database_url("postgresql://db1/x?password=pw"),
+            "postgresql://db1/x?password=***");
+  EXPECT_EQ(redact_database_url("host=db1 password=pw dbname=x"),
+            "host=db1 password=*** dbname=x");
+  EXPECT_EQ(redact_database_url("host=db1 password = 'p w\\' d' dbname=x"),
+            "host=db1 password = *** dbname=x");
+  EXPECT_EQ(redact_database_url("password=pw"), "password=***");
+  EXPECT_EQ(redact_database_url("host=db1 user=password"), "host=db1 user=password");
+  EXPECT_EQ(redact_database_url("/var/lib/hotline/hotline.db"), "/var/lib/hotline/hotline.db");
+  EXPECT_TRUE(is_postgresql_uri("postgres://x"));
+  EXPECT_TRUE(is_postgresql_uri("postgresql://x"));
+  EXPECT_FALSE(is_postgresql_uri("/var/postgresql://x"));
+  EXPECT_FALSE(is_postgresql_uri("hotline.db"));
+}
 
 TEST(station_config, every_rule_rejects_with_the_offending_field) {
   const std::vector<rejection> cases = {

@@ -1,5 +1,5 @@
-// The accounts store (migration 2): users, sessions, the append-only audit log; and Argon2id
-// passwords.
+// The accounts store (SQLite migration 2, PostgreSQL migration 5): users, sessions, the
+// append-only audit log, on both backends (store_backends.hpp); and Argon2id passwords.
 #include "storage/accounts.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include "storage/migrations.hpp"
 #include "storage/passwords.hpp"
 #include "storage/sqlite_store.hpp"
+#include "storage/store_backends.hpp"
 #include "storage/store_fixtures.hpp"
 
 namespace hotline::storage {
@@ -40,10 +41,12 @@ session_record make_session(char fill, std::string user_name, std::int64_t creat
           15 * 60'000};
 }
 
-class accounts_test : public ::testing::Test {
+class accounts_test : public backend_test {
  protected:
   void SetUp() override {
-    store_ = open_ok(":memory:");
+    backend_test::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    store_ = open_persistent();
     ASSERT_NE(store_, nullptr);
     auto a = open_accounts(*store_);
     ASSERT_TRUE(a) << a.error().message;
@@ -51,15 +54,18 @@ class accounts_test : public ::testing::Test {
     ASSERT_TRUE(accounts_->add_user(make_user("officer-kim")));
   }
 
-  // Runs raw SQL on the store's own connection; returns the SQLite result code.
-  int raw(const std::string& sql) {
-    return sqlite3_exec(static_cast<sqlite_store&>(*store_).handle(), sql.c_str(), nullptr, nullptr,
-                        nullptr);
+  // Runs raw SQL on the store's database behind the accounts' back; whether it succeeded.
+  bool raw(const std::string& sql) {
+    if (postgresql()) return pg_cluster::exec(location(), sql).empty();
+    return sqlite3_exec(static_cast<sqlite_store&>(*store_).handle(), sql.c_str(), nullptr,
+                        nullptr, nullptr) == SQLITE_OK;
   }
 
   std::unique_ptr<store> store_;
   std::unique_ptr<accounts> accounts_;
 };
+
+HOTLINE_STORE_BACKENDS(accounts_test);
 
 TEST(accounts_schema, migration_2_is_the_accounts_migration) {
   ASSERT_GE(schema_migrations().size(), 2u);
@@ -67,7 +73,7 @@ TEST(accounts_schema, migration_2_is_the_accounts_migration) {
   EXPECT_EQ(schema_migrations()[1].name, "accounts");
 }
 
-TEST(accounts_open, refuses_a_store_that_is_not_sqlite) {
+TEST(accounts_open, refuses_a_store_of_another_kind) {
   struct other_store final : store {
     result<void> commit(std::span<const records::record>, std::int64_t) override { return {}; }
     result<records::channel_recovery> recover(const std::string&) override { return {}; }
@@ -110,7 +116,7 @@ TEST(accounts_open, refuses_a_store_that_is_not_sqlite) {
   EXPECT_EQ(a.error().code, errc::invalid_argument);
 }
 
-TEST_F(accounts_test, a_user_is_stored_and_found_with_every_field) {
+TEST_P(accounts_test, a_user_is_stored_and_found_with_every_field) {
   auto found = accounts_->find_user("officer-kim");
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->role, "duty-officer");
@@ -124,7 +130,7 @@ TEST_F(accounts_test, a_user_is_stored_and_found_with_every_field) {
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST_F(accounts_test, names_roles_languages_and_hashes_are_checked) {
+TEST_P(accounts_test, names_roles_languages_and_hashes_are_checked) {
   auto dup = accounts_->add_user(make_user("officer-kim"));
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().code, errc::conflict);
@@ -145,12 +151,11 @@ TEST_F(accounts_test, names_roles_languages_and_hashes_are_checked) {
   clear.password_hash = "hunter2hunter2";
   EXPECT_EQ(accounts_->add_user(clear).error().field, "password_hash");
   // The schema refuses what the code would, for anyone writing the table directly.
-  EXPECT_NE(raw("INSERT INTO users (name, role, password_hash, language, created_at_ms) VALUES "
-                "('BAD', 'admin', '$argon2id$x', 'en', 0)"),
-            SQLITE_OK);
+  EXPECT_FALSE(raw("INSERT INTO users (name, role, password_hash, language, created_at_ms) VALUES "
+                "('BAD', 'admin', '$argon2id$x', 'en', 0)"));
 }
 
-TEST_F(accounts_test, users_are_listed_by_name) {
+TEST_P(accounts_test, users_are_listed_by_name) {
   ASSERT_TRUE(accounts_->add_user(make_user("auditor-rok", "auditor")));
   auto all = accounts_->list_users();
   ASSERT_TRUE(all);
@@ -159,7 +164,7 @@ TEST_F(accounts_test, users_are_listed_by_name) {
   EXPECT_EQ((*all)[1].name, "officer-kim");
 }
 
-TEST_F(accounts_test, a_session_is_found_with_its_user_touched_and_deleted) {
+TEST_P(accounts_test, a_session_is_found_with_its_user_touched_and_deleted) {
   ASSERT_TRUE(accounts_->create_session(make_session('a', "officer-kim", 5'000), 16));
   auto found = accounts_->find_session(std::string(64, 'a'));
   ASSERT_TRUE(found && *found);
@@ -172,7 +177,7 @@ TEST_F(accounts_test, a_session_is_found_with_its_user_touched_and_deleted) {
   EXPECT_FALSE(accounts_->find_session(std::string(64, 'a'))->has_value());
 }
 
-TEST_F(accounts_test, the_oldest_sessions_give_way_beyond_the_per_user_cap) {
+TEST_P(accounts_test, the_oldest_sessions_give_way_beyond_the_per_user_cap) {
   ASSERT_TRUE(accounts_->create_session(make_session('a', "officer-kim", 1'000), 2));
   ASSERT_TRUE(accounts_->create_session(make_session('b', "officer-kim", 2'000), 2));
   ASSERT_TRUE(accounts_->create_session(make_session('c', "officer-kim", 3'000), 2));
@@ -181,7 +186,7 @@ TEST_F(accounts_test, the_oldest_sessions_give_way_beyond_the_per_user_cap) {
   EXPECT_TRUE(accounts_->find_session(std::string(64, 'c'))->has_value());
 }
 
-TEST_F(accounts_test, expired_sessions_are_removed_by_idle_and_by_absolute_limit) {
+TEST_P(accounts_test, expired_sessions_are_removed_by_idle_and_by_absolute_limit) {
   session_record idle = make_session('a', "officer-kim", 0);
   session_record old = make_session('b', "officer-kim", 0);
   old.idle_ms = 100 * 3600'000;  // never idle, but past its absolute end below
@@ -195,7 +200,7 @@ TEST_F(accounts_test, expired_sessions_are_removed_by_idle_and_by_absolute_limit
   EXPECT_TRUE(accounts_->find_session(std::string(64, 'c'))->has_value());
 }
 
-TEST_F(accounts_test, disabling_a_user_or_changing_its_password_ends_its_sessions) {
+TEST_P(accounts_test, disabling_a_user_or_changing_its_password_ends_its_sessions) {
   ASSERT_TRUE(accounts_->create_session(make_session('a', "officer-kim", 0), 16));
   ASSERT_TRUE(accounts_->set_disabled("officer-kim", true));
   EXPECT_FALSE(accounts_->find_session(std::string(64, 'a'))->has_value());
@@ -204,9 +209,8 @@ TEST_F(accounts_test, disabling_a_user_or_changing_its_password_ends_its_session
   ASSERT_TRUE(accounts_->set_disabled("officer-kim", false));
   ASSERT_TRUE(accounts_->create_session(make_session('b', "officer-kim", 0), 16));
   // The former per-user lockout's columns, as a station before the lockout per address left them.
-  ASSERT_EQ(raw("UPDATE users SET failed_attempts = 3, locked_until_ms = 99 WHERE name = "
-                "'officer-kim'"),
-            SQLITE_OK);
+  ASSERT_TRUE(raw("UPDATE users SET failed_attempts = 3, locked_until_ms = 99 WHERE name = "
+                "'officer-kim'"));
   const std::string other = hash_password("another passphrase").value();
   ASSERT_TRUE(accounts_->set_password_hash("officer-kim", other));
   EXPECT_FALSE(accounts_->find_session(std::string(64, 'b'))->has_value());
@@ -220,7 +224,7 @@ TEST_F(accounts_test, disabling_a_user_or_changing_its_password_ends_its_session
   EXPECT_EQ((*accounts_->find_user("officer-kim"))->language, "en");
 }
 
-TEST_F(accounts_test, the_audit_log_pages_in_order_and_refuses_changes) {
+TEST_P(accounts_test, the_audit_log_pages_in_order_and_refuses_changes) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(accounts_->append_audit({0, 100 + i, "officer-kim", "login", std::to_string(i)}));
   }
@@ -235,9 +239,23 @@ TEST_F(accounts_test, the_audit_log_pages_in_order_and_refuses_changes) {
   ASSERT_EQ(rest->size(), 4u);
   EXPECT_EQ(rest->back().action, "login_failed");
   EXPECT_EQ(rest->back().detail.size(), audit_detail_bytes_max);
-  EXPECT_NE(raw("UPDATE audit SET actor = 'someone-else'"), SQLITE_OK);
-  EXPECT_NE(raw("DELETE FROM audit"), SQLITE_OK);
+  EXPECT_FALSE(raw("UPDATE audit SET actor = 'someone-else'"));
+  EXPECT_FALSE(raw("DELETE FROM audit"));
   EXPECT_EQ(accounts_->list_audit(0, 100)->size(), 6u);
+}
+
+TEST_P(accounts_test, an_audit_row_is_journaled_in_its_transaction) {
+  ASSERT_TRUE(accounts_->append_audit({0, 100, "os:root", "user_added", "officer-lee"}));
+  auto entries = store_->journal({{}, {}, 0, 5});
+  ASSERT_TRUE(entries) << entries.error().message;
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].kind, "user_added");
+  EXPECT_EQ((*entries)[0].at_ms, 100);
+  EXPECT_NE((*entries)[0].detail.find("os:root"), std::string::npos);
+  if (postgresql()) {
+    EXPECT_FALSE(raw("TRUNCATE audit"));
+  }
+  EXPECT_EQ(accounts_->list_audit(0, 10)->size(), 1u);
 }
 
 stored_token make_token(std::string name, char fill, std::string role = "auditor") {
@@ -250,7 +268,7 @@ stored_token make_token(std::string name, char fill, std::string role = "auditor
   return t;
 }
 
-TEST_F(accounts_test, a_token_is_found_by_its_hash_until_it_is_revoked) {
+TEST_P(accounts_test, a_token_is_found_by_its_hash_until_it_is_revoked) {
   ASSERT_TRUE(accounts_->add_token(make_token("grafana", 'a')));
   auto found = accounts_->find_live_token(std::string(64, 'a'));
   ASSERT_TRUE(found && *found);
@@ -269,7 +287,7 @@ TEST_F(accounts_test, a_token_is_found_by_its_hash_until_it_is_revoked) {
   EXPECT_EQ((*all)[0].revoked_at_ms, 3'000);
 }
 
-TEST_F(accounts_test, a_live_token_name_is_unique_and_reusable_after_revocation) {
+TEST_P(accounts_test, a_live_token_name_is_unique_and_reusable_after_revocation) {
   ASSERT_TRUE(accounts_->add_token(make_token("feeder", 'a')));
   EXPECT_EQ(accounts_->add_token(make_token("feeder", 'b')).error().code, errc::conflict);
   EXPECT_EQ(accounts_->add_token(make_token("other", 'a')).error().code, errc::conflict);
@@ -283,7 +301,7 @@ TEST_F(accounts_test, a_live_token_name_is_unique_and_reusable_after_revocation)
   EXPECT_FALSE((*all)[1].revoked_at_ms);
 }
 
-TEST_F(accounts_test, token_names_roles_and_hashes_are_checked) {
+TEST_P(accounts_test, token_names_roles_and_hashes_are_checked) {
   EXPECT_EQ(accounts_->add_token(make_token("Bad Name", 'a')).error().field, "name");
   EXPECT_EQ(accounts_->add_token(make_token("ok", 'a', "root")).error().field, "role");
   EXPECT_EQ(accounts_->add_token(make_token("ok", 'A')).error().field, "sha256");
@@ -293,7 +311,7 @@ TEST_F(accounts_test, token_names_roles_and_hashes_are_checked) {
   EXPECT_TRUE(accounts_->list_tokens()->empty());
 }
 
-TEST_F(accounts_test, a_clearance_is_kept_set_and_checked_for_shape) {
+TEST_P(accounts_test, a_clearance_is_kept_set_and_checked_for_shape) {
   // Unset, a user holds the lowest marking: the empty clearance.
   EXPECT_EQ((*accounts_->find_user("officer-kim"))->clearance, "");
   ASSERT_TRUE(accounts_->set_clearance("officer-kim", "rok-restricted"));
@@ -323,15 +341,15 @@ TEST_F(accounts_test, a_clearance_is_kept_set_and_checked_for_shape) {
   EXPECT_EQ(accounts_->add_token(t).error().field, "clearance");
 }
 
-TEST_F(accounts_test, a_token_row_can_only_be_revoked_and_never_deleted) {
+TEST_P(accounts_test, a_token_row_can_only_be_revoked_and_never_deleted) {
   ASSERT_TRUE(accounts_->add_token(make_token("grafana", 'a')));
-  EXPECT_NE(raw("UPDATE api_tokens SET role = 'admin'"), SQLITE_OK);
-  EXPECT_NE(raw("UPDATE api_tokens SET sha256 = '" + std::string(64, 'b') + "'"), SQLITE_OK);
-  EXPECT_NE(raw("UPDATE api_tokens SET clearance = 'rok-restricted'"), SQLITE_OK);
-  EXPECT_NE(raw("DELETE FROM api_tokens"), SQLITE_OK);
+  EXPECT_FALSE(raw("UPDATE api_tokens SET role = 'admin'"));
+  EXPECT_FALSE(raw("UPDATE api_tokens SET sha256 = '" + std::string(64, 'b') + "'"));
+  EXPECT_FALSE(raw("UPDATE api_tokens SET clearance = 'rok-restricted'"));
+  EXPECT_FALSE(raw("DELETE FROM api_tokens"));
   ASSERT_TRUE(accounts_->revoke_token("grafana", 3'000));
   // Once revoked, it stays revoked.
-  EXPECT_NE(raw("UPDATE api_tokens SET revoked_at_ms = NULL"), SQLITE_OK);
+  EXPECT_FALSE(raw("UPDATE api_tokens SET revoked_at_ms = NULL"));
   EXPECT_FALSE(*accounts_->find_live_token(std::string(64, 'a')));
   EXPECT_EQ((*accounts_->list_tokens())[0].role, "auditor");
 }

@@ -8,6 +8,7 @@
 
 #include <array>
 
+#include "storage/journal_verify.hpp"
 #include "storage/pg_migrations.hpp"
 #include "storage/store_backends.hpp"
 #include "storage/store_fixtures.hpp"
@@ -265,6 +266,59 @@ TEST_P(pg_store_test, the_journal_matches_the_sqlite_stores_hash_for_hash) {
     EXPECT_EQ((*g)->escalated_at_ms, (*w)->escalated_at_ms) << id;
     EXPECT_EQ((*g)->flag, (*w)->flag) << id;
   }
+}
+
+// Verification reads a PostgreSQL database as it reads a SQLite file: through the store, and
+// offline through a read-only connection of its own, it reports what it reports on SQLite.
+TEST_P(pg_store_test, journal_verification_reports_the_same_as_on_sqlite) {
+  std::array<std::uint8_t, signing::seed_bytes> seed{};
+  seed.fill(7);
+  const signing::signer key{signing::secret_key::from_seed(seed)};
+  temp_dir dir;
+  const std::string file = dir.file("station.db");
+  const std::string url = pg_cluster::instance().new_database();
+  {
+    auto lite = open_sqlite(file, journal_options{key, true});
+    ASSERT_TRUE(lite) << lite.error().message;
+    auto pg = open_at(url, journal_options{key, true});
+    ASSERT_NE(pg, nullptr);
+    std::int64_t now_ms = 1'700'000'000'000;
+    for (const auto& batch : every_kind_of_record()) {
+      now_ms += 1000;
+      commit_ok(**lite, batch, now_ms);
+      commit_ok(*pg, batch, now_ms);
+    }
+    const std::string detail = R"({"station":"rok-fleet","agreement_hash":"h"})";
+    ASSERT_TRUE((*lite)->keep_agreement("config_loaded", "h", "text", detail, now_ms + 1));
+    ASSERT_TRUE(pg->keep_agreement("config_loaded", "h", "text", detail, now_ms + 1));
+    const journal_keys keys{"rok-fleet", {}};
+    auto via_store = verify_journal(*pg, keys);
+    ASSERT_TRUE(via_store) << via_store.error().message;
+    auto again = verify_journal(*pg, keys);  // its statements are prepared once
+    ASSERT_TRUE(again) << again.error().message;
+  }
+  const journal_keys keys{"rok-fleet", {}};
+  auto want = verify_journal(file, keys);
+  auto got = verify_postgresql_journal(url, keys);
+  ASSERT_TRUE(want) << want.error().message;
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->entries, want->entries);
+  EXPECT_EQ(got->head_seq, want->head_seq);
+  EXPECT_EQ(got->messages, want->messages);
+  ASSERT_EQ(got->first_bad.has_value(), want->first_bad.has_value());
+  if (want->first_bad) {
+    EXPECT_EQ(got->first_bad->seq, want->first_bad->seq);
+    EXPECT_EQ(got->first_bad->what, want->first_bad->what);
+  }
+  auto id = read_postgresql_identity(url);
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(id->station, "rok-fleet");
+  EXPECT_EQ(id->agreement_text, "text");
+  EXPECT_EQ(id->agreement_texts, std::vector<std::string>{"text"});
+  // A database that holds no journal is no Hotline store.
+  auto empty = verify_postgresql_journal(pg_cluster::instance().new_database(), keys);
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code, errc::corrupt);
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, pg_store_test, ::testing::Values(backend::postgresql),
