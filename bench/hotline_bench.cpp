@@ -74,6 +74,7 @@ struct options {
   int kill_at_ms = 3000;  // kill: when station B gets SIGKILL, after the first post
   int down_ms = 2000;     // kill: how long B stays down before it is started again
   bool journal = true;  // --journal off: both stations sign, check and journal nothing
+  bool pipelined = true;  // --pipelined off: each station sends a message after its commit
 };
 
 constexpr auto relay_ready_timeout = std::chrono::seconds(10);
@@ -602,6 +603,13 @@ int run(const options& o) {
       std::ofstream(path) << cfg;
     }
   }
+  if (!o.pipelined) {
+    // Measuring what pipelined durability buys: the sender waits for its own commit.
+    for (const char* id : {"rok-fleet-command", "ru-pacific-fleet"}) {
+      const auto path = o.dir / id / "station.toml";
+      std::ofstream(path, std::ios::app) << "\n[link]\npipelined = false\n";
+    }
+  }
   station a = read_env(o.dir, "rok-fleet-command");
   station b = read_env(o.dir, "ru-pacific-fleet");
   pid_t relay = -1;
@@ -754,6 +762,7 @@ int main(int argc, char** argv) {
     else if (k == "--kill-at-ms") o.kill_at_ms = std::stoi(v);
     else if (k == "--down-ms") o.down_ms = std::stoi(v);
     else if (k == "--journal") o.journal = v != "off";
+    else if (k == "--pipelined") o.pipelined = v != "off";
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;

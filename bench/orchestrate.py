@@ -14,7 +14,7 @@ restarts its own station B; for the peers the client signals this process (SIGUS
 moment, and this process kills server B by its PID and starts it again, recorded like any other.
 
 Environment: RUNS (latency and throughput runs per system, default 3), CUT_RUNS (cut and kill
-runs, default 1), SYSTEMS (default "hotline hotline-nojournal mosquitto nats rabbitmq"), SCENARIOS
+runs, default 1), SYSTEMS (default "hotline hotline-nojournal hotline-serial mosquitto nats rabbitmq"), SCENARIOS
 (default "latency throughput cut kill"), LAT_COUNT, THR_COUNT, CUT_COUNT (message counts; the
 kill runs send CUT_COUNT too).
 """
@@ -40,7 +40,7 @@ CONF = ROOT / "bench" / "peers" / "conf"
 
 RUNS = int(os.environ.get("RUNS", "3"))
 CUT_RUNS = int(os.environ.get("CUT_RUNS", "1"))
-SYSTEMS = os.environ.get("SYSTEMS", "hotline hotline-nojournal mosquitto nats rabbitmq").split()
+SYSTEMS = os.environ.get("SYSTEMS", "hotline hotline-nojournal hotline-serial mosquitto nats rabbitmq").split()
 LAT_COUNT = int(os.environ.get("LAT_COUNT", "4000"))
 THR_COUNT = int(os.environ.get("THR_COUNT", "40000"))
 CUT_COUNT = int(os.environ.get("CUT_COUNT", "10000"))
@@ -86,6 +86,8 @@ DURABILITY = {
                "and every receipt signed, each checked, and journaled in the same transaction.",
     "hotline-nojournal": "as Hotline, with signing and the journal off: shown only to measure "
                          "what they cost; not a configuration to run.",
+    "hotline-serial": "as Hotline, with pipelined durability off: A puts a message on the link "
+                      "only after its own commit; shown to measure what pipelining buys.",
     "mosquitto": "periodic snapshot, no per-message fsync: both brokers acknowledge QoS 2 from "
                  "memory and write a snapshot of their store every autosave_interval (1 s); a crash "
                  "loses what arrived since the last snapshot, and a restart from that snapshot "
@@ -306,10 +308,10 @@ def peer_fault_args(scenario, relay):
     return []
 
 
-def run_hotline(procs, scenario, run_dir, journal="on"):
+def run_hotline(procs, scenario, run_dir, journal="on", pipelined="on"):
     args = [str(ROOT / "build" / "bin" / "hotline-bench"), "--hotline",
             str(ROOT / "build" / "bin" / "hotline"), "--dir", str(run_dir / "stations"),
-            "--journal", journal]
+            "--journal", journal, "--pipelined", pipelined]
     args += scenario_args(scenario)
     if scenario == "throughput":
         conns = HOTLINE_BATCH_CONNECTIONS if HOTLINE_BATCH > 1 else HOTLINE_CONNECTIONS
@@ -572,7 +574,13 @@ def run_hotline_no_journal(procs, scenario, run_dir):
     return run_hotline(procs, scenario, run_dir, journal="off")
 
 
+def run_hotline_serial(procs, scenario, run_dir):
+    """Hotline with pipelined durability off: only to show what pipelining buys."""
+    return run_hotline(procs, scenario, run_dir, pipelined="off")
+
+
 RUNNERS = {"hotline": run_hotline, "hotline-nojournal": run_hotline_no_journal,
+           "hotline-serial": run_hotline_serial,
            "mosquitto": run_mosquitto, "nats": run_nats, "rabbitmq": run_rabbitmq}
 
 

@@ -8,7 +8,7 @@
 # Figures are medians over RUNS runs (the machine is shared and noisy); see docs/benchmarks.md.
 #
 # Environment: RUNS (default 3), CUT_RUNS (cut and kill runs, default 1), SYSTEMS (default
-# "hotline hotline-nojournal mosquitto nats rabbitmq"), SCENARIOS (default "latency throughput
+# "hotline hotline-nojournal hotline-serial mosquitto nats rabbitmq"), SCENARIOS (default "latency throughput
 # cut kill"; the runs of scenarios left out are kept), LAT_COUNT, THR_COUNT, CUT_COUNT, SATCOM
 # (1: also measure Hotline over the satellite path in namespaces, as root; 0: skip). Results:
 # build/bench/results.json; per run logs and configs in build/bench/work/.

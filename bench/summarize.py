@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "build" / "bench"
-ORDER = ["hotline", "hotline-nojournal", "mosquitto", "nats", "rabbitmq"]
-TITLES = {"hotline": "Hotline", "hotline-nojournal": "Hotline, journal off (cost only)", "mosquitto": "Mosquitto 2.0 (QoS 2 bridge)",
+ORDER = ["hotline", "hotline-nojournal", "hotline-serial", "mosquitto", "nats", "rabbitmq"]
+TITLES = {"hotline": "Hotline", "hotline-nojournal": "Hotline, journal off (cost only)", "hotline-serial": "Hotline, not pipelined (cost only)", "mosquitto": "Mosquitto 2.0 (QoS 2 bridge)",
           "nats": "NATS 2.9 JetStream (mirror over leafnode)",
           "rabbitmq": "RabbitMQ 3.10 (quorum queues, shovel)"}
 # The project's target against RabbitMQ, the durable broker: a lower p50 and p99 at 200 msg/s and

@@ -83,6 +83,19 @@ result<void> parse_journal(const toml::table& root, const std::filesystem::path&
   return {};
 }
 
+// [link]: how this station uses its links.
+result<void> parse_link(const toml::table& root, station_config& out) {
+  auto table = detail::optional_table(root, "", "link");
+  if (!table) return std::unexpected(table.error());
+  if (*table == nullptr) return {};
+  if (auto ok = detail::check_keys(**table, "link", {"pipelined"}); !ok) return ok;
+  if (const toml::node* n = (*table)->get("pipelined")) {
+    if (!n->is_boolean()) return fail(errc::invalid_argument, "must be true or false", "link.pipelined");
+    out.pipelined = n->as_boolean()->get();
+  }
+  return {};
+}
+
 // [rotation]: the next version of the agreement and this station's keys under it. Each key is
 // needed only when the next version changes it; the certificate and its key go together.
 result<void> parse_rotation(const toml::table& root, const std::filesystem::path& base,
@@ -357,7 +370,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = detail::check_keys(
           *root, "",
           {"station", "agreement", "data_dir", "database", "tls", "listen", "api", "console",
-           "escalation", "forms", "log", "journal", "rotation", "storage"});
+           "escalation", "forms", "log", "journal", "link", "rotation", "storage"});
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -371,6 +384,7 @@ result<station_config> parse_station_config(std::string_view toml_text,
   if (auto ok = parse_storage(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_tls(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_journal(*root, base, cfg); !ok) return std::unexpected(ok.error());
+  if (auto ok = parse_link(*root, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_rotation(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_listen(*root, base, cfg); !ok) return std::unexpected(ok.error());
   if (auto ok = parse_api(*root, cfg); !ok) return std::unexpected(ok.error());

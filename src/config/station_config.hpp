@@ -41,6 +41,10 @@ struct station_config {
   std::filesystem::path tls_private_key;
   std::filesystem::path signing_key;  // [journal] signing_key; default data_dir / "signing.key"
   bool journal_enabled = true;        // [journal] enabled; false only to measure its cost
+  // [link] pipelined: put a message on the link while this station's own commit of it runs
+  // (docs/protocol.md, "Pipelined durability"); false waits for the commit, to measure what
+  // pipelining buys. Posts are answered after the commit either way.
+  bool pipelined = true;
   // [rotation]: the next version of the agreement, and this station's new TLS key and signing
   // key when that version changes them (docs/operations.md, "Rotating keys"). Empty: none.
   std::filesystem::path next_agreement_file;

@@ -42,6 +42,7 @@ core::engine_config make_engine_config(const config::station_config& cfg,
   e.heartbeat_interval_us = agreement.heartbeat_interval_ms * 1000;
   e.heartbeat_misses_max = agreement.heartbeat_misses_max;
   e.labels = agreement.labels;
+  e.pipelined = cfg.pipelined;
   // A peer's paths, in the preference order of the first channel that names them.
   for (const auto& ch : agreement.channels) {
     auto it = e.channel_peer.find(ch.id);

@@ -285,6 +285,8 @@ TEST(station_config, every_rule_rejects_with_the_offending_field) {
       {"unknown log level", replaced("\"debug\"", "\"verbose\""), "log.level"},
       {"log level of the wrong type", replaced("\"debug\"", "3"), "log.level"},
       {"unknown tls key", valid_text + "[tls]\nkey = \"x\"\n", "tls.key"},
+      {"pipelined not a boolean", valid_text + "[link]\npipelined = \"no\"\n", "link.pipelined"},
+      {"unknown link key", valid_text + "[link]\npipelining = false\n", "link.pipelining"},
       {"api certificate without its key",
        replaced("[listen]", "[listen]\napi_tls_cert = \"api.crt\""), "listen.api_tls_key"},
       {"api key without its certificate",
@@ -300,6 +302,15 @@ TEST(station_config, every_rule_rejects_with_the_offending_field) {
     EXPECT_EQ(cfg.error().code, errc::invalid_argument);
     EXPECT_EQ(cfg.error().field, r.field) << cfg.error().message;
   }
+}
+
+TEST(station_config, links_are_pipelined_unless_configured_off) {
+  auto on = parse_station_config(valid_text, "/srv/a/station.toml");
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_TRUE(on->pipelined);
+  auto off = parse_station_config(valid_text + "[link]\npipelined = false\n", "/srv/a/station.toml");
+  ASSERT_TRUE(off) << off.error().message;
+  EXPECT_FALSE(off->pipelined);
 }
 
 TEST(station_config, each_role_is_accepted) {

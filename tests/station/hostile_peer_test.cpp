@@ -388,6 +388,20 @@ TEST_F(hostile_peer_test, a_hello_resume_point_marks_nothing_delivered) {
       [&] { return world_.stored(ours->msg.id).delivered_at_ms.has_value(); }));
 }
 
+// A delivered mark and its receipt wait to ride on the next commit (limits::commit_wait_us_max).
+// When no other commit comes, the runtime's wait timer commits them on their own: without it the
+// message would stay undelivered, and the receipt unjournaled, until the next post.
+TEST_F(hostile_peer_test, a_receipt_with_nothing_else_to_commit_is_committed_on_its_own) {
+  auto ours = world_.post("navy", "our notice");
+  ASSERT_TRUE(ours);
+  auto p = peer();
+  p->read_until([](const wire::frame& f) { return std::holds_alternative<wire::data>(f); });
+  ASSERT_TRUE(p->send(p->make_receipt("navy", 1, hostile_peer::chain_of({ours->msg}))));
+  EXPECT_TRUE(station_world::eventually(
+      [&] { return world_.stored(ours->msg.id).delivered_at_ms.has_value(); }));
+  EXPECT_TRUE(world_.journaled_eventually("receipt", "\"up_to_seq\":1"));
+}
+
 // An answer that names something this station did not send it is kept, flagged, and applied to
 // nothing: the watch goes on, and the duty officer's own acknowledgement is not blocked.
 TEST_F(hostile_peer_test, an_answer_naming_a_message_we_received_changes_nothing) {
