@@ -96,6 +96,10 @@ struct offline_db {
     return postgresql ? storage::verify_postgresql_journal(where, keys)
                       : storage::verify_journal(where, keys);
   }
+  result<storage::evidence_material> evidence(const std::string& id) const {
+    return postgresql ? storage::gather_postgresql_evidence(where, id)
+                      : storage::gather_evidence(where, id);
+  }
 };
 
 int verify_offline(const journal_options& opts, streams io) {
@@ -139,18 +143,15 @@ int evidence_export_command(const std::optional<client_settings>& settings,
                             const evidence_options& opts, streams io) {
   json bundle;
   if (!opts.db.empty()) {
-    if (const offline_db db(opts.db); db.postgresql) {
-      return fail_with(io, db.label + ": evidence is not exported offline from a PostgreSQL "
-                                      "store yet; export it through the station's API instead");
-    }
-    auto m = storage::gather_evidence(opts.db.string(), opts.message_id);
+    const offline_db db(opts.db);
+    auto m = db.evidence(opts.message_id);
     if (!m) return fail_with(io, m.error().message);
     // Offline too, the embargo of the agreement the database keeps holds the export back.
     if (!m->msg.label.empty()) {
-      auto id = storage::read_stored_identity(opts.db.string());
-      if (!id) return fail_with(io, opts.db.string() + ": " + id.error().message);
+      auto id = db.identity();
+      if (!id) return fail_with(io, db.label + ": " + id.error().message);
       auto history = station::stored_history(*id);
-      if (!history) return fail_with(io, opts.db.string() + ": " + history.error().message);
+      if (!history) return fail_with(io, db.label + ": " + history.error().message);
       if (auto ok = forms::check_release(history->latest().labels, m->msg.label, now_ms(),
                                          opts.message_id);
           !ok) {

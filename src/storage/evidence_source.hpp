@@ -47,9 +47,16 @@ struct evidence_material {
   std::vector<journal_entry> journal;  // ascending seq; segments, each ending signed
 };
 
-// errc::not_found when no message has `id`. Only SQLite stores are read so far: another store
-// (PostgreSQL) is errc::unavailable, saying so.
+// errc::not_found when no message has `id`, errc::conflict when it has not been sent yet. From an
+// open SQLite or PostgreSQL store, on its connection and thread: a PostgreSQL store's reads run in
+// one REPEATABLE READ, read-only transaction (errc::invalid_argument for another kind of store).
 result<evidence_material> gather_evidence(store& s, const std::string& id);
+// From the SQLite file at `db_path`, through a read-only connection of its own.
 result<evidence_material> gather_evidence(const std::string& db_path, const std::string& id);
+// From the PostgreSQL database at `url` (a libpq URI or key=value string), through a read-only
+// connection of its own in one REPEATABLE READ snapshot; errc::corrupt when it holds no journal.
+// Messages never repeat the URL, which may hold a password.
+result<evidence_material> gather_postgresql_evidence(const std::string& url,
+                                                     const std::string& id);
 
 }  // namespace hotline::storage

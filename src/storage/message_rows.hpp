@@ -6,6 +6,7 @@
 
 #include "core/message.hpp"
 #include "core/signing.hpp"
+#include "storage/pg_db.hpp"
 #include "storage/sqlite_db.hpp"
 
 namespace hotline::storage {
@@ -22,5 +23,7 @@ inline constexpr const char* message_row_select =
     " chain, label FROM messages ";
 
 message_row read_message_row(const sqlite::query& q);
+// Row `i` of a PostgreSQL message_row_select (pg_journal_verify.cpp).
+message_row read_message_row(const pg::rows& r, int i);
 
 }  // namespace hotline::storage

@@ -7,10 +7,6 @@ namespace hotline::storage {
 
 namespace {
 
-constexpr const char* select_columns =
-    "SELECT seq, at_ms, kind, channel, message_id, msg_seq, detail, prev_hash, hash, signature"
-    " FROM journal ";
-
 journal_entry read_entry(const pg::rows& r, int i) {
   journal_entry e;
   e.seq = r.get_int(i, 0);
@@ -26,7 +22,10 @@ journal_entry read_entry(const pg::rows& r, int i) {
   return e;
 }
 
-result<std::vector<journal_entry>> read(PGconn* c, const char* name, const pg::params& p) {
+}  // namespace
+
+result<std::vector<journal_entry>> pg_read_entries(PGconn* c, const char* name,
+                                                   const pg::params& p) {
   auto r = pg::exec_prepared(c, name, p);
   if (!r) return std::unexpected(std::move(r.error()));
   std::vector<journal_entry> out;
@@ -35,8 +34,6 @@ result<std::vector<journal_entry>> read(PGconn* c, const char* name, const pg::p
   return out;
 }
 
-}  // namespace
-
 result<void> pg_journal_writer::prepare() {
   const std::pair<const char*, std::string> statements[] = {
       {"journal_head", "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"},
@@ -44,15 +41,15 @@ result<void> pg_journal_writer::prepare() {
        "INSERT INTO journal (seq, at_ms, kind, channel, message_id, msg_seq, detail, prev_hash,"
        " hash, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"},
       {"journal_search",
-       std::string{select_columns} +
+       std::string{pg_journal_select} +
            "WHERE ($1::bigint = 0 OR seq < $1::bigint) AND ($2::text = '' OR kind = $2::text)"
            " AND ($3::text = '' OR strpos(kind || ' ' || channel || ' ' || message_id || ' ' ||"
            " detail, $3::text) > 0) ORDER BY seq DESC LIMIT $4"},
       {"journal_seals",
-       std::string{select_columns} +
+       std::string{pg_journal_select} +
            "WHERE kind = 'sealed' AND channel = $1 AND msg_seq >= $2 AND msg_seq <= $3"
            " ORDER BY msg_seq"},
-      {"journal_range", std::string{select_columns} + "WHERE seq >= $1 ORDER BY seq LIMIT $2"},
+      {"journal_range", std::string{pg_journal_select} + "WHERE seq >= $1 ORDER BY seq LIMIT $2"},
   };
   for (const auto& [name, sql] : statements) {
     if (auto r = pg::prepare(c_, name, sql); !r) return r;
@@ -103,14 +100,14 @@ result<std::vector<journal_entry>> pg_read_journal(PGconn* c, const journal_quer
       .add_text(q.kind)
       .add_text(q.text)
       .add_int(static_cast<std::int64_t>(std::clamp<std::size_t>(q.limit, 1, 500)));
-  return read(c, "journal_search", p);
+  return pg_read_entries(c, "journal_search", p);
 }
 
 result<std::vector<journal_entry>> pg_read_seals(PGconn* c, const std::string& channel,
                                                  std::int64_t from_seq, std::int64_t to_seq) {
   pg::params p;
   p.add_text(channel).add_int(from_seq).add_int(to_seq);
-  return read(c, "journal_seals", p);
+  return pg_read_entries(c, "journal_seals", p);
 }
 
 result<std::vector<journal_entry>> pg_read_journal_range(PGconn* c, std::int64_t from_seq,
@@ -118,7 +115,7 @@ result<std::vector<journal_entry>> pg_read_journal_range(PGconn* c, std::int64_t
   pg::params p;
   const auto limit_max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   p.add_int(from_seq).add_int(static_cast<std::int64_t>(std::min(limit, limit_max)));
-  return read(c, "journal_range", p);
+  return pg_read_entries(c, "journal_range", p);
 }
 
 }  // namespace hotline::storage

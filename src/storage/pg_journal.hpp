@@ -41,6 +41,13 @@ class pg_journal_writer {
   journal_chain chain_;
 };
 
+// The SELECT ... FROM journal that pg_read_entries() reads; append a WHERE clause.
+inline constexpr const char* pg_journal_select =
+    "SELECT seq, at_ms, kind, channel, message_id, msg_seq, detail, prev_hash, hash, signature"
+    " FROM journal ";
+// The entries the prepared statement `name`, a pg_journal_select, returns with `p`.
+result<std::vector<journal_entry>> pg_read_entries(PGconn* c, const char* name,
+                                                   const pg::params& p);
 // The search journal_query describes: newest first.
 result<std::vector<journal_entry>> pg_read_journal(PGconn* c, const journal_query& q);
 // The peer's seals journaled on `channel` whose up_to_seq lies in [from_seq, to_seq], ascending.

@@ -1,7 +1,8 @@
 // Journal verification and the stored identity on a PostgreSQL database: the PostgreSQL side of
 // verify_source.hpp, and the entry points journal_verify.hpp declares for a URL. Offline readers
-// get a connection of their own, read-only, and read in one REPEATABLE READ snapshot, so that a
-// station writing meanwhile is seen as it was at the first read.
+// (these, and evidence gathering in pg_evidence.cpp) get a connection of their own, read-only, and
+// read in one REPEATABLE READ snapshot, so that a station writing meanwhile is seen as it was at
+// the first read.
 #include <nlohmann/json.hpp>
 
 #include "core/json_safe.hpp"
@@ -10,8 +11,6 @@
 #include "storage/verify_source.hpp"
 
 namespace hotline::storage {
-
-namespace {
 
 message_row read_message_row(const pg::rows& r, int i) {
   message_row m;
@@ -31,6 +30,8 @@ message_row read_message_row(const pg::rows& r, int i) {
   m.msg.label = labels::parse_text(r.get_bytes(i, 11)).value_or(labels::label{});
   return m;
 }
+
+namespace {
 
 class pg_source final : public verify_source {
  public:
@@ -62,9 +63,9 @@ class pg_source final : public verify_source {
   PGconn* c_;
 };
 
-// A connection of its own for an offline reader: read-only, its statements prepared, inside one
-// REPEATABLE READ snapshot that ends with the connection.
-result<pg::connection> open_read_only(const std::string& url) {
+}  // namespace
+
+result<pg::connection> pg_open_read_only(const std::string& url) {
   auto c = pg::connect(url);
   if (!c) return std::unexpected(std::move(c.error()));
   const std::string set = "SET client_encoding = 'UTF8'; SET default_transaction_read_only = on;"
@@ -85,8 +86,6 @@ result<pg::connection> open_read_only(const std::string& url) {
   }
   return c;
 }
-
-}  // namespace
 
 std::vector<std::pair<const char*, const char*>> pg_verify_statements() {
   return {
@@ -126,13 +125,13 @@ result<stored_identity> read_pg_identity(PGconn* c) {
 }
 
 result<verify_report> verify_postgresql_journal(const std::string& url, const journal_keys& keys) {
-  auto c = open_read_only(url);
+  auto c = pg_open_read_only(url);
   if (!c) return std::unexpected(std::move(c.error()));
   return verify_pg_journal(c->get(), keys);
 }
 
 result<stored_identity> read_postgresql_identity(const std::string& url) {
-  auto c = open_read_only(url);
+  auto c = pg_open_read_only(url);
   if (!c) return std::unexpected(std::move(c.error()));
   return read_pg_identity(c->get());
 }

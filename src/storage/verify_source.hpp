@@ -18,6 +18,7 @@
 
 #include "storage/journal_verify.hpp"
 #include "storage/message_rows.hpp"
+#include "storage/pg_db.hpp"
 
 namespace hotline::storage {
 
@@ -50,5 +51,10 @@ result<verify_report> verify_pg_journal(PGconn* c, const journal_keys& keys);
 std::vector<std::pair<const char*, const char*>> pg_verify_statements();
 // read_stored_identity() on a PostgreSQL connection with those statements prepared.
 result<stored_identity> read_pg_identity(PGconn* c);
+// A connection of its own for an offline reader of the database at `url`: read-only, inside one
+// REPEATABLE READ snapshot that ends with the connection, with the journal's readers
+// (pg_journal.hpp) and pg_verify_statements() prepared; errc::corrupt when the database holds no
+// journal.
+result<pg::connection> pg_open_read_only(const std::string& url);
 
 }  // namespace hotline::storage

@@ -4,9 +4,11 @@ Station A keeps its store in a private PostgreSQL 15 cluster ([storage] backend 
 a URL with a password); station B keeps its SQLite file. Messages go both ways and must arrive
 exactly once, in order. A is killed with SIGKILL and restarted on the same database; more
 messages go both ways, and nothing may be lost or repeated. Then A's journal must pass
-`hotline journal verify --db <url>` (and through the API), what PostgreSQL cannot do yet must be
-refused clearly, and the URL's password must appear in no log and no output.
+`hotline journal verify --db <url>` (and through the API), evidence exported from it (offline with
+--db <url> and through the API) must pass `hotline evidence verify`, what PostgreSQL cannot do yet
+must be refused clearly, and the URL's password must appear in no log and no output.
 """
+import json
 import secrets
 import signal
 import subprocess
@@ -99,10 +101,27 @@ def test():
         bad = hotline("journal", "verify", "--db", wrong)
         assert bad.returncode != 0 and "password authentication failed" in bad.stderr, bad.stderr
         assert "not-the-" not in bad.stdout + bad.stderr and password[3:] not in bad.stderr
+        # Evidence from PostgreSQL, offline through a read-only connection and through the API,
+        # is a bundle the agreement alone verifies.
         evidence = hotline("evidence", "export", posted["a"][0], "--out", str(w.dir / "e.json"),
                            "--db", url)
-        assert evidence.returncode != 0, evidence.stdout
+        assert evidence.returncode == 0, evidence.stdout + evidence.stderr
         assert password not in evidence.stdout + evidence.stderr
+        checked = hotline("evidence", "verify", str(w.dir / "e.json"),
+                          "--agreement", str(w.dir / "agreement.toml"))
+        assert checked.returncode == 0 and "VERIFIED" in checked.stdout, \
+            checked.stdout + checked.stderr
+        assert password not in checked.stdout + checked.stderr
+        code, bundle = w.a.request("GET", f"/api/v1/messages/{posted['b'][0]}/evidence",
+                                   auth=False, headers={"Authorization": f"Bearer {secret}"})
+        assert code == 200 and bundle["message"]["id"] == posted["b"][0], (code, bundle)
+        (w.dir / "api.json").write_text(json.dumps(bundle))
+        checked = hotline("evidence", "verify", str(w.dir / "api.json"),
+                          "--agreement", str(w.dir / "agreement.toml"))
+        assert checked.returncode == 0 and "VERIFIED" in checked.stdout, \
+            checked.stdout + checked.stderr
+        log("evidence exported from PostgreSQL, offline and through the API, verified: "
+            + checked.stdout.strip().splitlines()[0])
 
         w.a.kill(signal.SIGTERM)
         assert password not in w.a.log(), "the database password is in station A's log"

@@ -1,13 +1,16 @@
 // What only the PostgreSQL store has to show: its session's durability settings, its migrations,
 // failed commits that apply nothing (a refused row, a connection cut under it), the journal's
 // protection in the schema, cursor order between two stores sharing one database, and a journal
-// identical, hash for hash and signature for signature, to the SQLite store's for the same records.
+// identical, hash for hash and signature for signature, to the SQLite store's for the same records,
+// with the same verification reports and evidence bundles.
 #include "storage/pg_store.hpp"
 
 #include <gtest/gtest.h>
 
 #include <array>
 
+#include "evidence/bundle.hpp"
+#include "storage/evidence_source.hpp"
 #include "storage/journal_verify.hpp"
 #include "storage/pg_migrations.hpp"
 #include "storage/store_backends.hpp"
@@ -317,6 +320,94 @@ TEST_P(pg_store_test, journal_verification_reports_the_same_as_on_sqlite) {
   EXPECT_EQ(id->agreement_texts, std::vector<std::string>{"text"});
   // A database that holds no journal is no Hotline store.
   auto empty = verify_postgresql_journal(pg_cluster::instance().new_database(), keys);
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code, errc::corrupt);
+}
+
+// An acknowledgement message on "navy": `form` ACK with `body`, sent (seq given) or received.
+message ack_message(std::string id, std::uint64_t seq, std::string body, bool received) {
+  message m = make_message(std::move(id), "navy", seq, received ? "ru-pacific" : "rok-fleet");
+  m.form = "ACK";
+  m.body = std::move(body);
+  return m;
+}
+
+// After every_kind_of_record(): the peer's acknowledgement of out-1, arriving after a body that
+// names out-1 but is neither JSON nor UTF-8 (skipped on both stores, never a failed query), and
+// this station's acknowledgement of in-1, sent.
+std::vector<std::vector<records::record>> acknowledgements() {
+  const std::string garbage = "\xff\xfe{\"reference\":\"out-1\" not JSON";
+  return {
+      {records::received{ack_message("ack-bad", 2, garbage, true), {}},
+       records::received{
+           ack_message("ack-out", 3, R"({"reference":"out-1","answered_by":"ivanov"})", true), {}},
+       records::acknowledged{"out-1", "officer-ivanov", "Roger", 0}},
+      {records::posted{
+          ack_message("ack-in", 4, R"({"reference":"in-1","answered_by":"officer-kim"})", false),
+          {}}},
+  };
+}
+
+// Evidence reads a PostgreSQL database as it reads a SQLite file: through the store and offline,
+// the same history gives the same bundle, byte for byte.
+TEST_P(pg_store_test, evidence_bundles_are_the_same_as_on_sqlite) {
+  std::array<std::uint8_t, signing::seed_bytes> seed{};
+  seed.fill(7);
+  const signing::signer key{signing::secret_key::from_seed(seed)};
+  temp_dir dir;
+  const std::string file = dir.file("station.db");
+  const std::string url = pg_cluster::instance().new_database();
+  auto lite = open_sqlite(file, journal_options{key, true});
+  ASSERT_TRUE(lite) << lite.error().message;
+  auto pg = open_at(url, journal_options{key, true});
+  ASSERT_NE(pg, nullptr);
+  std::int64_t now_ms = 1'700'000'000'000;
+  auto history = every_kind_of_record();
+  for (auto& batch : acknowledgements()) history.push_back(std::move(batch));
+  for (const auto& batch : history) {
+    now_ms += 1000;
+    commit_ok(**lite, batch, now_ms);
+    commit_ok(*pg, batch, now_ms);
+  }
+  const std::string detail = R"({"station":"rok-fleet","agreement_hash":"sha256:ab"})";
+  ASSERT_TRUE((*lite)->keep_agreement("config_loaded", "h", "text", detail, now_ms + 1));
+  ASSERT_TRUE(pg->keep_agreement("config_loaded", "h", "text", detail, now_ms + 1));
+
+  const std::int64_t exported_at_ms = 1'800'000'000'000;
+  auto text = [&](result<evidence_material> m, const std::string& where) {
+    EXPECT_TRUE(m) << where << ": " << (m ? "" : m.error().message);
+    return m ? evidence::make_bundle(*m, exported_at_ms).dump(2) : std::string{};
+  };
+  for (const char* id : {"out-1", "in-1", "out-2", "ack-out"}) {
+    const std::string want = text(gather_evidence(**lite, id), std::string{"sqlite store "} + id);
+    ASSERT_FALSE(want.empty()) << id;
+    EXPECT_EQ(text(gather_evidence(file, id), std::string{"sqlite file "} + id), want);
+    EXPECT_EQ(text(gather_evidence(*pg, id), std::string{"pg store "} + id), want);
+    EXPECT_EQ(text(gather_evidence(*pg, id), std::string{"pg store again "} + id), want);
+    EXPECT_EQ(text(gather_postgresql_evidence(url, id), std::string{"pg url "} + id), want);
+  }
+  // What the bundles hold, so that two empty ones cannot pass for two equal ones.
+  auto sent = gather_postgresql_evidence(url, "out-1");
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_TRUE(sent->outbound);
+  EXPECT_EQ(sent->station, "rok-fleet");
+  ASSERT_TRUE(sent->acknowledgement);
+  EXPECT_EQ(sent->acknowledgement->id, "ack-out");
+  EXPECT_FALSE(sent->journal.empty());
+  auto received_in = gather_postgresql_evidence(url, "in-1");
+  ASSERT_TRUE(received_in) << received_in.error().message;
+  EXPECT_FALSE(received_in->outbound);
+  ASSERT_TRUE(received_in->acknowledgement);
+  EXPECT_EQ(received_in->acknowledgement->id, "ack-in");
+
+  for (auto got :
+       {gather_evidence(**lite, "no-such-id"), gather_evidence(file, "no-such-id"),
+        gather_evidence(*pg, "no-such-id"), gather_postgresql_evidence(url, "no-such-id")}) {
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error().code, errc::not_found) << got.error().message;
+  }
+  // A database that holds no journal is no Hotline store.
+  auto empty = gather_postgresql_evidence(pg_cluster::instance().new_database(), "out-1");
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error().code, errc::corrupt);
 }
