@@ -265,7 +265,16 @@ CREATE TABLE boots (
 );
 )sql";
 
-constexpr std::array<migration, 13> all_migrations{{
+// Migration 14: the link-test view's "last answered" read (the newest acknowledged link test of
+// a channel) walks an index of answered link tests in answer order and stops at the first, instead
+// of sorting every link test the channel ever sent. Only link tests are written to it, and only
+// when they are answered.
+constexpr std::string_view migration_14_sql = R"sql(
+CREATE INDEX messages_link_tests_answered ON messages (channel, acknowledged_at_ms)
+  WHERE box = 'out' AND form = 'LINK-TEST' AND acknowledged_at_ms IS NOT NULL;
+)sql";
+
+constexpr std::array<migration, 14> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "accounts", migration_2_sql},
     {3, "acknowledgements", migration_3_sql},
@@ -279,6 +288,7 @@ constexpr std::array<migration, 13> all_migrations{{
     {11, "seals", migration_11_sql},
     {12, "leaner indexes", migration_12_sql},
     {13, "boots", migration_13_sql},
+    {14, "answered link tests", migration_14_sql},
 }};
 
 constexpr std::string_view create_history_sql =

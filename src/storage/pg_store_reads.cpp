@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/limits.hpp"
+#include "core/watch.hpp"
 #include "storage/pg_store.hpp"
 #include "storage/store_checks.hpp"
 
@@ -448,6 +449,7 @@ result<std::vector<stored_message>> pg_store::awaiting_ack(std::int64_t after_cu
 
 result<std::optional<stored_message>> pg_store::last_sent(const std::string& channel,
                                                           std::string_view form) {
+  if (form != core::form_link_test) return fail(errc::invalid_argument, "only link tests are tracked");
   pg::params p;
   p.add_text(channel).add_text(form);
   return first_message("last_sent", p);
@@ -455,6 +457,7 @@ result<std::optional<stored_message>> pg_store::last_sent(const std::string& cha
 
 result<std::optional<stored_message>> pg_store::last_acknowledged(const std::string& channel,
                                                                   std::string_view form) {
+  if (form != core::form_link_test) return fail(errc::invalid_argument, "only link tests are tracked");
   pg::params p;
   p.add_text(channel).add_text(form);
   return first_message("last_acknowledged", p);

@@ -94,7 +94,7 @@ class sqlite_store final : public store {
     sqlite::statement begin, commit, rollback;
     sqlite::statement insert, sequence, deliver, keep_agreement;
     sqlite::statement acknowledge, escalate, flag;
-    sqlite::statement awaiting_ack, last_sent, last_acknowledged;
+    sqlite::statement awaiting_ack;
     sqlite::statement last_link_test_sent, last_link_test_acknowledged;
     sqlite::statement get;
     sqlite::statement seq_stats, highest_delivered, undelivered_below;

@@ -132,9 +132,6 @@ result<void> sqlite_store::prepare_read_statements() {
                      select_messages("WHERE acknowledged_at_ms IS NULL AND escalated_at_ms IS NULL"
                                      " AND form NOT IN ('ACK', 'LINK-TEST-REPLY')"
                                      " AND cursor > ?2 ORDER BY cursor LIMIT ?1"));
-  reads.emplace_back(&st_.last_sent,
-                     select_messages("WHERE channel = ?1 AND form = ?2 AND box = 'out'"
-                                     " ORDER BY cursor DESC LIMIT 1"));
   // The link-test view's reads, on the index that holds link tests alone (migration 12); the
   // literal form is what lets SQLite use that partial index.
   const std::string link_test_where = "INDEXED BY messages_link_tests WHERE channel = ?1 AND form = ?2"
@@ -142,14 +139,13 @@ result<void> sqlite_store::prepare_read_statements() {
                                       std::string(core::form_link_test) + "'";
   reads.emplace_back(&st_.last_link_test_sent,
                      select_messages(link_test_where + " ORDER BY cursor DESC LIMIT 1"));
+  // The newest answered, on the index of answered link tests (migration 14): no sort.
   reads.emplace_back(&st_.last_link_test_acknowledged,
-                     select_messages(link_test_where +
-                                     " AND acknowledged_at_ms IS NOT NULL"
-                                     " ORDER BY acknowledged_at_ms DESC LIMIT 1"));
-  reads.emplace_back(&st_.last_acknowledged,
-                     select_messages("WHERE channel = ?1 AND form = ?2 AND box = 'out'"
-                                     " AND acknowledged_at_ms IS NOT NULL"
-                                     " ORDER BY acknowledged_at_ms DESC LIMIT 1"));
+                     select_messages("INDEXED BY messages_link_tests_answered WHERE channel = ?1"
+                                     " AND form = ?2 AND box = 'out' AND form = '" +
+                                     std::string(core::form_link_test) +
+                                     "' AND acknowledged_at_ms IS NOT NULL"
+                                     " ORDER BY acknowledged_at_ms DESC, cursor DESC LIMIT 1"));
   for (std::size_t v = 0; v < list_variants; ++v) reads.emplace_back(&st_.list[v], list_sql(v));
   for (const auto& [target, sql] : reads) {
     auto s = sqlite::statement::prepare(db_.get(), sql);
@@ -475,13 +471,14 @@ result<std::optional<stored_message>> sqlite_store::one(sqlite::statement& st,
 
 result<std::optional<stored_message>> sqlite_store::last_sent(const std::string& channel,
                                                               std::string_view form) {
-  return one(form == core::form_link_test ? st_.last_link_test_sent : st_.last_sent, channel, form);
+  if (form != core::form_link_test) return fail(errc::invalid_argument, "only link tests are tracked");
+  return one(st_.last_link_test_sent, channel, form);
 }
 
 result<std::optional<stored_message>> sqlite_store::last_acknowledged(const std::string& channel,
                                                                       std::string_view form) {
-  return one(form == core::form_link_test ? st_.last_link_test_acknowledged : st_.last_acknowledged,
-             channel, form);
+  if (form != core::form_link_test) return fail(errc::invalid_argument, "only link tests are tracked");
+  return one(st_.last_link_test_acknowledged, channel, form);
 }
 
 }  // namespace hotline::storage
