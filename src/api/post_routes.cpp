@@ -70,7 +70,7 @@ result<void> check_poster(const station::service& svc, const principal& who,
 
 // The error as the client reads it: what the station could not store says so.
 error for_client(error e) {
-  if (e.code == errc::io || e.code == errc::unavailable) {
+  if (e.code == errc::io || e.code == errc::unavailable || e.code == errc::fenced) {
     e.message = "the station could not store the message: " + e.message;
   }
   return e;

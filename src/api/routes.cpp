@@ -222,6 +222,7 @@ http::status status_for(errc code) {
       return http::status::internal_server_error;
     case errc::io:
     case errc::unavailable:
+    case errc::fenced:  // another node is the active one now
       return http::status::service_unavailable;
   }
   return http::status::internal_server_error;

@@ -13,6 +13,7 @@ std::string_view to_string(errc code) {
     case errc::io: return "io";
     case errc::corrupt: return "corrupt";
     case errc::unavailable: return "unavailable";
+    case errc::fenced: return "fenced";
   }
   return "unknown";
 }

@@ -20,6 +20,7 @@ enum class errc {
   io,                // disk or network failure
   corrupt,           // stored data failed a check
   unavailable,       // temporarily cannot serve (queue full, shutting down)
+  fenced,            // this node no longer holds the station's lease (storage/lease.hpp)
 };
 
 std::string_view to_string(errc code);

@@ -183,19 +183,19 @@ class pg_accounts final : public accounts {
   result<void> touch_session(std::string_view id_sha256, std::int64_t now_ms) override {
     pg::params p;
     p.add_text(id_sha256).add_int(now_ms);
-    return done(s_.run("acc_touch_session", p));
+    return done(s_.write("acc_touch_session", p));
   }
 
   result<void> delete_session(std::string_view id_sha256) override {
     pg::params p;
     p.add_text(id_sha256);
-    return done(s_.run("acc_delete_session", p));
+    return done(s_.write("acc_delete_session", p));
   }
 
   result<std::int64_t> delete_expired_sessions(std::int64_t now_ms) override {
     pg::params p;
     p.add_int(now_ms);
-    auto r = s_.run("acc_delete_expired", p);
+    auto r = s_.write("acc_delete_expired", p);
     if (!r) return std::unexpected(std::move(r.error()));
     return r->changed();
   }
@@ -254,7 +254,7 @@ class pg_accounts final : public accounts {
   result<void> revoke_token(std::string_view name, std::int64_t at_ms) override {
     pg::params p;
     p.add_text(name).add_int(at_ms);
-    auto r = s_.run("acc_revoke_token", p);
+    auto r = s_.write("acc_revoke_token", p);
     if (!r) return std::unexpected(std::move(r.error()));
     if (r->changed() != 1) return std::unexpected(no_live_token(name));
     return {};
@@ -269,7 +269,7 @@ class pg_accounts final : public accounts {
   // Runs an INSERT on its own; a unique violation becomes `taken()`'s refusal.
   template <class F>
   result<void> run_unique(const std::string& name, const pg::params& p, F taken) {
-    auto r = s_.run(name, p);
+    auto r = s_.write(name, p);
     if (!r && r.error().code == errc::conflict) return std::unexpected(taken());
     return done(std::move(r));
   }

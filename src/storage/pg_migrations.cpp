@@ -218,13 +218,33 @@ CREATE TRIGGER translations_no_truncate BEFORE TRUNCATE ON translations
   FOR EACH STATEMENT EXECUTE FUNCTION hotline_refuse_change('translations are kept');
 )sql";
 
-constexpr std::array<migration, 6> all_migrations{{
+// Migration 7: the station's lease (lease.hpp), on the writer row, so that taking the lease and
+// every write it fences serialise on one row lock. `expires_at` is set from the database's clock
+// only; it is NULL exactly when no node holds the lease. The trigger keeps the epoch from ever
+// going back, and makes it grow whenever a new holder takes the lease, so that a node fenced at
+// epoch N can never pass the fence again by a holder's name alone.
+constexpr std::string_view migration_7_sql = R"sql(
+ALTER TABLE writer
+  ADD COLUMN holder     TEXT   NOT NULL DEFAULT ''
+             CHECK (length(holder) <= 64 AND holder !~ '[^a-z0-9-]'),
+  ADD COLUMN epoch      BIGINT NOT NULL DEFAULT 0 CHECK (epoch >= 0),
+  ADD COLUMN expires_at TIMESTAMPTZ,
+  ADD CONSTRAINT writer_lease_held_until CHECK ((holder = '') = (expires_at IS NULL));
+CREATE TRIGGER writer_epoch_grows BEFORE UPDATE ON writer
+  FOR EACH ROW WHEN (NEW.id IS DISTINCT FROM OLD.id OR NEW.epoch < OLD.epoch
+    OR (NEW.holder <> '' AND NEW.holder IS DISTINCT FROM OLD.holder AND NEW.epoch <= OLD.epoch))
+  EXECUTE FUNCTION
+  hotline_refuse_change('the lease epoch never goes back and grows with every new holder');
+)sql";
+
+constexpr std::array<migration, 7> all_migrations{{
     {1, "messages", migration_1_sql},
     {2, "journal and agreements", migration_2_sql},
     {3, "writer lock", migration_3_sql},
     {4, "boots", migration_4_sql},
     {5, "accounts", migration_5_sql},
     {6, "translations", migration_6_sql},
+    {7, "lease", migration_7_sql},
 }};
 
 // Serialises migrations between processes sharing the database: "hotline" in ASCII.

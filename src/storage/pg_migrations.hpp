@@ -2,8 +2,9 @@
 // database to the schema the PostgreSQL store uses, and the routine that applies the missing
 // ones. The schema holds what the store interface (store.hpp) needs, equivalent to the SQLite
 // schema's final form (migrations.cpp): the messages with their indexes, the journal, the kept
-// agreements, the one-row writer lock (pg_store.hpp), the accounts with their append-only audit
-// log (accounts.hpp) and the translations (translations.hpp).
+// agreements, the one-row writer lock with the station's lease (pg_store.hpp, lease.hpp), the
+// accounts with their append-only audit log (accounts.hpp) and the translations
+// (translations.hpp).
 //
 // The version a database is at is the highest row of `schema_migrations(version, applied_at_ms)`.
 // Each migration runs in its own transaction together with the row recording it, under a

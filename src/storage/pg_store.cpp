@@ -76,7 +76,6 @@ result<void> pg_store::configure() {
 
 result<void> pg_store::prepare_statements() {
   const std::pair<const char*, const char*> writes[] = {
-      {"writer_lock", "SELECT id FROM writer WHERE id = 1 FOR UPDATE"},
       {"insert",
        "INSERT INTO messages (id, channel, box, sender, seq, precedence, form, body, signature,"
        " created_at_ms, received_at_ms, chain, label)"
@@ -106,6 +105,7 @@ result<void> pg_store::prepare_statements() {
     if (auto r = pg::prepare(c_.get(), name, sql); !r) return r;
   }
   if (auto r = journal_.prepare(); !r) return r;
+  if (auto r = prepare_lease_statements(); !r) return r;
   return prepare_read_statements();
 }
 
@@ -168,9 +168,7 @@ result<void> pg_store::transact(const std::function<result<void>()>& body) {
   assert(PQtransactionStatus(c_.get()) == PQTRANS_IDLE);
   if (auto r = pg::exec(c_.get(), "BEGIN ISOLATION LEVEL READ COMMITTED"); !r) return r;
   auto step = [&]() -> result<void> {
-    auto lock = pg::exec_prepared(c_.get(), "writer_lock", {});
-    if (!lock) return std::unexpected(std::move(lock.error()));
-    if (lock->size() != 1) return fail(errc::corrupt, "the writer lock row is missing");
+    if (auto r = lock_writer(); !r) return r;
     if (auto r = journal_.begin(); !r) return r;
     if (auto r = body(); !r) return r;
     return journal_.seal();

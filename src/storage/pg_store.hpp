@@ -12,6 +12,10 @@
 //   column) and journal seqs are handed out only under that lock, so they increase strictly in
 //   commit order even when several processes share the database. A rolled-back commit may leave
 //   a gap in the cursors (identities are not transactional); cursors are positions, never counts.
+// - Once the store has acquired the station's lease (lease.hpp; pg_lease.cpp), every write
+//   transaction checks under the writer lock that this store still holds it, at the epoch it
+//   acquired and unexpired by the database's clock, and otherwise writes nothing (errc::fenced).
+//   This holds for commits, boots, agreements, accounts and translations alike.
 // - The journal and the kept agreements are append-only in the schema itself (pg_migrations.hpp).
 // - Every statement is prepared once per connection, with parameters; no value is ever spliced
 //   into SQL. Bodies, signatures, hashes and chains are bytea.
@@ -80,6 +84,9 @@ class pg_store final : public store {
                               const std::string& text, const std::string& detail,
                               std::int64_t now_ms) override;
   result<std::uint64_t> next_boot(std::int64_t now_ms) override;
+  result<lease_state> acquire_lease(std::string_view node_id, std::int64_t ttl_ms) override;
+  result<void> release_lease(std::string_view node_id) override;
+  result<lease_state> read_lease() override;
 
   std::int64_t last_sync_us() const override { return last_sync_us_; }
   std::optional<std::int64_t> committed_cursor(std::string_view id) const override;
@@ -95,6 +102,9 @@ class pg_store final : public store {
   // Runs a prepared statement on its own (autocommit, so durable when it returns), reconnecting
   // first when the connection was lost.
   result<pg::rows> run(const std::string& name, const pg::params& p);
+  // Runs a prepared statement that writes, on its own: as run() while the store holds no lease,
+  // and otherwise in a transaction of its own under the writer lock, fenced by the lease.
+  result<pg::rows> write(const std::string& name, const pg::params& p);
   // Runs `body` in one write transaction holding the writer lock, between the journal's begin
   // and seal, as commit() does: inside it, statements go through pg::exec_prepared(handle(),
   // ...) and journal entries through journal_log().append(). Commits when `body` succeeds,
@@ -110,6 +120,11 @@ class pg_store final : public store {
   result<void> prepare_statements();
   result<void> prepare_read_statements();  // in pg_store_reads.cpp, beside the reads
   result<void> reconnect_if_lost();
+  result<void> prepare_lease_statements();  // in pg_lease.cpp, beside the lease
+  // Inside an open transaction: takes the writer lock, then, when the store holds a lease,
+  // checks it (pg_lease.cpp).
+  result<void> lock_writer();
+  result<lease_state> lease_from(const pg::rows& r) const;
   result<void> commit_transaction();
   void rollback_if_open();
 
@@ -140,6 +155,13 @@ class pg_store final : public store {
                                            std::size_t bytes_max);
   result<wire::hash256> chain_at(const std::string& channel, box direction, std::uint64_t seq);
 
+  // The lease this store acquired last, which fences its every write from then on, released
+  // or lost included; nullopt when it never acquired one (a single-node station).
+  struct held_lease {
+    std::string node_id;
+    std::int64_t epoch = 0;
+  };
+  std::optional<held_lease> lease_;
   std::int64_t last_sync_us_ = -1;
   // The cursors of the messages the commit under way (then the last successful one) inserted.
   std::map<std::string, std::int64_t, std::less<>> committed_cursors_;

@@ -19,6 +19,7 @@
 #include "core/key_schedule.hpp"
 #include "core/signing.hpp"
 #include "storage/journal.hpp"
+#include "storage/lease.hpp"
 
 namespace hotline::storage {
 
@@ -95,7 +96,9 @@ class store {
   // tracks after a restart, read a page at a time.
   virtual result<std::vector<stored_message>> awaiting_ack(std::int64_t after_cursor,
                                                            std::size_t limit) = 0;
-  // The newest outbound message of `form` on `channel`, and the newest one acknowledged.
+  // The newest outbound message of `form` on `channel`, and the newest one acknowledged (by the
+  // time of its acknowledgement, then the newest sent). The station tracks link tests this way
+  // and nothing else: `form` must be core::form_link_test, else errc::invalid_argument.
   virtual result<std::optional<stored_message>> last_sent(const std::string& channel,
                                                           std::string_view form) = 0;
   virtual result<std::optional<stored_message>> last_acknowledged(const std::string& channel,
@@ -125,6 +128,33 @@ class store {
   virtual result<std::uint64_t> next_boot(std::int64_t now_ms) {
     (void)now_ms;
     return fail(errc::unavailable, "this store does not number the station's boots");
+  }
+
+  // The station's lease (lease.hpp), for stations whose nodes share this store. All three fail
+  // with errc::unavailable on a store without leases (SQLite), and errc::invalid_argument for a
+  // bad node id or ttl.
+  //
+  // Takes the lease for `node_id` for `ttl_ms` by the database's clock when no node holds it, its
+  // holder's time is up, or its holder has `node_id` (a restarted process), giving it the next
+  // epoch; renews it, keeping the epoch, when this store already holds it live. From then on
+  // every write of this store is fenced by that epoch. Fails with errc::conflict when another
+  // node holds it live, or errc::fenced when this store held it and another node has it now.
+  virtual result<lease_state> acquire_lease(std::string_view node_id, std::int64_t ttl_ms) {
+    (void)node_id;
+    (void)ttl_ms;
+    return fail(errc::unavailable, "this store has no leases");
+  }
+  // Gives the lease up at once, keeping its epoch, so that another node may take it without
+  // waiting for it to expire; this store's writes are fenced from then on. Changes nothing and
+  // fails with errc::conflict (errc::fenced when it lost the lease) unless this store holds the
+  // lease under `node_id`.
+  virtual result<void> release_lease(std::string_view node_id) {
+    (void)node_id;
+    return fail(errc::unavailable, "this store has no leases");
+  }
+  // The lease as it stands now.
+  virtual result<lease_state> read_lease() {
+    return fail(errc::unavailable, "this store has no leases");
   }
 
   // The journal, newest first (journal.hpp). Every commit appends to it in the same transaction.
