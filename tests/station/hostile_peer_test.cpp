@@ -378,12 +378,17 @@ TEST_F(hostile_peer_test, a_hello_resume_point_marks_nothing_delivered) {
   auto p = peer();
   // The station sends its message; the peer claims it in its next hello, unsigned, and never
   // signs a receipt for it.
-  p->read_until([](const wire::frame& f) { return std::holds_alternative<wire::data>(f); });
+  std::vector<message> sent;
+  p->read_until([&](const wire::frame& f) {
+    if (const auto* d = std::get_if<wire::data>(&f)) sent.push_back(d->msg);
+    return !sent.empty();
+  });
+  ASSERT_EQ(sent.size(), 1U);
   auto again = peer(true, 2);
   again->read_until([](const wire::frame&) { return false; }, std::chrono::seconds(2));
   EXPECT_FALSE(world_.stored(ours->msg.id).delivered_at_ms);
   // A signed receipt with the right chain is what marks it delivered.
-  ASSERT_TRUE(again->send(again->make_receipt("navy", 1, hostile_peer::chain_of({ours->msg}))));
+  ASSERT_TRUE(again->send(again->make_receipt("navy", 1, hostile_peer::chain_of(sent))));
   EXPECT_TRUE(station_world::eventually(
       [&] { return world_.stored(ours->msg.id).delivered_at_ms.has_value(); }));
 }
@@ -395,8 +400,14 @@ TEST_F(hostile_peer_test, a_receipt_with_nothing_else_to_commit_is_committed_on_
   auto ours = world_.post("navy", "our notice");
   ASSERT_TRUE(ours);
   auto p = peer();
-  p->read_until([](const wire::frame& f) { return std::holds_alternative<wire::data>(f); });
-  ASSERT_TRUE(p->send(p->make_receipt("navy", 1, hostile_peer::chain_of({ours->msg}))));
+  std::vector<message> sent;
+  EXPECT_FALSE(p->read_until([&](const wire::frame& f) {
+    if (const auto* d = std::get_if<wire::data>(&f)) sent.push_back(d->msg);
+    return !sent.empty();
+  }));
+  ASSERT_EQ(sent.size(), 1U);
+  // A receipt over the chain of the message as the station sent it: a true receipt.
+  ASSERT_TRUE(p->send(p->make_receipt("navy", 1, hostile_peer::chain_of(sent))));
   EXPECT_TRUE(station_world::eventually(
       [&] { return world_.stored(ours->msg.id).delivered_at_ms.has_value(); }));
   EXPECT_TRUE(world_.journaled_eventually("receipt", "\"up_to_seq\":1"));
